@@ -1,0 +1,69 @@
+"""Who may do what: roles per shop, API tokens, and the append-only audit trail."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Role(models.TextChoices):
+    MANAGER = "manager"
+    STAFF = "staff"
+    VIEWER = "viewer"
+
+
+class Membership(models.Model):
+    """A user's role in one shop."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    shop = models.ForeignKey("policies.Shop", on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "shop"], name="membership_unique")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.role} of {self.shop_id}"
+
+
+class ApiToken(models.Model):
+    """An API token of a user; only its hash is stored, the key is shown once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=128, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.name})"
+
+
+class AuditEntry(models.Model):
+    """Who changed what, when, with the before and after. Never updated or deleted."""
+
+    shop = models.ForeignKey(
+        "policies.Shop", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    event = models.CharField(max_length=60)  # "promise.edited", "calendar.changed", ...
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=60)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["shop", "created_at"])]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        return f"{self.event} {self.object_type}:{self.object_id}"

@@ -1,0 +1,298 @@
+"""The log (occasions, actions), what it derives (checks, commitments, findings), imports."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class OccasionKind(models.TextChoices):
+    ORDER_PLACED = "order_placed"
+    INQUIRY_RECEIVED = "inquiry_received"
+    REVIEW_POSTED = "review_posted"
+
+
+class ActionKind(models.TextChoices):
+    SHIPPED = "shipped"
+    NOTE_ENCLOSED = "note_enclosed"
+    SHIPPING_NOTICE_SENT = "shipping_notice_sent"
+    REPLY_SENT = "reply_sent"
+    REVIEW_REPLIED = "review_replied"
+    THANK_YOU_SENT = "thank_you_sent"
+
+
+class Customer(models.Model):
+    """A customer of a shop, known by the shop's own id."""
+
+    shop = models.ForeignKey("policies.Shop", on_delete=models.CASCADE, related_name="customers")
+    external_id = models.CharField(max_length=100)
+    name = models.CharField(max_length=200, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "external_id"], name="customer_unique_id")
+        ]
+
+    def __str__(self):
+        return self.external_id
+
+
+class Occasion(models.Model):
+    """Something a customer did that the shop must respond to."""
+
+    shop = models.ForeignKey("policies.Shop", on_delete=models.CASCADE, related_name="occasions")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="occasions")
+    external_id = models.CharField(max_length=100)
+    kind = models.CharField(max_length=32, choices=OccasionKind.choices)
+    occurred_at = models.DateTimeField()
+    attributes = models.JSONField(default=dict, blank=True)
+    # Hash of the content, so a repeated external id is compared without a field-by-field walk.
+    content_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "external_id"], name="occasion_unique_id")
+        ]
+        indexes = [
+            models.Index(fields=["customer", "occurred_at"]),
+            models.Index(fields=["shop", "kind", "occurred_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.external_id}"
+
+
+class Action(models.Model):
+    """Something the shop did, answering an occasion."""
+
+    shop = models.ForeignKey("policies.Shop", on_delete=models.CASCADE, related_name="actions")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="actions")
+    external_id = models.CharField(max_length=100)
+    kind = models.CharField(max_length=32, choices=ActionKind.choices)
+    occurred_at = models.DateTimeField()
+    # The occasion's external id as sent; `occasion` is linked once that occasion is stored,
+    # so an action may arrive before its occasion (backfill in any order).
+    occasion_external_id = models.CharField(max_length=100, blank=True)
+    occasion = models.ForeignKey(
+        Occasion, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+    )
+    staff = models.CharField(max_length=100, blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    content_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Null until the check engine has judged it; the sweeper re-queues those left null.
+    judged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "external_id"], name="action_unique_id")
+        ]
+        indexes = [
+            models.Index(fields=["customer", "occurred_at"]),
+            models.Index(fields=["shop", "occurred_at"]),
+            models.Index(fields=["shop", "occasion_external_id"]),
+            models.Index(
+                fields=["created_at"], name="action_unjudged", condition=Q(judged_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.external_id}"
+
+
+class ExceptionReason(models.TextChoices):
+    OUR_MISTAKE = "our_mistake"
+    DEADLINE = "deadline"
+    GOODWILL = "goodwill"
+    OTHER = "other"
+
+
+class ExceptionStatus(models.TextChoices):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class ActionException(models.Model):
+    """An exception staff recorded for an action, with its reason; a manager may decide it."""
+
+    action = models.OneToOneField(Action, on_delete=models.CASCADE, related_name="exception")
+    reason = models.CharField(max_length=20, choices=ExceptionReason.choices)
+    note = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=20, choices=ExceptionStatus.choices, default=ExceptionStatus.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "created_at"])]
+        verbose_name = "exception"
+
+    def __str__(self):
+        return f"{self.reason} ({self.status}) on {self.action_id}"
+
+
+class Check(models.Model):
+    """The judgement of one action against one promise: the level measured and the version."""
+
+    shop = models.ForeignKey("policies.Shop", on_delete=models.CASCADE, related_name="+")
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="checks")
+    promise = models.ForeignKey("policies.Promise", on_delete=models.CASCADE, related_name="+")
+    promise_version = models.ForeignKey(
+        "policies.PromiseVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    # Copied from the action so weekly aggregates need no join.
+    occurred_at = models.DateTimeField()
+    level = models.FloatField(null=True, blank=True)
+    kept = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["action", "promise"], name="check_unique_action")
+        ]
+        indexes = [models.Index(fields=["shop", "promise", "occurred_at"])]
+
+    def __str__(self):
+        return f"check {self.action_id}/{self.promise_id}"
+
+
+class Commitment(models.Model):
+    """The level one customer has experienced for one promise. Derived; always rebuildable."""
+
+    shop = models.ForeignKey("policies.Shop", on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="commitments")
+    promise = models.ForeignKey("policies.Promise", on_delete=models.CASCADE, related_name="+")
+    last_level = models.FloatField(null=True, blank=True)
+    best_level = models.FloatField(null=True, blank=True)
+    count = models.PositiveIntegerField(default=0)
+    first_at = models.DateTimeField(null=True, blank=True)
+    last_at = models.DateTimeField(null=True, blank=True)
+    # [{"action": "<external id>", "at": "...", "what": "closed_day_reply"}]
+    precedents = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "promise"], name="commitment_unique")
+        ]
+        indexes = [models.Index(fields=["shop", "promise"])]
+
+    def __str__(self):
+        return f"commitment {self.customer_id}/{self.promise_id}"
+
+
+class FindingType(models.TextChoices):
+    BREACH = "breach"
+    OVERDUE = "overdue"
+    DRIFT = "drift"
+    PRECEDENT = "precedent"
+
+
+class FindingStatus(models.TextChoices):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class Finding(models.Model):
+    """The result of a check that needs a person's attention."""
+
+    shop = models.ForeignKey("policies.Shop", on_delete=models.CASCADE, related_name="findings")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="findings")
+    promise = models.ForeignKey("policies.Promise", on_delete=models.CASCADE, related_name="+")
+    promise_version = models.ForeignKey(
+        "policies.PromiseVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.ForeignKey(
+        Action, null=True, blank=True, on_delete=models.CASCADE, related_name="findings"
+    )
+    occasion = models.ForeignKey(
+        Occasion, null=True, blank=True, on_delete=models.CASCADE, related_name="findings"
+    )
+    type = models.CharField(max_length=20, choices=FindingType.choices)
+    excused = models.BooleanField(default=False)
+    # When it happened (the action's or the deadline's time), for weekly grouping.
+    occurred_at = models.DateTimeField()
+    message_ja = models.TextField()
+    message_en = models.TextField()
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=20, choices=FindingStatus.choices, default=FindingStatus.OPEN
+    )
+    status_note = models.TextField(blank=True)
+    status_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "promise", "type"],
+                name="finding_unique_per_action",
+                condition=Q(action__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["occasion", "promise"],
+                name="finding_overdue_once",
+                condition=Q(type="overdue"),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["shop", "occurred_at"]),
+            models.Index(fields=["shop", "type", "occurred_at"]),
+            models.Index(fields=["customer", "occurred_at"]),
+            models.Index(fields=["promise", "occurred_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.type} #{self.pk}"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Import(models.Model):
+    """One CSV file of occasions and actions being imported, with its progress and counts."""
+
+    shop = models.ForeignKey("policies.Shop", on_delete=models.CASCADE, related_name="imports")
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    filename = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=20, choices=ImportStatus.choices, default="queued")
+    encoding = models.CharField(max_length=20, blank=True)
+    bytes_read = models.PositiveBigIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    stored = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    # [{"row": 12, "column": "occurred_at", "code": "invalid_time", "message": "..."}]
+    errors = models.JSONField(default=list, blank=True)
+    # Header problems reported once, such as unknown columns.
+    warnings = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"import {self.pk} ({self.filename})"

@@ -1,0 +1,13 @@
+"""Settings for the test suite: real database and real Redis, on a Redis db of its own."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = "test-only-key"
+# Tests use their own Redis db so they never touch data they did not create.
+REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/15")
+RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+LANGUAGE_CODE = "en"

@@ -1,0 +1,75 @@
+"""Shops with their business calendar, and their versioned service promises."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def default_business_hours():
+    return [{"start": "10:00", "end": "18:00"}]
+
+
+class Shop(models.Model):
+    """A storefront, with the business calendar its promises are measured against."""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    timezone = models.CharField(max_length=64, default="Asia/Tokyo")
+    # Monday = 0 ... Sunday = 6.
+    closed_weekdays = models.JSONField(default=list, blank=True)
+    # Country code of the national holidays the shop closes on ("JP"), or "" for none.
+    holidays = models.CharField(max_length=8, default="JP", blank=True)
+    business_hours = models.JSONField(default=default_business_hours, blank=True)
+    # [{"start": "2026-12-29", "end": "2027-01-03", "label": "...", "applies_to": "all"}]
+    closures = models.JSONField(default=list, blank=True)
+    # ["2026-11-23"]: days open although the rules above would close them.
+    open_days = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.slug
+
+
+class Promise(models.Model):
+    """One service promise of a shop; its parameters live in immutable versions."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="promises")
+    kind = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["shop", "id"]
+        indexes = [models.Index(fields=["shop", "kind"])]
+
+    def __str__(self):
+        return f"{self.shop.slug}: {self.name} ({self.kind})"
+
+
+class PromiseVersion(models.Model):
+    """One version of a promise's parameters; never changed once written."""
+
+    promise = models.ForeignKey(Promise, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    params = models.JSONField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    reason = models.TextField(blank=True)
+    effective_from = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["promise", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["promise", "number"], name="promise_version_unique")
+        ]
+        indexes = [models.Index(fields=["promise", "effective_from"])]
+        verbose_name = _("promise version")
+
+    def __str__(self):
+        return f"{self.promise_id} v{self.number}"

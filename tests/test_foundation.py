@@ -1,0 +1,59 @@
+"""The project's foundation: health endpoint, real Redis jobs, settings, API schema."""
+
+import uuid
+
+import django_rq
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from tests import jobs_for_tests
+
+
+@pytest.mark.django_db
+class TestHealth:
+    def test_health_reports_database_and_redis_ok(self, client):
+        response = client.get("/healthz")
+        assert response.status_code == 200
+        assert response.json() == {"database": "ok", "redis": "ok"}
+
+    def test_health_names_redis_when_it_is_down(self, client):
+        queues = {"default": {"URL": "redis://127.0.0.1:1/0", "DEFAULT_TIMEOUT": 5}}
+        with override_settings(RQ_QUEUES=queues):
+            response = client.get("/healthz")
+        assert response.status_code == 503
+        body = response.json()
+        assert body["database"] == "ok"
+        assert body["redis"].startswith("down")
+
+
+class TestJobs:
+    def test_job_enqueued_through_django_rq_runs_on_a_real_worker(self, rq_queue, run_worker):
+        key = f"tsuzuku-test:{uuid.uuid4()}"
+        job = django_rq.enqueue(jobs_for_tests.remember, key, "done")
+        assert rq_queue.count == 1
+        run_worker()
+        job.refresh()
+        assert job.is_finished
+        assert job.return_value() == "done"
+        connection = rq_queue.connection
+        assert connection.get(key) == b"done"
+        connection.delete(key)
+        assert rq_queue.count == 0
+
+
+class TestSettings:
+    def test_time_zone_language_and_redis_db_of_the_tests(self):
+        assert settings.TIME_ZONE == "Asia/Tokyo"
+        assert settings.USE_TZ is True
+        assert [code for code, _ in settings.LANGUAGES] == ["ja", "en"]
+        # The tests never share a Redis db with a running app (db 0).
+        assert not settings.RQ_QUEUES["default"]["URL"].endswith("/0")
+
+
+@pytest.mark.django_db
+class TestSchema:
+    def test_openapi_schema_is_served(self, api):
+        response = api.get("/api/v1/schema/")
+        assert response.status_code == 200
+        assert b"openapi" in response.content
