@@ -8,6 +8,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from . import health, views
 
 api_v1 = [
+    path("", include("policies.api_urls")),
+    path("", include("commitments.api_urls")),
+    path("", include("reports.api_urls")),
+    path("", include("accounts.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
@@ -19,6 +23,10 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
+    path("shops/<slug:shop>/", include("policies.urls")),
+    path("shops/<slug:shop>/", include("commitments.urls")),
+    path("shops/<slug:shop>/", include("reports.urls")),
+    path("account/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("django-rq/", include("django_rq.urls")),
 ]

@@ -1,0 +1,5 @@
+"""REST API URLs of the commitments app, under /api/v1/."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns = []

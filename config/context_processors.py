@@ -1,0 +1,42 @@
+"""Template context shared by every page: the navigation of the current shop."""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+# (url name, label, lowest role that sees it). Apps add their pages here.
+SHOP_NAV = [
+    ("commitments:precheck", _("Pre-check"), "staff"),
+    ("commitments:finding-list", _("Findings"), "viewer"),
+    ("commitments:customer-list", _("Customers"), "viewer"),
+    ("commitments:exception-queue", _("Exceptions"), "manager"),
+    ("reports:report-list", _("Weekly reports"), "viewer"),
+    ("policies:promise-list", _("Promises"), "viewer"),
+    ("policies:calendar", _("Calendar"), "viewer"),
+    ("commitments:import-list", _("Import"), "staff"),
+    ("accounts:audit-list", _("Audit trail"), "manager"),
+]
+_RANK = {"viewer": 1, "staff": 2, "manager": 3}
+
+
+def shop_nav(request):
+    """Return the links of the shop in the URL, for the roles the user has there."""
+    match = getattr(request, "resolver_match", None)
+    slug = match.kwargs.get("shop") if match else None
+    if not slug or not request.user.is_authenticated:
+        return {}
+    from accounts.access import role_in
+    from policies.models import Shop
+
+    shop = Shop.objects.filter(slug=slug).first()
+    role = role_in(request.user, shop) if shop else None
+    if role is None:
+        return {}
+    links = []
+    for name, label, lowest in SHOP_NAV:
+        if _RANK[role] < _RANK[lowest]:
+            continue
+        try:
+            links.append({"url": reverse(name, kwargs={"shop": slug}), "label": label})
+        except NoReverseMatch:
+            continue
+    return {"nav_shop": shop, "nav_links": links, "nav_role": role}
