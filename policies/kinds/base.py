@@ -1,0 +1,359 @@
+"""The contract every promise kind follows: events, history, verdicts, judgements, parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.fields import empty
+
+from commitments.models import ExceptionReason
+
+if TYPE_CHECKING:
+    from policies.calendar import ShopCalendar
+
+# The calendar's channels (policies.calendar.Channel is a StrEnum with these values).
+SHIPPING = "shipping"
+INQUIRIES = "inquiries"
+
+BREACH = "breach"
+DRIFT = "drift"
+PRECEDENT = "precedent"
+
+DEFAULT_EXCUSED_REASONS = (ExceptionReason.OUR_MISTAKE.value, ExceptionReason.DEADLINE.value)
+
+
+@dataclass(frozen=True)
+class Event:
+    """An occasion or an action as the judge sees it."""
+
+    external_id: str
+    kind: str
+    occurred_at: datetime
+    attributes: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class History:
+    """This customer's experience of this promise before the action being judged."""
+
+    count: int = 0
+    last_level: float | None = None
+    best_level: float | None = None
+    precedents: tuple = ()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One finding a judgement produces: breach, drift or precedent, with its numbers."""
+
+    type: str
+    message_ja: str
+    message_en: str
+    details: dict
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The level an action reached, whether it kept the promise, and its verdicts."""
+
+    level: float | None
+    kept: bool
+    verdicts: tuple[Verdict, ...] = ()
+    precedent: dict | None = None
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        """Return the verdict types, in order."""
+        return tuple(v.type for v in self.verdicts)
+
+
+@dataclass(frozen=True)
+class JudgeContext:
+    """Everything a judge may look at: nothing else, so judging is a pure function."""
+
+    action: Event
+    occasion: Event | None
+    related: tuple[Event, ...]
+    params: dict
+    calendar: ShopCalendar
+    history: History = History()
+
+
+# ---------------------------------------------------------------------------------------
+# Parameters
+# ---------------------------------------------------------------------------------------
+
+
+class StrictSerializer(serializers.Serializer):
+    """A serializer that rejects keys it does not declare, naming each one."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        key: [
+                            serializers.ErrorDetail(
+                                _("Unknown parameter “%(name)s”.") % {"name": key},
+                                code="invalid_param",
+                            )
+                        ]
+                        for key in unknown
+                    }
+                )
+        return super().to_internal_value(data)
+
+
+class KindParams(StrictSerializer):
+    """Parameters every kind accepts; a kind's Params subclasses this."""
+
+    excused_reasons = serializers.ListField(
+        child=serializers.ChoiceField(choices=ExceptionReason.values),
+        default=lambda: list(DEFAULT_EXCUSED_REASONS),
+        help_text=_("Exception reasons that excuse a finding without a manager's approval."),
+    )
+
+    def get_fields(self):
+        # The kind's own parameters first, the shared ones last (forms follow this order).
+        fields = super().get_fields()
+        fields["excused_reasons"] = fields.pop("excused_reasons")
+        return fields
+
+
+def _flatten(detail, prefix: str | None = None) -> list[tuple[str | None, str]]:
+    """Return (field, message) pairs from a DRF error detail, fields joined with dots."""
+    if isinstance(detail, dict):
+        out = []
+        for key, value in detail.items():
+            if key == "non_field_errors":
+                name = prefix
+            elif isinstance(key, int):
+                name = f"{prefix}[{key}]" if prefix else f"[{key}]"
+            else:
+                name = f"{prefix}.{key}" if prefix else key
+            out.extend(_flatten(value, name))
+        return out
+    if isinstance(detail, list):
+        out = []
+        for index, value in enumerate(detail):
+            if isinstance(value, dict | list):
+                out.extend(_flatten(value, f"{prefix}[{index}]" if prefix else f"[{index}]"))
+            else:
+                out.extend(_flatten(value, prefix))
+        return out
+    return [(prefix, str(detail))]
+
+
+def params_error(field_name: str | None, message: str) -> ValidationError:
+    """Return the ValidationError for one bad parameter (code invalid_param, the field named)."""
+    return ValidationError(
+        message.replace("%", "%%"), code="invalid_param", params={"field": field_name}
+    )
+
+
+def _json_default(value):
+    return value() if callable(value) else value
+
+
+def field_schema(f: serializers.Field) -> dict:
+    """Return the JSON-schema-like description of one serializer field."""
+    if isinstance(f, serializers.ListSerializer):
+        out: dict[str, Any] = {"type": "array", "items": serializer_schema(f.child)}
+        if not f.allow_empty:
+            out["minItems"] = 1
+    elif isinstance(f, serializers.Serializer):
+        out = serializer_schema(f)
+    elif isinstance(f, serializers.BooleanField):
+        out = {"type": "boolean"}
+    elif isinstance(f, serializers.IntegerField | serializers.FloatField):
+        out = {"type": "integer" if isinstance(f, serializers.IntegerField) else "number"}
+        if f.min_value is not None:
+            out["minimum"] = f.min_value
+        if f.max_value is not None:
+            out["maximum"] = f.max_value
+    elif isinstance(f, serializers.MultipleChoiceField):
+        out = {"type": "array", "items": {"type": "string", "enum": list(f.choices)}}
+    elif isinstance(f, serializers.ChoiceField):
+        out = {"type": "string", "enum": list(f.choices)}
+    elif isinstance(f, serializers.ListField):
+        out = {"type": "array", "items": field_schema(f.child)}
+        if not f.allow_empty:
+            out["minItems"] = 1
+    elif isinstance(f, serializers.TimeField):
+        out = {"type": "string", "format": "time", "pattern": r"^\d{2}:\d{2}$"}
+    elif isinstance(f, serializers.DateField):
+        out = {"type": "string", "format": "date"}
+    elif isinstance(f, serializers.CharField):
+        out = {"type": "string"}
+        if f.max_length is not None:
+            out["maxLength"] = f.max_length
+    else:
+        raise ImproperlyConfigured(
+            f"Parameter field {type(f).__name__} has no schema; use a boolean, integer, number, "
+            "choice, list, time, date, string or nested serializer field."
+        )
+    if f.default is not empty:
+        out["default"] = _json_default(f.default)
+    if f.help_text:
+        out["description"] = str(f.help_text)
+    return out
+
+
+def serializer_schema(serializer: serializers.Serializer) -> dict:
+    """Return the JSON-schema-like description of a serializer's fields."""
+    fields = serializer.fields
+    return {
+        "type": "object",
+        "properties": {name: field_schema(f) for name, f in fields.items()},
+        "required": [name for name, f in fields.items() if f.required],
+        "additionalProperties": False,
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# Small helpers the kinds share
+# ---------------------------------------------------------------------------------------
+
+
+def num(value: float | int | None):
+    """Return a number as an int when it is whole, so messages read "10" and not "10.0"."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def parse_time(value: str | time) -> time:
+    """Return a time from "HH:MM" (params are stored as JSON)."""
+    if isinstance(value, time):
+        return value
+    hours, minutes = value.split(":")[:2]
+    return time(int(hours), int(minutes))
+
+
+def iso(value: date | datetime | None) -> str | None:
+    """Return the ISO form of a date or time for details (JSON)."""
+    return value.isoformat() if value is not None else None
+
+
+def number_attribute(attributes: dict, name: str) -> float | None:
+    """Return a numeric attribute, or None when it is absent or not a number."""
+    value = attributes.get(name)
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# ---------------------------------------------------------------------------------------
+# The kind
+# ---------------------------------------------------------------------------------------
+
+
+class PromiseKind:
+    """One kind of service promise: its parameters, deadline, level and judging.
+
+    Subclasses declare the class attributes and implement ``evaluate`` (and, where they
+    have one, ``deadline``); ``judge`` first checks that the action is one this kind judges.
+    Instances are stateless: the registry keeps one per kind.
+    """
+
+    id: ClassVar[str]
+    label_ja: ClassVar[str]
+    label_en: ClassVar[str]
+    occasion_kind: ClassVar[str]
+    action_kind: ClassVar[str]
+    level_unit: ClassVar[str]
+    higher_is_better: ClassVar[bool]
+    Params: ClassVar[type[serializers.Serializer]]
+
+    # -- parameters ---------------------------------------------------------------------
+
+    @classmethod
+    def validate_params(cls, params: dict | None) -> dict:
+        """Return the parameters validated, with defaults filled, as JSON-ready values."""
+        if params is None:
+            params = {}
+        if not isinstance(params, dict):
+            raise params_error("params", str(_("Parameters must be an object.")))
+        serializer = cls.Params(data=params)
+        if not serializer.is_valid():
+            errors = _flatten(serializer.errors)
+            raise ValidationError([params_error(name, message) for name, message in errors])
+        return dict(serializer.to_representation(serializer.validated_data))
+
+    @classmethod
+    def params_schema(cls) -> dict:
+        """Return the JSON-schema-like description of the parameters, with defaults."""
+        return serializer_schema(cls.Params())
+
+    @classmethod
+    def default_params(cls) -> dict:
+        """Return the parameters when none are given."""
+        return cls.validate_params({})
+
+    # -- judging ------------------------------------------------------------------------
+
+    def watches(self, ctx: JudgeContext) -> bool:
+        """Return whether the action and its occasion are the kinds this promise is about."""
+        return (
+            ctx.action.kind == self.action_kind
+            and ctx.occasion is not None
+            and ctx.occasion.kind == self.occasion_kind
+        )
+
+    def applies(self, *, occasion: Event, params: dict, calendar: ShopCalendar) -> bool:
+        """Return whether the promise asks for an action on this occasion."""
+        return occasion.kind == self.occasion_kind
+
+    def deadline(
+        self, *, occasion: Event, related: tuple[Event, ...], params: dict, calendar: ShopCalendar
+    ) -> datetime | None:
+        """Return when the fulfilling action is due, or None when the kind has no deadline."""
+        return None
+
+    def judge(self, ctx: JudgeContext) -> Judgement | None:
+        """Return the judgement of the action, or None when this promise does not judge it."""
+        if not self.watches(ctx):
+            return None
+        if not self.applies(occasion=ctx.occasion, params=ctx.params, calendar=ctx.calendar):
+            return self.evaluate_unpromised(ctx)
+        return self.evaluate(ctx)
+
+    def evaluate(self, ctx: JudgeContext) -> Judgement | None:
+        """Return the judgement of an action the promise applies to."""
+        raise NotImplementedError(f"{type(self).__name__}.evaluate is not written yet")
+
+    def evaluate_unpromised(self, ctx: JudgeContext) -> Judgement | None:
+        """Return the judgement of an action the promise does not ask for (default: none)."""
+        return None
+
+    # -- comparing versions ---------------------------------------------------------------
+
+    def promised_level(self, params: dict) -> float | None:
+        """Return the level the promise guarantees, in level_unit, or None if it has none."""
+        return None
+
+    def lowers(self, old: dict, new: dict) -> bool:
+        """Return whether the new parameters promise less than the old ones."""
+        raise NotImplementedError(f"{type(self).__name__}.lowers is not written yet")
+
+    def is_better(self, level: float | None, than: float | None) -> bool:
+        """Return whether one level is better than another (None is never better)."""
+        if level is None:
+            return False
+        if than is None:
+            return True
+        return level > than if self.higher_is_better else level < than
+
+    def __repr__(self):
+        return f"<PromiseKind {self.id}>"
