@@ -1,0 +1,377 @@
+"""The shop calendar: which days are open for shipping and for inquiries, and business time.
+
+Pure: everything is read at construction; no database queries afterwards. A calendar is
+cheap to build per request (national holidays are cached per country and year).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from types import MappingProxyType
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays as holidays_lib
+
+# Searches forward (next open day, business hours to add) give up after this many days in
+# a row without an open day: such a calendar is misconfigured, not slow.
+MAX_SEARCH_DAYS = 400
+# Spans (days listed, days or hours counted between two moments) longer than this are
+# refused rather than walked day by day.
+MAX_SPAN_DAYS = 3660
+
+APPLIES_TO = ("all", "shipping", "inquiries")
+DEFAULT_BUSINESS_HOURS = ({"start": "10:00", "end": "18:00"},)
+
+# Holiday names in the country's own language where the library has it.
+_HOLIDAY_LANGUAGE = {"JP": "ja"}
+_ONE_DAY = timedelta(days=1)
+
+
+class Channel(StrEnum):
+    SHIPPING = "shipping"
+    INQUIRIES = "inquiries"
+
+
+class CalendarError(ValueError):
+    """A calendar that cannot be built, or a question it cannot answer within its bounds."""
+
+
+@dataclass(frozen=True)
+class Day:
+    """One day of the calendar: open or closed per channel, and why closed."""
+
+    date: date
+    shipping_open: bool
+    inquiries_open: bool
+    # Why a channel is closed, e.g. "holiday: 元日; closure: New Year"; "" if both are open.
+    reason: str = ""
+    # The same reasons one by one: "holiday: 元日", "closed weekday", "closure: New Year".
+    reasons: tuple[str, ...] = ()
+    # The national holiday's name, also when an open day overrides it; "" if none.
+    holiday: str = ""
+
+    def is_open(self, channel: Channel | str) -> bool:
+        """Return whether the channel is open on this day."""
+        return self.shipping_open if Channel(channel) is Channel.SHIPPING else self.inquiries_open
+
+
+@dataclass(frozen=True)
+class Closure:
+    """Extra closed days, inclusive, for both channels or only one."""
+
+    start: date
+    end: date
+    label: str = ""
+    applies_to: str = "all"
+
+    def closes(self, channel: Channel) -> bool:
+        """Return whether this closure closes the channel."""
+        return self.applies_to in ("all", channel.value)
+
+
+@functools.lru_cache(maxsize=1)
+def supported_countries() -> frozenset[str]:
+    """Return the country codes the holiday library knows."""
+    return frozenset(holidays_lib.list_supported_countries())
+
+
+@functools.lru_cache(maxsize=512)
+def national_holidays(country: str, year: int) -> Mapping[date, str]:
+    """Return the national holidays of a country in a year, by date, in the local language."""
+    found = holidays_lib.country_holidays(
+        country, years=year, language=_HOLIDAY_LANGUAGE.get(country)
+    )
+    return MappingProxyType({d: name for d, name in found.items() if d.year == year})
+
+
+def parse_time(value: time | str, *, what: str = "time") -> time:
+    """Return a time of day from "HH:MM" (or a time)."""
+    if isinstance(value, time):
+        return value.replace(second=0, microsecond=0, tzinfo=None)
+    text = str(value).strip()
+    hours, sep, minutes = text.partition(":")
+    if not (sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+        raise CalendarError(f"{what} must be HH:MM, not {value!r}.")
+    if not (0 <= int(hours) <= 23 and 0 <= int(minutes) <= 59):
+        raise CalendarError(f"{what} must be between 00:00 and 23:59, not {value!r}.")
+    return time(int(hours), int(minutes))
+
+
+def parse_date(value: date | str, *, what: str = "date") -> date:
+    """Return a date from "YYYY-MM-DD" (or a date)."""
+    if isinstance(value, datetime):
+        raise CalendarError(f"{what} must be a date, not a datetime.")
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise CalendarError(f"{what} must be YYYY-MM-DD, not {value!r}.") from None
+
+
+class ShopCalendar:
+    """A shop's business calendar: open days per channel, next shipping day, business hours."""
+
+    tz: ZoneInfo
+
+    def __init__(
+        self,
+        *,
+        timezone: str = "Asia/Tokyo",
+        closed_weekdays: Iterable[int] = (),
+        holidays: str | None = "JP",
+        business_hours: Iterable[Mapping] = DEFAULT_BUSINESS_HOURS,
+        closures: Iterable[Mapping | Closure] = (),
+        open_days: Iterable[date | str] = (),
+    ):
+        try:
+            self.tz = ZoneInfo(str(timezone))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise CalendarError(f"Unknown timezone {timezone!r}.") from None
+        self.timezone = str(timezone)
+
+        weekdays = set()
+        for value in closed_weekdays:
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 6:
+                raise CalendarError(f"Closed weekdays are 0 (Monday) to 6, not {value!r}.")
+            weekdays.add(value)
+        self.closed_weekdays = frozenset(weekdays)
+
+        self.holidays = (holidays or "").upper()
+        if self.holidays and self.holidays not in supported_countries():
+            raise CalendarError(f"No national holidays known for {holidays!r}.")
+
+        periods = []
+        for index, period in enumerate(business_hours):
+            start = parse_time(period["start"], what=f"business_hours[{index}].start")
+            end = parse_time(period["end"], what=f"business_hours[{index}].end")
+            if start >= end:
+                raise CalendarError(f"business_hours[{index}] must start before it ends.")
+            periods.append((start, end))
+        periods.sort()
+        for (_, end), (start, _) in zip(periods, periods[1:], strict=False):
+            if start < end:
+                raise CalendarError("Business hours periods must not overlap.")
+        self.business_hours: tuple[tuple[time, time], ...] = tuple(periods)
+
+        parsed = []
+        for index, closure in enumerate(closures):
+            if not isinstance(closure, Closure):
+                closure = Closure(
+                    start=parse_date(closure["start"], what=f"closures[{index}].start"),
+                    end=parse_date(closure["end"], what=f"closures[{index}].end"),
+                    label=str(closure.get("label") or ""),
+                    applies_to=closure.get("applies_to") or "all",
+                )
+            if closure.applies_to not in APPLIES_TO:
+                raise CalendarError(f"closures[{index}].applies_to must be one of {APPLIES_TO}.")
+            if closure.end < closure.start:
+                raise CalendarError(f"closures[{index}] must not end before it starts.")
+            parsed.append(closure)
+        self.closures: tuple[Closure, ...] = tuple(parsed)
+
+        self.open_days = frozenset(
+            parse_date(value, what=f"open_days[{index}]") for index, value in enumerate(open_days)
+        )
+        # A calendar never changes once built, so each day is worked out once.
+        self._days: dict[date, Day] = {}
+
+    @classmethod
+    def for_shop(cls, shop) -> ShopCalendar:
+        """Return the calendar of a shop (its fields, read once)."""
+        return cls(
+            timezone=shop.timezone,
+            closed_weekdays=shop.closed_weekdays or (),
+            holidays=shop.holidays,
+            business_hours=shop.business_hours or (),
+            closures=shop.closures or (),
+            open_days=shop.open_days or (),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"<ShopCalendar {self.timezone} closed={sorted(self.closed_weekdays)} "
+            f"holidays={self.holidays or '-'} hours={len(self.business_hours)} "
+            f"closures={len(self.closures)} open_days={len(self.open_days)}>"
+        )
+
+    # --- moments and days -----------------------------------------------------------
+
+    def local(self, moment: datetime) -> datetime:
+        """Return the aware moment in shop time."""
+        _require_aware(moment)
+        return moment.astimezone(self.tz)
+
+    def start_of_day(self, d: date) -> datetime:
+        """Return 00:00 shop time of the day, aware."""
+        return datetime.combine(_plain_date(d), time(0), tzinfo=self.tz)
+
+    def end_of_day(self, d: date) -> datetime:
+        """Return the start of the next day, aware (the day is [start_of_day, end_of_day))."""
+        return self.start_of_day(_plain_date(d) + _ONE_DAY)
+
+    def holiday_name(self, d: date) -> str:
+        """Return the name of the national holiday on the day, or ""."""
+        if not self.holidays:
+            return ""
+        d = _plain_date(d)
+        return national_holidays(self.holidays, d.year).get(d, "")
+
+    def day(self, d: date) -> Day:
+        """Return the day with whether each channel is open, and why not."""
+        d = _plain_date(d)
+        found = self._days.get(d)
+        if found is None:
+            found = self._days[d] = self._work_out(d)
+        return found
+
+    def _work_out(self, d: date) -> Day:
+        """Return the day worked out from the rules (open days override everything)."""
+        holiday = self.holiday_name(d)
+        if d in self.open_days:
+            return Day(d, True, True, "", (), holiday)
+        reasons = []
+        shipping_open = inquiries_open = True
+        if holiday:
+            reasons.append(f"holiday: {holiday}")
+            shipping_open = inquiries_open = False
+        if d.weekday() in self.closed_weekdays:
+            reasons.append("closed weekday")
+            shipping_open = inquiries_open = False
+        for closure in self.closures:
+            if closure.start <= d <= closure.end:
+                reasons.append(f"closure: {closure.label}" if closure.label else "closure")
+                if closure.closes(Channel.SHIPPING):
+                    shipping_open = False
+                if closure.closes(Channel.INQUIRIES):
+                    inquiries_open = False
+        return Day(d, shipping_open, inquiries_open, "; ".join(reasons), tuple(reasons), holiday)
+
+    def days(self, start: date, end: date) -> list[Day]:
+        """Return every day from start to end, inclusive (empty when end is before start)."""
+        start, end = _plain_date(start), _plain_date(end)
+        count = (end - start).days + 1
+        _check_span(count)
+        return [self.day(start + timedelta(days=i)) for i in range(max(count, 0))]
+
+    def is_open(self, d: date, channel: Channel | str) -> bool:
+        """Return whether the channel is open on the day."""
+        return self.day(d).is_open(channel)
+
+    def next_open_day(self, d: date, channel: Channel | str, *, include: bool = False) -> date:
+        """Return the first day after d (or from d, with include) open for the channel."""
+        channel = Channel(channel)
+        current = _plain_date(d) if include else _plain_date(d) + _ONE_DAY
+        for _ in range(MAX_SEARCH_DAYS):
+            if self.day(current).is_open(channel):
+                return current
+            current += _ONE_DAY
+        raise CalendarError(f"No day open for {channel} within {MAX_SEARCH_DAYS} days of {d}.")
+
+    def ship_by(self, ordered_at: datetime, cutoff: time) -> date:
+        """Return the day an order must ship: that day before the cutoff on a shipping day,
+        otherwise the next shipping day."""
+        local = self.local(ordered_at)
+        today = local.date()
+        if self.is_open(today, Channel.SHIPPING) and local.time() < parse_time(cutoff):
+            return today
+        return self.next_open_day(today, Channel.SHIPPING)
+
+    def open_days_between(self, start: date, end: date, channel: Channel | str) -> int:
+        """Return the number of open days d with start < d <= end (negative if end < start)."""
+        start, end = _plain_date(start), _plain_date(end)
+        if end < start:
+            return -self.open_days_between(end, start, channel)
+        channel = Channel(channel)
+        count = (end - start).days
+        _check_span(count)
+        return sum(
+            1 for i in range(1, count + 1) if self.day(start + timedelta(days=i)).is_open(channel)
+        )
+
+    # --- business hours (inbox time: business hours on days open for inquiries) --------
+
+    def _periods(self, d: date) -> list[tuple[datetime, datetime]]:
+        """Return the business hours periods of an inquiries-open day, in UTC."""
+        if not self.day(d).inquiries_open:
+            return []
+        # Arithmetic in UTC: aware datetimes sharing a tzinfo subtract as wall-clock times.
+        return [
+            (
+                datetime.combine(d, start, tzinfo=self.tz).astimezone(UTC),
+                datetime.combine(d, end, tzinfo=self.tz).astimezone(UTC),
+            )
+            for start, end in self.business_hours
+        ]
+
+    def business_hours_between(self, start: datetime, end: datetime) -> float:
+        """Return the hours of business time in [start, end] (negative if end < start)."""
+        _require_aware(start)
+        _require_aware(end)
+        if end < start:
+            return -self.business_hours_between(end, start)
+        lo, hi = start.astimezone(UTC), end.astimezone(UTC)
+        first, last = self.local(start).date(), self.local(end).date()
+        _check_span((last - first).days + 1)
+        total = timedelta(0)
+        d = first
+        while d <= last:
+            for period_start, period_end in self._periods(d):
+                overlap = min(period_end, hi) - max(period_start, lo)
+                if overlap > timedelta(0):
+                    total += overlap
+            d += _ONE_DAY
+        return total.total_seconds() / 3600
+
+    def add_business_hours(self, start: datetime, hours: float) -> datetime:
+        """Return the moment (shop time) when the given hours of business time after start
+        have passed."""
+        _require_aware(start)
+        if hours < 0:
+            raise CalendarError("Business hours to add must not be negative.")
+        remaining = timedelta(hours=hours)
+        moment = start.astimezone(UTC)
+        if not remaining:
+            return self.local(start)
+        d = self.local(start).date()
+        idle = walked = 0
+        while idle < MAX_SEARCH_DAYS and walked < MAX_SPAN_DAYS:
+            periods = self._periods(d)
+            for period_start, period_end in periods:
+                begin = max(period_start, moment)
+                if period_end <= begin:
+                    continue
+                available = period_end - begin
+                if remaining <= available:
+                    return (begin + remaining).astimezone(self.tz)
+                remaining -= available
+            idle = 0 if periods else idle + 1
+            walked += 1
+            d += _ONE_DAY
+        raise CalendarError(
+            f"Cannot add {hours} business hours to {start.isoformat()}: no business time "
+            f"found within {MAX_SEARCH_DAYS if idle else MAX_SPAN_DAYS} days."
+        )
+
+
+def _require_aware(moment: datetime) -> None:
+    if not isinstance(moment, datetime):
+        raise TypeError(f"Expected a datetime, not {type(moment).__name__}.")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise CalendarError(f"The moment {moment.isoformat()} has no timezone.")
+
+
+def _plain_date(d: date) -> date:
+    # A datetime is a date too; taking its date() silently would mix up timezones.
+    if isinstance(d, datetime) or not isinstance(d, date):
+        raise TypeError(f"Expected a date, not {type(d).__name__}.")
+    return d
+
+
+def _check_span(days: int) -> None:
+    if days > MAX_SPAN_DAYS:
+        raise CalendarError(f"Spans longer than {MAX_SPAN_DAYS} days are not supported.")
