@@ -1,7 +1,7 @@
 """Shops with their business calendar, and their versioned service promises."""
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models
 from django.utils.translation import gettext_lazy as _
 
 
@@ -50,14 +50,28 @@ class Promise(models.Model):
         return f"{self.shop.slug}: {self.name} ({self.kind})"
 
 
+class ImmutableVersionError(IntegrityError):
+    """A promise version was asked to change or go away; versions never do."""
+
+
 class PromiseVersion(models.Model):
-    """One version of a promise's parameters; never changed once written."""
+    """One version of a promise's parameters; never changed once written.
+
+    The database enforces it too (policies/immutability.py): UPDATE is always refused and
+    DELETE only goes through with the whole promise (or shop) or a whole-database flush.
+    """
 
     promise = models.ForeignKey(Promise, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     params = models.JSONField()
+    # PROTECT: deleting a user must not rewrite history (SET_NULL would UPDATE the version,
+    # which the database refuses); deactivate the user instead.
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="promise_versions",
     )
     reason = models.TextField(blank=True)
     effective_from = models.DateTimeField()
@@ -66,10 +80,25 @@ class PromiseVersion(models.Model):
     class Meta:
         ordering = ["promise", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["promise", "number"], name="promise_version_unique")
+            models.UniqueConstraint(fields=["promise", "number"], name="promise_version_unique"),
+            models.CheckConstraint(
+                condition=models.Q(number__gte=1), name="promise_version_number_positive"
+            ),
         ]
         indexes = [models.Index(fields=["promise", "effective_from"])]
         verbose_name = _("promise version")
 
     def __str__(self):
         return f"{self.promise_id} v{self.number}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding or self.pk is not None:
+            raise ImmutableVersionError(
+                f"Promise version {self} is immutable: edit the promise to add a new version."
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableVersionError(
+            f"Promise version {self} is immutable: retire the promise instead of deleting history."
+        )

@@ -1,0 +1,175 @@
+"""Reads of promises and their versions that the UI, the API, the engine and reports share."""
+
+from datetime import datetime
+
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Window
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from commitments.models import Commitment, Occasion, OccasionKind
+
+from .kinds import registry
+from .models import Promise, PromiseVersion, Shop
+
+IMPACT_CUSTOMERS_LISTED = 50
+
+
+def _in_force_version(*, at: datetime):
+    """Return a subquery of the id of the version of OuterRef("pk") in force at `at`."""
+    return Subquery(
+        PromiseVersion.objects.filter(promise=OuterRef("pk"), effective_from__lte=at)
+        .order_by("-effective_from", "-number")
+        .values("pk")[:1]
+    )
+
+
+def promises_in_force(*, shop: Shop, at: datetime | None = None) -> list[Promise]:
+    """Return the shop's promises in force at `at` (default now), each with `.version` set.
+
+    `.version` is the PromiseVersion in force at that moment. Two queries, whatever the count.
+    """
+    at = at or timezone.now()
+    promises = list(
+        Promise.objects.filter(shop=shop)
+        .filter(Q(retired_at__isnull=True) | Q(retired_at__gt=at))
+        .annotate(in_force_version_id=_in_force_version(at=at))
+        .filter(in_force_version_id__isnull=False)
+        .order_by("id")
+    )
+    versions = PromiseVersion.objects.select_related("author").in_bulk(
+        [promise.in_force_version_id for promise in promises]
+    )
+    for promise in promises:
+        promise.version = versions[promise.in_force_version_id]
+    return promises
+
+
+def version_in_force(*, promise: Promise, at: datetime) -> PromiseVersion | None:
+    """Return the version of the promise in force at `at`, or None.
+
+    None before the first version takes effect and from the moment the promise is retired.
+    Of versions with the same effective time, the higher number wins.
+    """
+    if promise.retired_at is not None and promise.retired_at <= at:
+        return None
+    return (
+        PromiseVersion.objects.filter(promise=promise, effective_from__lte=at)
+        .order_by("-effective_from", "-number")
+        .first()
+    )
+
+
+def version_in_force_of(versions: list[PromiseVersion], *, at: datetime, retired_at=None):
+    """Return which of a promise's versions (any order) is in force at `at`, without a query."""
+    if retired_at is not None and retired_at <= at:
+        return None
+    candidates = [version for version in versions if version.effective_from <= at]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda version: (version.effective_from, version.number))
+
+
+def promise_latest_version(*, promise: Promise) -> PromiseVersion:
+    """Return the promise's newest version (the one an edit builds on)."""
+    return promise.versions.select_related("author").order_by("-number").first()
+
+
+def promise_current_version(*, promise: Promise, at: datetime | None = None) -> PromiseVersion:
+    """Return the version in force now, or else (not yet in force, or retired) the newest one."""
+    at = at or timezone.now()
+    return version_in_force(promise=promise, at=at) or promise_latest_version(promise=promise)
+
+
+def promise_versions_for_shop(*, shop: Shop) -> dict[int, list[PromiseVersion]]:
+    """Return every version of every promise of the shop (retired ones too), by promise id.
+
+    Each list is ordered by number; `version.promise` is loaded. One query.
+    """
+    by_promise: dict[int, list[PromiseVersion]] = {}
+    versions = (
+        PromiseVersion.objects.filter(promise__shop=shop)
+        .select_related("promise")
+        .order_by("promise_id", "number")
+    )
+    for version in versions:
+        by_promise.setdefault(version.promise_id, []).append(version)
+    return by_promise
+
+
+def promise_versions(*, promise: Promise) -> list[PromiseVersion]:
+    """Return the promise's versions, oldest first, with their authors."""
+    return list(promise.versions.select_related("author").order_by("number"))
+
+
+def shop_promises(*, shop: Shop, include_retired: bool = False):
+    """Return the shop's promises (those not retired, unless asked), oldest first."""
+    promises = Promise.objects.filter(shop=shop)
+    if not include_retired:
+        promises = promises.filter(retired_at__isnull=True)
+    return promises.order_by("id")
+
+
+def shop_promise(*, shop: Shop, promise_id) -> Promise | None:
+    """Return the shop's promise with this id (retired or not), or None."""
+    return Promise.objects.filter(shop=shop, pk=promise_id).first()
+
+
+def promise_impact(*, promise: Promise, new_params: dict) -> dict:
+    """Return what changing the promise to `new_params` would do to repeat customers.
+
+    `new_params` must be validated (defaults filled). Repeat customers have 2+ orders in
+    the shop; "above the new level" means their commitment's best level is better than
+    the level the new parameters promise. One query for the count and the first customers.
+    """
+    kind = registry.get(promise.kind)
+    current = promise_latest_version(promise=promise)
+    lowers = kind.lowers(current.params, new_params)
+    new_level = kind.promised_level(new_params)
+    result = {
+        "lowers": lowers,
+        "new_level": new_level,
+        "repeat_customers_above_new_level": 0,
+        "customers": [],
+    }
+    if new_level is None:
+        # The kind promises no single level (e.g. extras by order total): nothing to compare.
+        return result
+
+    orders = Subquery(
+        Occasion.objects.filter(
+            shop_id=promise.shop_id,
+            customer_id=OuterRef("customer_id"),
+            kind=OccasionKind.ORDER_PLACED,
+        )
+        .order_by()
+        .values("customer_id")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+    above = Q(best_level__gt=new_level) if kind.higher_is_better else Q(best_level__lt=new_level)
+    best_first = F("best_level").desc() if kind.higher_is_better else F("best_level").asc()
+    rows = (
+        Commitment.objects.filter(promise=promise)
+        .filter(above)
+        .annotate(orders=Coalesce(orders, 0))
+        .filter(orders__gte=2)
+        .annotate(total=Window(Count("pk")))
+        .order_by(best_first, "customer__external_id")
+        .values("customer__external_id", "best_level", "last_level", "orders", "total")[
+            :IMPACT_CUSTOMERS_LISTED
+        ]
+    )
+    rows = list(rows)
+    if rows:
+        result["repeat_customers_above_new_level"] = rows[0]["total"]
+    result["customers"] = [
+        {
+            "customer": row["customer__external_id"],
+            "best_level": row["best_level"],
+            "last_level": row["last_level"],
+            "orders": row["orders"],
+        }
+        for row in rows
+    ]
+    return result

@@ -1,0 +1,221 @@
+"""Writes of promises: create, edit (a new version), retire; and deleting a whole shop.
+
+Shop and calendar writes live in policies/shop_services.py.
+"""
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+
+from .error_codes import PromiseErrorCode
+from .immutability import history_deletion
+from .kinds import registry
+from .kinds.base import PromiseKind
+from .models import Promise, PromiseVersion, Shop
+
+
+def _user_or_none(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def promise_params_validate(*, kind: PromiseKind, params: dict | None) -> dict:
+    """Return the parameters validated by the kind, defaults filled.
+
+    Errors name the field as the API shows it: "params.min_lines" (code invalid_param).
+    """
+    try:
+        return kind.validate_params(params)
+    except ValidationError as error:
+        errors = []
+        for item in error.error_list:
+            field = (item.params or {}).get("field")
+            name = "params" if field in (None, "params") else f"params.{field}"
+            errors.append(
+                ValidationError(
+                    item.message,
+                    code=item.code or PromiseErrorCode.INVALID_PARAM,
+                    params={**(item.params or {}), "field": name},
+                )
+            )
+        raise ValidationError(errors) from error
+
+
+def _snapshot(promise: Promise, version: PromiseVersion) -> dict:
+    """Return the promise as the audit trail records it."""
+    return {
+        "kind": promise.kind,
+        "name": promise.name,
+        "version": version.number,
+        "params": version.params,
+        "effective_from": version.effective_from,
+        "reason": version.reason,
+    }
+
+
+def _retired_error(promise: Promise) -> ValidationError:
+    return ValidationError(
+        _("The promise “%(name)s” is retired; it cannot change any more."),
+        code=PromiseErrorCode.PROMISE_RETIRED,
+        params={"name": promise.name},
+    )
+
+
+@transaction.atomic
+def promise_create(
+    *,
+    shop: Shop,
+    kind: str,
+    name: str,
+    params: dict | None,
+    author,
+    effective_from: datetime | None = None,
+) -> Promise:
+    """Record a new promise with its first version; return it with `.version` set."""
+    promise_kind = registry.get(kind)
+    params = promise_params_validate(kind=promise_kind, params=params)
+    promise = Promise(shop=shop, kind=kind, name=(name or "").strip())
+    promise.full_clean()
+    promise.save()
+    version = PromiseVersion(
+        promise=promise,
+        number=1,
+        params=params,
+        author=_user_or_none(author),
+        effective_from=effective_from or timezone.now(),
+    )
+    version.full_clean()
+    version.save()
+    audit_record(
+        shop=shop,
+        actor=author,
+        event="promise.created",
+        object_type="promise",
+        object_id=promise.pk,
+        after=_snapshot(promise, version),
+    )
+    promise.version = version
+    return promise
+
+
+@transaction.atomic
+def promise_edit(
+    *,
+    promise: Promise,
+    params: dict | None,
+    reason: str,
+    author,
+    effective_from: datetime | None = None,
+) -> PromiseVersion:
+    """Record a new version of the promise (the old ones stay as they are); return it.
+
+    `params` are the complete new parameters (defaults filled for what is missing).
+    """
+    # Locked so two simultaneous edits cannot both become number n + 1.
+    promise = Promise.objects.select_for_update().get(pk=promise.pk)
+    if promise.retired_at is not None:
+        raise _retired_error(promise)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    _("Say why the promise changes; the reason stays in its history."),
+                    code=PromiseErrorCode.REQUIRED,
+                )
+            }
+        )
+    params = promise_params_validate(kind=registry.get(promise.kind), params=params)
+    latest = promise.versions.order_by("-number").first()
+    if params == latest.params:
+        raise ValidationError(
+            {
+                "params": ValidationError(
+                    _("These are the parameters of version %(number)s already."),
+                    code=PromiseErrorCode.UNCHANGED,
+                    params={"number": latest.number},
+                )
+            }
+        )
+    effective_from = effective_from or timezone.now()
+    if effective_from < latest.effective_from:
+        raise ValidationError(
+            {
+                "effective_from": ValidationError(
+                    _(
+                        "A new version cannot take effect before version %(number)s "
+                        "(effective from %(effective_from)s)."
+                    ),
+                    code=PromiseErrorCode.EFFECTIVE_TOO_EARLY,
+                    params={
+                        "number": latest.number,
+                        "effective_from": timezone.localtime(
+                            latest.effective_from, timezone.get_current_timezone()
+                        ).isoformat(),
+                    },
+                )
+            }
+        )
+    version = PromiseVersion(
+        promise=promise,
+        number=latest.number + 1,
+        params=params,
+        author=_user_or_none(author),
+        reason=reason,
+        effective_from=effective_from,
+    )
+    version.full_clean()
+    version.save()
+    audit_record(
+        shop=promise.shop,
+        actor=author,
+        event="promise.edited",
+        object_type="promise",
+        object_id=promise.pk,
+        before=_snapshot(promise, latest),
+        after=_snapshot(promise, version),
+    )
+    return version
+
+
+@transaction.atomic
+def promise_retire(*, promise: Promise, author, at: datetime | None = None) -> Promise:
+    """Record that the promise no longer holds from `at` (default now); its history stays."""
+    promise = Promise.objects.select_for_update().get(pk=promise.pk)
+    if promise.retired_at is not None:
+        raise _retired_error(promise)
+    promise.retired_at = at or timezone.now()
+    promise.full_clean()
+    promise.save(update_fields=["retired_at"])
+    audit_record(
+        shop=promise.shop,
+        actor=author,
+        event="promise.retired",
+        object_type="promise",
+        object_id=promise.pk,
+        before={"name": promise.name, "retired_at": None},
+        after={"name": promise.name, "retired_at": promise.retired_at},
+    )
+    return promise
+
+
+@transaction.atomic
+def shop_delete(*, shop: Shop, actor) -> None:
+    """Delete a shop with everything it holds, its promise history included.
+
+    The one way promise versions may be deleted (policies/immutability.py).
+    """
+    audit_record(
+        shop=shop,
+        actor=actor,
+        event="shop.deleted",
+        object_type="shop",
+        object_id=shop.pk,
+        before={"slug": shop.slug, "name": shop.name},
+    )
+    with history_deletion():
+        shop.delete()
