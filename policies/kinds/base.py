@@ -12,13 +12,13 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from commitments.models import ExceptionReason
+from policies.calendar import Channel
 
 if TYPE_CHECKING:
     from policies.calendar import ShopCalendar
 
-# The calendar's channels (policies.calendar.Channel is a StrEnum with these values).
-SHIPPING = "shipping"
-INQUIRIES = "inquiries"
+SHIPPING = Channel.SHIPPING
+INQUIRIES = Channel.INQUIRIES
 
 BREACH = "breach"
 DRIFT = "drift"
@@ -252,6 +252,44 @@ def number_attribute(attributes: dict, name: str) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
+
+
+def open_days_late(calendar: ShopCalendar, due: date, on: date, channel: str) -> int:
+    """Return the open days from due to on (signed); a closed day after due counts as the
+    next open day, so acting on a closed day after the due day is never "on time"."""
+    if on > due and not calendar.is_open(on, channel):
+        on = calendar.next_open_day(on, channel)
+    return calendar.open_days_between(due, on, channel)
+
+
+_WEEKDAYS_JA = "月火水木金土日"
+
+
+def date_ja(d: date) -> str:
+    """Return a date the way a Japanese manager reads it: 2026年11月20日(金)."""
+    return f"{d.year}年{d.month}月{d.day}日({_WEEKDAYS_JA[d.weekday()]})"
+
+
+def date_en(d: date) -> str:
+    """Return a date with its weekday: Fri 2026-11-20."""
+    return f"{d:%a} {d.isoformat()}"
+
+
+def moment_ja(moment: datetime) -> str:
+    """Return a shop-time moment for a Japanese message: 2026年11月20日(金) 15:30."""
+    return f"{date_ja(moment.date())} {moment:%H:%M}"
+
+
+def moment_en(moment: datetime) -> str:
+    """Return a shop-time moment for an English message: Fri 2026-11-20 15:30."""
+    return f"{date_en(moment.date())} {moment:%H:%M}"
+
+
+def plural(count, singular: str, plural_form: str | None = None) -> str:
+    """Return "1 business day" / "2 business days" (English messages)."""
+    count = num(count)
+    word = singular if count in (1, -1) else (plural_form or f"{singular}s")
+    return f"{count} {word}"
 
 
 # ---------------------------------------------------------------------------------------

@@ -3,7 +3,18 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from .base import KindParams, PromiseKind
+from .base import (
+    BREACH,
+    DRIFT,
+    PRECEDENT,
+    Judgement,
+    KindParams,
+    PromiseKind,
+    Verdict,
+    num,
+    number_attribute,
+    plural,
+)
 from .registry import register
 
 
@@ -33,6 +44,55 @@ class HandwrittenNote(PromiseKind):
     level_unit = "lines"
     higher_is_better = True
     Params = HandwrittenNoteParams
+
+    def evaluate(self, ctx):
+        lines = number_attribute(ctx.action.attributes, "lines")
+        if lines is None:
+            # The log requires `lines` on a note; without it there is nothing to measure.
+            return None
+        params, history = ctx.params, ctx.history
+        min_lines, last = params["min_lines"], history.last_level
+        shown = num(lines)
+        details = {
+            "lines": shown,
+            "min_lines": min_lines,
+            "customer_last": num(last),
+            "customer_best": num(history.best_level),
+        }
+        if lines < min_lines:
+            verdict = Verdict(
+                BREACH,
+                f"手書きメッセージが{shown}行でした（約束は{min_lines}行以上）。",
+                f"The note had {plural(shown, 'line')}; the promise is at least {min_lines}.",
+                details,
+            )
+            return Judgement(level=lines, kept=False, verdicts=(verdict,))
+        verdicts = []
+        precedent = None
+        if last is not None and lines < last - params["drift_tolerance"]:
+            verdicts.append(
+                Verdict(
+                    DRIFT,
+                    f"手書きメッセージが{shown}行でした。このお客様は前回{num(last)}行を"
+                    f"受け取っています（約束は{min_lines}行以上）。",
+                    f"The note had {plural(shown, 'line')}; this customer got "
+                    f"{plural(last, 'line')} last time (promise: at least {min_lines}).",
+                    details,
+                )
+            )
+        if lines > min_lines + params["precedent_above"]:
+            verdicts.append(
+                Verdict(
+                    PRECEDENT,
+                    f"手書きメッセージが{shown}行でした（約束は{min_lines}行以上）。"
+                    "このお客様は次回も同じくらいの長さを期待するかもしれません。",
+                    f"The note had {plural(shown, 'line')}, far above the promise of at least "
+                    f"{min_lines}; the customer may expect as much next time.",
+                    details,
+                )
+            )
+            precedent = {"what": "long_note", "lines": shown}
+        return Judgement(level=lines, kept=True, verdicts=tuple(verdicts), precedent=precedent)
 
     def promised_level(self, params):
         return float(self.validate_params(params)["min_lines"])

@@ -3,7 +3,20 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from .base import KindParams, PromiseKind
+from .base import (
+    BREACH,
+    DRIFT,
+    INQUIRIES,
+    PRECEDENT,
+    Judgement,
+    KindParams,
+    PromiseKind,
+    Verdict,
+    date_en,
+    date_ja,
+    iso,
+    num,
+)
 from .registry import register
 
 NONE = "none"
@@ -31,6 +44,82 @@ class HolidayReplies(PromiseKind):
     level_unit = "closed_day_reply"
     higher_is_better = True
     Params = HolidayRepliesParams
+
+    def applies(self, *, occasion, params, calendar):
+        if occasion.kind != self.occasion_kind:
+            return False
+        return not calendar.is_open(calendar.local(occasion.occurred_at).date(), INQUIRIES)
+
+    def deadline(self, *, occasion, related, params, calendar):
+        # Under "always" the reply is due before the inbox reopens (the end of the closed
+        # stretch the inquiry arrived in); under "none" it waits for reply_time to judge.
+        if params["mode"] != ALWAYS or not self.applies(
+            occasion=occasion, params=params, calendar=calendar
+        ):
+            return None
+        received_on = calendar.local(occasion.occurred_at).date()
+        return calendar.start_of_day(calendar.next_open_day(received_on, INQUIRIES))
+
+    def evaluate(self, ctx):
+        calendar, mode, history = ctx.calendar, ctx.params["mode"], ctx.history
+        received_on = calendar.local(ctx.occasion.occurred_at).date()
+        replied_on = calendar.local(ctx.action.occurred_at).date()
+        reopens_on = calendar.next_open_day(received_on, INQUIRIES)
+        # 1: answered while the inbox was still closed; 0: the customer waited for it to reopen.
+        during_closure = replied_on < reopens_on
+        level = 1.0 if during_closure else 0.0
+        reason = calendar.day(received_on).reason
+        details = {
+            "received_on": iso(received_on),
+            "replied_on": iso(replied_on),
+            "reopens_on": iso(reopens_on),
+            "closed_day_reason": reason,
+            "mode": mode,
+            "customer_best": num(history.best_level),
+        }
+        if mode == ALWAYS:
+            if during_closure:
+                return Judgement(level=level, kept=True)
+            verdict = Verdict(
+                BREACH,
+                f"休業日（{reason}）の{date_ja(received_on)}に届いたお問い合わせへの返信が、"
+                f"営業再開後の{date_ja(replied_on)}でした。約束は休業日も返信することです。",
+                f"The inquiry of {date_en(received_on)} (closed: {reason}) was answered only on "
+                f"{date_en(replied_on)}, after the inbox reopened; the promise is to reply on "
+                "closed days too.",
+                details,
+            )
+            return Judgement(level=level, kept=False, verdicts=(verdict,))
+        if during_closure:
+            reply_reason = calendar.day(replied_on).reason or reason
+            verdict = Verdict(
+                PRECEDENT,
+                f"休業日（{reason}）に届いたお問い合わせに、休業中の{date_ja(replied_on)}に"
+                "返信しました。約束は休業日には返信しないことです。このお客様は次回も"
+                "休業日の返信を期待するかもしれません。",
+                f"Replied on {date_en(replied_on)} to an inquiry received while the inbox was "
+                f"closed ({reason}); the promise is no replies on closed days. The customer may "
+                "expect a closed-day reply next time.",
+                details,
+            )
+            return Judgement(
+                level=level,
+                kept=True,
+                verdicts=(verdict,),
+                precedent={"what": "closed_day_reply", "reason": reply_reason},
+            )
+        if history.best_level is not None and history.best_level >= 1:
+            verdict = Verdict(
+                DRIFT,
+                f"休業日（{reason}）に届いたお問い合わせに、営業日の{date_ja(replied_on)}に"
+                "返信しました（約束どおり）。このお客様は以前、休業日に返信を受け取っています。",
+                "This customer got a reply on a closed day before; now they waited for the next "
+                f"business day ({date_en(replied_on)}) for the inquiry received while the inbox "
+                f"was closed ({reason}). This is within the promise.",
+                details,
+            )
+            return Judgement(level=level, kept=True, verdicts=(verdict,))
+        return Judgement(level=level, kept=True)
 
     def promised_level(self, params):
         return 1.0 if self.validate_params(params)["mode"] == ALWAYS else 0.0

@@ -3,7 +3,16 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from .base import KindParams, PromiseKind
+from .base import (
+    BREACH,
+    DRIFT,
+    Judgement,
+    KindParams,
+    PromiseKind,
+    Verdict,
+    iso,
+    num,
+)
 from .registry import register
 
 
@@ -28,6 +37,47 @@ class ReplyTime(PromiseKind):
     level_unit = "business_hours"
     higher_is_better = False
     Params = ReplyTimeParams
+
+    def deadline(self, *, occasion, related, params, calendar):
+        return calendar.add_business_hours(occasion.occurred_at, params["within_business_hours"])
+
+    def evaluate(self, ctx):
+        calendar, params, last = ctx.calendar, ctx.params, ctx.history.last_level
+        hours = round(
+            max(
+                calendar.business_hours_between(ctx.occasion.occurred_at, ctx.action.occurred_at), 0
+            ),
+            2,
+        )
+        within = params["within_business_hours"]
+        shown = num(hours)
+        details = {
+            "received_at": iso(calendar.local(ctx.occasion.occurred_at)),
+            "replied_at": iso(calendar.local(ctx.action.occurred_at)),
+            "business_hours": shown,
+            "within_business_hours": within,
+            "customer_last": num(last),
+        }
+        if hours > within:
+            verdict = Verdict(
+                BREACH,
+                f"お問い合わせへの返信まで{shown}営業時間かかりました"
+                f"（約束は{within}営業時間以内）。",
+                f"The reply took {shown} business hours; the promise is within {within}.",
+                details,
+            )
+            return Judgement(level=hours, kept=False, verdicts=(verdict,))
+        if last is not None and hours > last + params["drift_tolerance_hours"]:
+            verdict = Verdict(
+                DRIFT,
+                f"お問い合わせへの返信まで{shown}営業時間でした（約束は{within}営業時間以内）。"
+                f"このお客様は前回{num(last)}営業時間で返信を受け取っています。",
+                f"The reply took {shown} business hours (promise: within {within}); this "
+                f"customer got a reply in {num(last)} business hours last time.",
+                details,
+            )
+            return Judgement(level=hours, kept=True, verdicts=(verdict,))
+        return Judgement(level=hours, kept=True)
 
     def promised_level(self, params):
         return float(self.validate_params(params)["within_business_hours"])

@@ -1,9 +1,23 @@
 """The shipping notice, with its tracking number, goes out on the day of shipment."""
 
+from datetime import timedelta
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from .base import KindParams, PromiseKind
+from .base import (
+    BREACH,
+    DRIFT,
+    Event,
+    Judgement,
+    KindParams,
+    PromiseKind,
+    Verdict,
+    date_en,
+    date_ja,
+    iso,
+    num,
+)
 from .registry import register
 
 
@@ -17,6 +31,29 @@ class ShippingNoticeParams(KindParams):
     )
 
 
+def shipment_of(related) -> Event | None:
+    """Return the first shipment among the occasion's actions, or None before it ships."""
+    shipments = [event for event in related if event.kind == "shipped"]
+    if not shipments:
+        return None
+    return min(shipments, key=lambda event: (event.occurred_at, event.external_id))
+
+
+def has_tracking(*events: Event) -> bool:
+    """Return whether any of the events carries a non-empty tracking number."""
+    return any(str(event.attributes.get("tracking_number") or "").strip() for event in events)
+
+
+def _after_ja(days: int) -> str:
+    return "発送当日" if days == 0 else f"発送の{days}日後"
+
+
+def _after_en(days: int) -> str:
+    if days == 0:
+        return "on the day of shipment"
+    return f"{days} day{'s' if days != 1 else ''} after shipment"
+
+
 @register
 class ShippingNotice(PromiseKind):
     id = "shipping_notice"
@@ -27,6 +64,65 @@ class ShippingNotice(PromiseKind):
     level_unit = "days_after_shipment"
     higher_is_better = False
     Params = ShippingNoticeParams
+
+    def deadline(self, *, occasion, related, params, calendar):
+        shipment = shipment_of(related)
+        if shipment is None:
+            # Nothing is due before the parcel ships; the deadline appears with the shipment.
+            return None
+        shipped_on = calendar.local(shipment.occurred_at).date()
+        allowed = 0 if params["same_day"] else 1
+        return calendar.end_of_day(shipped_on + timedelta(days=allowed))
+
+    def evaluate(self, ctx):
+        shipment = shipment_of(ctx.related)
+        if shipment is None:
+            # Judged again when the shipment arrives (the engine re-judges the occasion).
+            return None
+        calendar, params, last = ctx.calendar, ctx.params, ctx.history.last_level
+        shipped_on = calendar.local(shipment.occurred_at).date()
+        notified_on = calendar.local(ctx.action.occurred_at).date()
+        days = max((notified_on - shipped_on).days, 0)
+        allowed = 0 if params["same_day"] else 1
+        tracking = has_tracking(ctx.action, shipment)
+        details = {
+            "shipped_on": iso(shipped_on),
+            "notified_on": iso(notified_on),
+            "days_after_shipment": days,
+            "same_day": params["same_day"],
+            "tracking_number_present": tracking,
+            "tracking_required": params["tracking_required"],
+            "customer_last": num(last),
+        }
+        promise_ja = "発送当日" if params["same_day"] else "発送翌日まで"
+        promise_en = "on the day of shipment" if params["same_day"] else "by the next day"
+        problems_ja, problems_en = [], []
+        if days > allowed:
+            problems_ja.append(
+                f"発送（{date_ja(shipped_on)}）のお知らせが{_after_ja(days)}の"
+                f"{date_ja(notified_on)}でした（約束は{promise_ja}）。"
+            )
+            problems_en.append(
+                f"The shipping notice went out {_after_en(days)} ({date_en(notified_on)}, "
+                f"shipped {date_en(shipped_on)}); the promise is {promise_en}."
+            )
+        if params["tracking_required"] and not tracking:
+            problems_ja.append("お知らせに追跡番号がありません（約束は追跡番号つき）。")
+            problems_en.append("The notice carried no tracking number; the promise requires one.")
+        if problems_ja:
+            verdict = Verdict(BREACH, "".join(problems_ja), " ".join(problems_en), details)
+            return Judgement(level=float(days), kept=False, verdicts=(verdict,))
+        if last is not None and days > last:
+            verdict = Verdict(
+                DRIFT,
+                f"発送のお知らせは{_after_ja(days)}でした（約束は{promise_ja}）。"
+                f"このお客様は前回、{_after_ja(int(last))}にお知らせを受け取っています。",
+                f"The shipping notice went out {_after_en(days)} (promise: {promise_en}); this "
+                f"customer got it {_after_en(int(last))} last time.",
+                details,
+            )
+            return Judgement(level=float(days), kept=True, verdicts=(verdict,))
+        return Judgement(level=float(days), kept=True)
 
     def promised_level(self, params):
         return 0.0 if self.validate_params(params)["same_day"] else 1.0

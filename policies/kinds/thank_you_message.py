@@ -1,9 +1,21 @@
 """A thank-you message within a number of hours of the order."""
 
+from datetime import timedelta
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from .base import KindParams, PromiseKind
+from .base import (
+    BREACH,
+    DRIFT,
+    Judgement,
+    KindParams,
+    PromiseKind,
+    Verdict,
+    iso,
+    num,
+    plural,
+)
 from .registry import register
 
 
@@ -28,6 +40,43 @@ class ThankYouMessage(PromiseKind):
     level_unit = "hours"
     higher_is_better = False
     Params = ThankYouMessageParams
+
+    def deadline(self, *, occasion, related, params, calendar):
+        return calendar.local(occasion.occurred_at + timedelta(hours=params["within_hours"]))
+
+    def evaluate(self, ctx):
+        params, last = ctx.params, ctx.history.last_level
+        elapsed = ctx.action.occurred_at - ctx.occasion.occurred_at
+        hours = round(max(elapsed.total_seconds(), 0) / 3600, 2)
+        within = params["within_hours"]
+        shown = num(hours)
+        details = {
+            "ordered_at": iso(ctx.calendar.local(ctx.occasion.occurred_at)),
+            "sent_at": iso(ctx.calendar.local(ctx.action.occurred_at)),
+            "hours": shown,
+            "within_hours": within,
+            "customer_last": num(last),
+        }
+        if hours > within:
+            verdict = Verdict(
+                BREACH,
+                f"お礼メッセージはご注文から{shown}時間後でした（約束は{within}時間以内）。",
+                f"The thank-you went out {plural(shown, 'hour')} after the order; the promise "
+                f"is within {within}.",
+                details,
+            )
+            return Judgement(level=hours, kept=False, verdicts=(verdict,))
+        if last is not None and hours > last + params["drift_tolerance_hours"]:
+            verdict = Verdict(
+                DRIFT,
+                f"お礼メッセージはご注文から{shown}時間後でした（約束は{within}時間以内）。"
+                f"このお客様は前回{num(last)}時間後に受け取っています。",
+                f"The thank-you went out {plural(shown, 'hour')} after the order (promise: "
+                f"within {within}); this customer got it after {plural(last, 'hour')} last time.",
+                details,
+            )
+            return Judgement(level=hours, kept=True, verdicts=(verdict,))
+        return Judgement(level=hours, kept=True)
 
     def promised_level(self, params):
         return float(self.validate_params(params)["within_hours"])
