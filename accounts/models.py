@@ -1,7 +1,7 @@
 """Who may do what: roles per shop, API tokens, and the append-only audit trail."""
 
 from django.conf import settings
-from django.db import models
+from django.db import DatabaseError, models
 
 
 class Role(models.TextChoices):
@@ -44,15 +44,36 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.name})"
 
 
+class AuditTrailIsAppendOnly(DatabaseError):
+    """Raised when code tries to change or delete a recorded audit entry."""
+
+
 class AuditEntry(models.Model):
-    """Who changed what, when, with the before and after. Never updated or deleted."""
+    """Who changed what, when, with the before and after. Never updated or deleted.
+
+    Database triggers (migration 0002) refuse every UPDATE and DELETE of a row, so the
+    references to the shop and the actor cannot be SET_NULL or CASCADE: they are plain ids
+    without a database constraint (DO_NOTHING), and the actor's username is copied in, so
+    the trail still reads right if a user or a shop is ever removed.
+    """
 
     shop = models.ForeignKey(
-        "policies.Shop", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "policies.Shop",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
+    actor_username = models.CharField(max_length=150, blank=True)
     event = models.CharField(max_length=60)  # "promise.edited", "calendar.changed", ...
     object_type = models.CharField(max_length=60)
     object_id = models.CharField(max_length=60)
@@ -62,8 +83,19 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["shop", "created_at"])]
+        indexes = [
+            models.Index(fields=["shop", "created_at"]),
+            models.Index(fields=["shop", "event", "created_at"]),
+        ]
         verbose_name_plural = "audit entries"
 
     def __str__(self):
         return f"{self.event} {self.object_type}:{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding or kwargs.get("update_fields") is not None:
+            raise AuditTrailIsAppendOnly("Audit entries are never changed once recorded.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditTrailIsAppendOnly("Audit entries are never deleted.")
