@@ -59,12 +59,15 @@ class TestDatabaseTriggers:
 
     def test_raw_sql_update_is_refused_by_the_database(self, note_promise):
         version = note_promise.versions.get(number=2)
-        with pytest.raises(IntegrityError, match="immutable"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "UPDATE policies_promiseversion SET reason = %s WHERE id = %s",
-                    ["rewritten", version.pk],
-                )
+        with (
+            pytest.raises(IntegrityError, match="immutable"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(
+                "UPDATE policies_promiseversion SET reason = %s WHERE id = %s",
+                ["rewritten", version.pk],
+            )
         assert PromiseVersion.objects.get(pk=version.pk).reason == "Busy season"
 
     def test_queryset_delete_of_a_live_promises_version_is_refused(self, note_promise):
@@ -73,11 +76,14 @@ class TestDatabaseTriggers:
         assert note_promise.versions.count() == 2
 
     def test_raw_sql_delete_is_refused_by_the_database(self, note_promise):
-        with pytest.raises(IntegrityError, match="immutable"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "DELETE FROM policies_promiseversion WHERE promise_id = %s", [note_promise.pk]
-                )
+        with (
+            pytest.raises(IntegrityError, match="immutable"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(
+                "DELETE FROM policies_promiseversion WHERE promise_id = %s", [note_promise.pk]
+            )
         assert note_promise.versions.count() == 2
 
     def test_deleting_a_promise_directly_is_refused(self, note_promise):
