@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -12,10 +12,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from commitments.models import ExceptionReason
-from policies.calendar import Channel
-
-if TYPE_CHECKING:
-    from policies.calendar import ShopCalendar
+from policies.calendar import Channel, ShopCalendar
 
 SHIPPING = Channel.SHIPPING
 INQUIRIES = Channel.INQUIRIES
