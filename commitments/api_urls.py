@@ -1,5 +1,16 @@
 """REST API URLs of the commitments app, under /api/v1/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import api
+
+urlpatterns = [
+    path("shops/<slug:shop>/occasions/", api.OccasionRecordApi.as_view(), name="occasion-record"),
+    path("shops/<slug:shop>/actions/", api.ActionRecordApi.as_view(), name="action-record"),
+    path("shops/<slug:shop>/findings/", api.FindingListApi.as_view(), name="finding-list"),
+    path(
+        "shops/<slug:shop>/customers/<str:customer>/commitments/",
+        api.CustomerCommitmentListApi.as_view(),
+        name="customer-commitment-list",
+    ),
+]

@@ -1,0 +1,182 @@
+"""REST API of the log (occasions, actions) and its reads (findings, commitments).
+
+Thin: every class parses input, calls one service or selector, and renders. The shop comes
+from accounts.access.shop_for (non-members get 404, too-low roles 403).
+"""
+
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.access import shop_for
+from accounts.models import Role
+from config.api_errors import ApiError
+
+from . import selectors, services
+from .error_codes import LogErrorCode
+from .serializers import (
+    ActionInSerializer,
+    ActionOutSerializer,
+    CommitmentOutSerializer,
+    ErrorsSerializer,
+    FindingFilterSerializer,
+    FindingOutSerializer,
+    OccasionInSerializer,
+    OccasionOutSerializer,
+)
+
+ERRORS = {
+    400: OpenApiResponse(ErrorsSerializer, description="Invalid input, with a code per field."),
+    404: OpenApiResponse(ErrorsSerializer, description="No such shop (or not a member)."),
+}
+CONFLICT = OpenApiResponse(
+    ErrorsSerializer, description="The external id is stored with other content (conflict)."
+)
+
+
+def _shop(request, slug: str, *, role: str):
+    """Return the shop for this request; a too-low role is 403 permission_denied."""
+    try:
+        shop, _role = shop_for(request.user, slug, role=role)
+    except PermissionDenied as denied:
+        # config.api_errors renders DRF's PermissionDenied, not Django's.
+        raise exceptions.PermissionDenied(str(denied)) from None
+    return shop
+
+
+def _conflict(error: services.Conflict) -> ApiError:
+    return ApiError(
+        code=LogErrorCode.CONFLICT,
+        message=error.message,
+        field="external_id",
+        status_code=status.HTTP_409_CONFLICT,
+    )
+
+
+class OccasionRecordApi(APIView):
+    """Record an occasion (idempotent by external id)."""
+
+    @extend_schema(
+        operation_id="occasion_record",
+        request=OccasionInSerializer,
+        responses={
+            201: OccasionOutSerializer,
+            200: OpenApiResponse(OccasionOutSerializer, description="Already stored as sent."),
+            409: CONFLICT,
+            **ERRORS,
+        },
+    )
+    def post(self, request, shop):
+        shop = _shop(request, shop, role=Role.STAFF)
+        body = OccasionInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            occasion, created = services.occasion_record(shop=shop, **body.validated_data)
+        except services.Conflict as error:
+            raise _conflict(error) from error
+        with timezone.override(ZoneInfo(shop.timezone)):
+            data = OccasionOutSerializer(occasion).data
+        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class ActionRecordApi(APIView):
+    """Record an action (idempotent by external id), judge it, and return its findings."""
+
+    @extend_schema(
+        operation_id="action_record",
+        request=ActionInSerializer,
+        responses={
+            201: ActionOutSerializer,
+            200: OpenApiResponse(ActionOutSerializer, description="Already stored as sent."),
+            409: CONFLICT,
+            **ERRORS,
+        },
+    )
+    def post(self, request, shop):
+        shop = _shop(request, shop, role=Role.STAFF)
+        body = ActionInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            action, created = services.action_record(
+                shop=shop, requested_by=request.user, **body.validated_data
+            )
+        except services.Conflict as error:
+            raise _conflict(error) from error
+        action = selectors.action_by_external_id(shop=shop, external_id=action.external_id)
+        findings = list(selectors.findings_for_action(action=action))
+        with timezone.override(ZoneInfo(shop.timezone)):
+            data = ActionOutSerializer(action, context={"findings": findings}).data
+        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class FindingPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class FindingListApi(APIView):
+    """List the shop's findings, newest first, filtered and paginated."""
+
+    pagination_class = FindingPagination
+
+    @extend_schema(
+        operation_id="finding_list",
+        parameters=[
+            OpenApiParameter("type", str, description="breach, overdue, drift or precedent"),
+            OpenApiParameter("week", str, description="ISO week in shop time, e.g. 2026-W47"),
+            OpenApiParameter("customer", str, description="The customer's external id"),
+            OpenApiParameter("promise", int, description="A promise id"),
+            OpenApiParameter("status", str, description="open, acknowledged or resolved"),
+            OpenApiParameter("excused", bool),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses={200: FindingOutSerializer(many=True), **ERRORS},
+    )
+    def get(self, request, shop):
+        shop = _shop(request, shop, role=Role.VIEWER)
+        query = FindingFilterSerializer(
+            data={
+                key: request.query_params[key]
+                for key in FindingFilterSerializer().fields
+                if request.query_params.get(key, "") != ""
+            }
+        )
+        query.is_valid(raise_exception=True)
+        tz = ZoneInfo(shop.timezone)
+        findings = selectors.findings_for_shop(shop=shop, filters=query.to_filters(tz=tz))
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(findings, request, view=self)
+        with timezone.override(tz):
+            data = FindingOutSerializer(page, many=True).data
+        return paginator.get_paginated_response(data)
+
+
+class CustomerCommitmentListApi(APIView):
+    """List what one customer has experienced, per promise."""
+
+    @extend_schema(
+        operation_id="customer_commitment_list",
+        responses={200: CommitmentOutSerializer(many=True), **ERRORS},
+    )
+    def get(self, request, shop, customer):
+        shop = _shop(request, shop, role=Role.VIEWER)
+        found = selectors.customer_by_external_id(shop=shop, external_id=customer)
+        if found is None:
+            raise ApiError(
+                code=LogErrorCode.NOT_FOUND,
+                message=f"No customer {customer!r} in this shop.",
+                field="customer",
+                status_code=status.HTTP_404_NOT_FOUND,
+            )
+        commitments = selectors.commitments_for_customer(customer=found)
+        with timezone.override(ZoneInfo(shop.timezone)):
+            data = CommitmentOutSerializer(commitments, many=True).data
+        return Response(data)

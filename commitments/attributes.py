@@ -1,0 +1,211 @@
+"""What each occasion and action kind may carry, and how times are read.
+
+Shared by the API, the CSV import and the pre-check, so a record is accepted or rejected
+for the same reason whichever way it arrives. Errors are Django ValidationErrors with a
+stable code (commitments.error_codes) and the field in `params["field"]`.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_datetime
+
+from .error_codes import LogErrorCode
+from .models import ActionKind, OccasionKind
+
+TEXT_MAX = 10_000
+SHORT_MAX = 200
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """One attribute a kind accepts: its JSON type, bounds and whether it must be present."""
+
+    name: str
+    type: str  # "int" | "bool" | "str" | "str_list"
+    required: bool = False
+    min: int | None = None
+    max: int | None = None
+    max_length: int = SHORT_MAX
+
+    def describe(self) -> str:
+        """Return a short human description of the accepted values."""
+        if self.type == "int":
+            if self.min is not None and self.max is not None:
+                return f"an integer from {self.min} to {self.max}"
+            if self.min is not None:
+                return f"an integer >= {self.min}"
+            return "an integer"
+        if self.type == "bool":
+            return "true or false"
+        if self.type == "str_list":
+            return "a list of non-empty strings"
+        return f"a string of at most {self.max_length} characters"
+
+
+OCCASION_ATTRIBUTES: dict[str, tuple[Attribute, ...]] = {
+    OccasionKind.ORDER_PLACED: (Attribute("total", "int", min=0), Attribute("gift", "bool")),
+    OccasionKind.INQUIRY_RECEIVED: (
+        Attribute("channel", "str", max_length=50),
+        Attribute("text", "str", max_length=TEXT_MAX),
+    ),
+    OccasionKind.REVIEW_POSTED: (
+        Attribute("rating", "int", min=1, max=5),
+        Attribute("text", "str", max_length=TEXT_MAX),
+    ),
+}
+
+ACTION_ATTRIBUTES: dict[str, tuple[Attribute, ...]] = {
+    ActionKind.SHIPPED: (
+        Attribute("extras", "str_list", max_length=100),
+        Attribute("tracking_number", "str", max_length=100),
+    ),
+    ActionKind.NOTE_ENCLOSED: (Attribute("lines", "int", required=True, min=0),),
+    # Optional: the shipping_notice promise judges a notice sent without one.
+    ActionKind.SHIPPING_NOTICE_SENT: (Attribute("tracking_number", "str", max_length=100),),
+    ActionKind.REPLY_SENT: (Attribute("text", "str", max_length=TEXT_MAX),),
+    ActionKind.REVIEW_REPLIED: (),
+    ActionKind.THANK_YOU_SENT: (),
+}
+
+RECORDS = {"occasion": OCCASION_ATTRIBUTES, "action": ACTION_ATTRIBUTES}
+
+_HAS_TIME = re.compile(r"\d[T ]\d{1,2}:\d{2}")
+_INT_TEXT = re.compile(r"^[+-]?\d+$")
+_TRUE_TEXT = {"true", "1", "yes"}
+_FALSE_TEXT = {"false", "0", "no"}
+
+
+def _error(message: str, *, code: str, field: str) -> ValidationError:
+    # Django interpolates params into the message: escape user text that may hold a "%".
+    return ValidationError(message.replace("%", "%%"), code=code, params={"field": field})
+
+
+def kind_validate(*, record: str, kind) -> str:
+    """Return the kind if `record` ("occasion" or "action") has it; else raise unknown_kind."""
+    kinds = RECORDS[record]
+    if not isinstance(kind, str) or kind not in kinds:
+        raise _error(
+            f"Unknown {record} kind {kind!r}; expected one of: {', '.join(kinds)}.",
+            code=LogErrorCode.UNKNOWN_KIND,
+            field="kind",
+        )
+    return kind
+
+
+def _from_text(attribute: Attribute, value: str):
+    """Return a CSV cell converted to the attribute's JSON type (unchanged when it cannot be)."""
+    text = value.strip()
+    if attribute.type == "int" and _INT_TEXT.match(text):
+        return int(text)
+    if attribute.type == "bool" and text.lower() in _TRUE_TEXT | _FALSE_TEXT:
+        return text.lower() in _TRUE_TEXT
+    if attribute.type == "str_list":
+        return [part.strip() for part in text.split(";") if part.strip()]
+    return text if attribute.type != "str" else value
+
+
+def _check(attribute: Attribute, value, kind: str) -> list[ValidationError]:
+    field = f"attributes.{attribute.name}"
+    ok = True
+    if attribute.type == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        ok = ok and (attribute.min is None or value >= attribute.min)
+        ok = ok and (attribute.max is None or value <= attribute.max)
+    elif attribute.type == "bool":
+        ok = isinstance(value, bool)
+    elif attribute.type == "str":
+        ok = isinstance(value, str) and len(value) <= attribute.max_length
+    elif attribute.type == "str_list":
+        ok = isinstance(value, list) and all(
+            isinstance(item, str) and item.strip() and len(item) <= attribute.max_length
+            for item in value
+        )
+    if ok:
+        return []
+    return [
+        _error(
+            f"'{attribute.name}' of {kind} must be {attribute.describe()}; got {value!r}.",
+            code=LogErrorCode.INVALID_ATTRIBUTE,
+            field=field,
+        )
+    ]
+
+
+def attributes_validate(*, record: str, kind: str, attributes, text: bool = False) -> dict:
+    """Return the attributes of a record of this kind, checked; raise invalid_attribute.
+
+    A null value (or, with `text=True`, an empty CSV cell) means the attribute is absent.
+    With `text=True` values are CSV cells: integers, true/false/1/0 and `;`-separated lists
+    are converted first.
+    """
+    spec = {attribute.name: attribute for attribute in RECORDS[record][kind]}
+    if attributes is None:
+        attributes = {}
+    if not isinstance(attributes, dict):
+        raise _error(
+            "attributes must be an object.", code=LogErrorCode.INVALID_ATTRIBUTE, field="attributes"
+        )
+    errors: list[ValidationError] = []
+    clean: dict = {}
+    for name, value in attributes.items():
+        attribute = spec.get(name)
+        if attribute is None:
+            allowed = ", ".join(spec) or "none"
+            errors.append(
+                _error(
+                    f"Unknown attribute {name!r} for {kind}; allowed: {allowed}.",
+                    code=LogErrorCode.INVALID_ATTRIBUTE,
+                    field=f"attributes.{name}",
+                )
+            )
+            continue
+        if value is None or (text and isinstance(value, str) and not value.strip()):
+            continue
+        if text and isinstance(value, str):
+            value = _from_text(attribute, value)
+        problems = _check(attribute, value, kind)
+        if problems:
+            errors.extend(problems)
+            continue
+        if attribute.type == "str_list":
+            value = [item.strip() for item in value]
+        clean[name] = value
+    reported = {error.params["field"] for error in errors}
+    for attribute in spec.values():
+        field = f"attributes.{attribute.name}"
+        if attribute.required and attribute.name not in clean and field not in reported:
+            errors.append(
+                _error(
+                    f"'{attribute.name}' is required for {kind}: {attribute.describe()}.",
+                    code=LogErrorCode.INVALID_ATTRIBUTE,
+                    field=field,
+                )
+            )
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def time_parse(value, *, tz: ZoneInfo | str, field: str = "occurred_at") -> datetime:
+    """Return an aware datetime from ISO 8601; a time without offset is read in `tz`."""
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    moment = value if isinstance(value, datetime) else None
+    # A bare date is not a time: the judges measure hours and cutoffs.
+    if moment is None and isinstance(value, str) and _HAS_TIME.search(value):
+        try:
+            moment = parse_datetime(value.strip())
+        except ValueError:
+            moment = None
+    if moment is None:
+        raise _error(
+            f"{field} must be an ISO 8601 time such as 2026-11-20T15:30:00+09:00; got {value!r}.",
+            code=LogErrorCode.INVALID_TIME,
+            field=field,
+        )
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment

@@ -1,0 +1,14 @@
+"""Stable error codes of the log (occasions, actions, exceptions) and its reads."""
+
+from enum import StrEnum
+
+
+class LogErrorCode(StrEnum):
+    UNKNOWN_KIND = "unknown_kind"
+    INVALID_ATTRIBUTE = "invalid_attribute"
+    INVALID_TIME = "invalid_time"
+    INVALID_PARAM = "invalid_param"
+    REQUIRED = "required"
+    CONFLICT = "conflict"
+    NOT_FOUND = "not_found"
+    INVALID_STATUS = "invalid_status"

@@ -1,0 +1,524 @@
+"""The log: record occasions, actions and their exceptions, idempotently by external id.
+
+Every write validates first (kinds, attributes, times in the shop's timezone), then stores
+the record once per (shop, external id): the same content again returns the stored record,
+other content under the same id raises `Conflict`. The unique constraints decide races
+between concurrent requests; a lost race re-reads the winner and compares.
+
+Judging is left to `commitments.engine`; with `judge=True` (the default) a service judges
+the customers whose findings its write may change once the record is committed, so a
+failure while judging never loses the record (the sweeper re-judges unjudged actions).
+"""
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import engine
+from .attributes import attributes_validate, kind_validate, time_parse
+from .error_codes import LogErrorCode
+from .models import (
+    Action,
+    ActionException,
+    Customer,
+    ExceptionReason,
+    ExceptionStatus,
+    Occasion,
+)
+
+ID_MAX = 100
+EXCEPTION_KEYS = ("reason", "note")
+
+
+class Conflict(Exception):
+    """An external id already stored with other content; never merged silently."""
+
+    code = LogErrorCode.CONFLICT
+
+    def __init__(self, *, record, fields: list[str]):
+        self.record = record
+        self.fields = fields
+        noun = "occasion" if isinstance(record, Occasion) else "action"
+        differ = ", ".join(fields) if fields else "the content"
+        self.message = (
+            f"The {noun} {record.external_id!r} is already recorded with other content "
+            f"(differs in: {differ}). Send a new external_id for a new {noun}."
+        )
+        super().__init__(self.message)
+
+
+# ------------------------------------------------------------------------------
+# Content: what makes two records with one external id the same
+# ------------------------------------------------------------------------------
+def content_hash(content: dict) -> str:
+    """Return the sha256 of the canonical JSON of a record's content."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def occasion_content(*, customer: str, kind: str, occurred_at: datetime, attributes: dict) -> dict:
+    """Return the content of an occasion, as hashed and compared."""
+    return {
+        "customer": customer,
+        "kind": kind,
+        "occurred_at": _utc(occurred_at),
+        "attributes": attributes,
+    }
+
+
+def action_content(
+    *,
+    customer: str,
+    kind: str,
+    occurred_at: datetime,
+    occasion: str,
+    staff: str,
+    attributes: dict,
+    exception: dict | None,
+) -> dict:
+    """Return the content of an action, as hashed and compared."""
+    return {
+        "customer": customer,
+        "kind": kind,
+        "occurred_at": _utc(occurred_at),
+        "occasion": occasion,
+        "staff": staff,
+        "attributes": attributes,
+        "exception": exception,
+    }
+
+
+def _stored_occasion_content(occasion: Occasion) -> dict:
+    return occasion_content(
+        customer=occasion.customer.external_id,
+        kind=occasion.kind,
+        occurred_at=occasion.occurred_at,
+        attributes=occasion.attributes,
+    )
+
+
+def _stored_action_content(action: Action) -> dict:
+    exception = getattr(action, "exception", None)
+    return action_content(
+        customer=action.customer.external_id,
+        kind=action.kind,
+        occurred_at=action.occurred_at,
+        occasion=action.occasion_external_id,
+        staff=action.staff,
+        attributes=action.attributes,
+        exception=None
+        if exception is None
+        else {"reason": exception.reason, "note": exception.note},
+    )
+
+
+def _same_or_conflict(record, *, content: dict, digest: str, stored_content):
+    """Return the stored record when its content is `content`; raise Conflict otherwise."""
+    if record.content_hash == digest:
+        return record
+    stored = stored_content(record)
+    fields = sorted(key for key in content if content[key] != stored.get(key))
+    raise Conflict(record=record, fields=fields)
+
+
+# ------------------------------------------------------------------------------
+# Validation shared by the records
+# ------------------------------------------------------------------------------
+def _error(message: str, *, code: str, field: str) -> ValidationError:
+    return ValidationError(message.replace("%", "%%"), code=code, params={"field": field})
+
+
+def _text(value, *, field: str, max_length: int, required: bool) -> tuple[str, list]:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        return "", [_error(f"{field} must be a string.", code="invalid_param", field=field)]
+    value = value.strip()
+    if required and not value:
+        return "", [_error(f"{field} is required.", code=LogErrorCode.REQUIRED, field=field)]
+    if len(value) > max_length:
+        message = f"{field} must be at most {max_length} characters."
+        return "", [_error(message, code="invalid_param", field=field)]
+    return value, []
+
+
+def _shop_tz(shop) -> ZoneInfo:
+    return ZoneInfo(shop.timezone)
+
+
+def exception_validate(exception) -> dict | None:
+    """Return an action's exception as {"reason", "note"}, checked; None when absent."""
+    if exception is None:
+        return None
+    if not isinstance(exception, dict):
+        raise _error(
+            "exception must be an object {reason, note}.", code="invalid_param", field="exception"
+        )
+    errors = [
+        _error(
+            f"Unknown key {key!r} in exception; allowed: reason, note.",
+            code="invalid_param",
+            field=f"exception.{key}",
+        )
+        for key in exception
+        if key not in EXCEPTION_KEYS
+    ]
+    reason = exception.get("reason")
+    note, note_errors = _text(
+        exception.get("note"), field="exception.note", max_length=2000, required=False
+    )
+    errors += note_errors
+    if reason in (None, ""):
+        errors.append(
+            _error("exception.reason is required.", code="required", field="exception.reason")
+        )
+    elif reason not in ExceptionReason.values:
+        errors.append(
+            _error(
+                f"exception.reason must be one of: {', '.join(ExceptionReason.values)}; "
+                f"got {reason!r}.",
+                code="invalid_param",
+                field="exception.reason",
+            )
+        )
+    elif reason == ExceptionReason.OTHER and not note:
+        errors.append(
+            _error(
+                "An exception with reason 'other' needs a note saying why.",
+                code="required",
+                field="exception.note",
+            )
+        )
+    if errors:
+        raise ValidationError(errors)
+    return {"reason": reason, "note": note}
+
+
+def _customer_fields(customer, customer_name, customer_email) -> tuple[str, str, str, list]:
+    customer, errors = _text(customer, field="customer", max_length=ID_MAX, required=True)
+    name, more = _text(customer_name, field="customer_name", max_length=200, required=False)
+    errors += more
+    email, more = _text(customer_email, field="customer_email", max_length=254, required=False)
+    errors += more
+    if email and not more:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors.append(
+                _error(
+                    "customer_email is not an e-mail address.",
+                    code="invalid_param",
+                    field="customer_email",
+                )
+            )
+    return customer, name, email, errors
+
+
+def _collect(errors: list, call):
+    try:
+        return call()
+    except ValidationError as error:
+        errors.extend(error.error_list)
+        return None
+
+
+# ------------------------------------------------------------------------------
+# Writes
+# ------------------------------------------------------------------------------
+def customer_get_or_create(*, shop, external_id: str, name: str = "", email: str = "") -> Customer:
+    """Return the shop's customer with this external id, created on first sight.
+
+    A name or e-mail sent with a record replaces the stored one: shops send their current
+    customer data.
+    """
+    customer, created = Customer.objects.get_or_create(
+        shop=shop, external_id=external_id, defaults={"name": name, "email": email}
+    )
+    if not created:
+        changed = {
+            field: value
+            for field, value in (("name", name), ("email", email))
+            if value and getattr(customer, field) != value
+        }
+        if changed:
+            for field, value in changed.items():
+                setattr(customer, field, value)
+            customer.full_clean(validate_unique=False, validate_constraints=False)
+            customer.save(update_fields=list(changed))
+    return customer
+
+
+def occasion_record(
+    *,
+    shop,
+    external_id: str,
+    customer: str,
+    kind: str,
+    occurred_at,
+    attributes: dict | None,
+    customer_name: str = "",
+    customer_email: str = "",
+    judge: bool = True,
+) -> tuple[Occasion, bool]:
+    """Record an occasion once per external id; return it and whether it was created.
+
+    Actions that arrived earlier naming this occasion are linked to it in one UPDATE and
+    marked unjudged; with `judge=True` their customers are judged again after the commit.
+    """
+    errors: list = []
+    external_id, more = _text(external_id, field="external_id", max_length=ID_MAX, required=True)
+    errors += more
+    customer, customer_name, customer_email, more = _customer_fields(
+        customer, customer_name, customer_email
+    )
+    errors += more
+    kind = _collect(errors, lambda: kind_validate(record="occasion", kind=kind))
+    if kind is not None:
+        attributes = _collect(
+            errors,
+            lambda: attributes_validate(record="occasion", kind=kind, attributes=attributes),
+        )
+    moment = _collect(errors, lambda: time_parse(occurred_at, tz=_shop_tz(shop)))
+    if errors:
+        raise ValidationError(errors)
+
+    content = occasion_content(
+        customer=customer, kind=kind, occurred_at=moment, attributes=attributes
+    )
+    digest = content_hash(content)
+    linked_customers: list[int] = []
+    with transaction.atomic():
+        existing = (
+            Occasion.objects.select_related("customer")
+            .filter(shop=shop, external_id=external_id)
+            .first()
+        )
+        if existing is not None:
+            stored = _same_or_conflict(
+                existing,
+                content=content,
+                digest=digest,
+                stored_content=_stored_occasion_content,
+            )
+            return stored, False
+        owner = customer_get_or_create(
+            shop=shop, external_id=customer, name=customer_name, email=customer_email
+        )
+        occasion = Occasion(
+            shop=shop,
+            customer=owner,
+            external_id=external_id,
+            kind=kind,
+            occurred_at=moment,
+            attributes=attributes,
+            content_hash=digest,
+        )
+        occasion.full_clean(validate_unique=False, validate_constraints=False)
+        try:
+            with transaction.atomic():
+                occasion.save()
+        except IntegrityError:
+            existing = Occasion.objects.select_related("customer").get(
+                shop=shop, external_id=external_id
+            )
+            stored = _same_or_conflict(
+                existing,
+                content=content,
+                digest=digest,
+                stored_content=_stored_occasion_content,
+            )
+            return stored, False
+        waiting = Action.objects.filter(
+            shop=shop, occasion_external_id=external_id, occasion__isnull=True
+        )
+        # Lock the customers being re-linked so a judge running for them sees this change.
+        linked_customers = list(
+            Customer.objects.select_for_update()
+            .filter(id__in=waiting.values("customer_id"))
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        if linked_customers:
+            waiting.update(occasion=occasion, judged_at=None)
+    if judge and linked_customers:
+        engine.judge_customers(shop=shop, customer_ids=linked_customers)
+    return occasion, True
+
+
+def action_record(
+    *,
+    shop,
+    external_id: str,
+    customer: str,
+    kind: str,
+    occurred_at,
+    occasion: str = "",
+    staff: str = "",
+    exception: dict | None = None,
+    attributes: dict | None,
+    requested_by=None,
+    customer_name: str = "",
+    customer_email: str = "",
+    judge: bool = True,
+) -> tuple[Action, bool]:
+    """Record an action once per external id; return it and whether it was created.
+
+    `occasion` is the external id of the occasion it answers; it is linked now if that
+    occasion is stored, or when it arrives. `exception` ({"reason", "note"}) is stored as
+    the action's ActionException. With `judge=True` the customer is judged after the commit
+    (also when a retry finds the action stored but not yet judged).
+    """
+    errors: list = []
+    external_id, more = _text(external_id, field="external_id", max_length=ID_MAX, required=True)
+    errors += more
+    customer, customer_name, customer_email, more = _customer_fields(
+        customer, customer_name, customer_email
+    )
+    errors += more
+    occasion, more = _text(occasion, field="occasion", max_length=ID_MAX, required=False)
+    errors += more
+    staff, more = _text(staff, field="staff", max_length=100, required=False)
+    errors += more
+    kind = _collect(errors, lambda: kind_validate(record="action", kind=kind))
+    if kind is not None:
+        attributes = _collect(
+            errors,
+            lambda: attributes_validate(record="action", kind=kind, attributes=attributes),
+        )
+    moment = _collect(errors, lambda: time_parse(occurred_at, tz=_shop_tz(shop)))
+    exception = _collect(errors, lambda: exception_validate(exception))
+    if errors:
+        raise ValidationError(errors)
+
+    content = action_content(
+        customer=customer,
+        kind=kind,
+        occurred_at=moment,
+        occasion=occasion,
+        staff=staff,
+        attributes=attributes,
+        exception=exception,
+    )
+    digest = content_hash(content)
+    created = False
+    with transaction.atomic():
+        existing = (
+            Action.objects.select_related("customer", "exception")
+            .filter(shop=shop, external_id=external_id)
+            .first()
+        )
+        if existing is None:
+            owner = customer_get_or_create(
+                shop=shop, external_id=customer, name=customer_name, email=customer_email
+            )
+            # Taken by the engine too: a judge of this customer never misses this action.
+            Customer.objects.select_for_update().filter(pk=owner.pk).values_list("pk").first()
+            answered = (
+                Occasion.objects.filter(shop=shop, external_id=occasion).first()
+                if occasion
+                else None
+            )
+            action = Action(
+                shop=shop,
+                customer=owner,
+                external_id=external_id,
+                kind=kind,
+                occurred_at=moment,
+                occasion_external_id=occasion,
+                occasion=answered,
+                staff=staff,
+                attributes=attributes,
+                content_hash=digest,
+            )
+            action.full_clean(validate_unique=False, validate_constraints=False)
+            try:
+                with transaction.atomic():
+                    action.save()
+                    if exception is not None:
+                        ActionException.objects.create(
+                            action=action,
+                            reason=exception["reason"],
+                            note=exception["note"],
+                            requested_by=requested_by
+                            if getattr(requested_by, "is_authenticated", False)
+                            else None,
+                        )
+            except IntegrityError:
+                existing = Action.objects.select_related("customer", "exception").get(
+                    shop=shop, external_id=external_id
+                )
+            else:
+                created = True
+        if existing is not None:
+            action = _same_or_conflict(
+                existing, content=content, digest=digest, stored_content=_stored_action_content
+            )
+    if judge and (created or action.judged_at is None):
+        engine.judge_customers(shop=shop, customer_ids=[action.customer_id])
+        action.refresh_from_db(fields=["judged_at"])
+    return action, created
+
+
+def exception_record(
+    *, action: Action, reason: str, note: str = "", requested_by=None, judge: bool = True
+) -> ActionException:
+    """Record an exception for an action that has none, then judge its customer again."""
+    clean = exception_validate({"reason": reason, "note": note})
+    with transaction.atomic():
+        if ActionException.objects.filter(action=action).exists():
+            raise _error(
+                "This action already has an exception; decide that one instead.",
+                code=LogErrorCode.CONFLICT,
+                field="exception",
+            )
+        exception = ActionException(
+            action=action,
+            reason=clean["reason"],
+            note=clean["note"],
+            requested_by=requested_by if getattr(requested_by, "is_authenticated", False) else None,
+        )
+        exception.full_clean()
+        exception.save()
+    if judge:
+        engine.judge_customers(shop=action.shop, customer_ids=[action.customer_id])
+    return exception
+
+
+def exception_decide(
+    *,
+    exception: ActionException,
+    status: str,
+    decided_by,
+    note: str = "",
+    judge: bool = True,
+) -> ActionException:
+    """Record a manager's decision (approved or rejected) on an exception, then re-judge."""
+    if status not in (ExceptionStatus.APPROVED, ExceptionStatus.REJECTED):
+        raise _error(
+            "status must be 'approved' or 'rejected'.",
+            code=LogErrorCode.INVALID_STATUS,
+            field="status",
+        )
+    with transaction.atomic():
+        exception.status = status
+        if not getattr(decided_by, "is_authenticated", False):
+            decided_by = None
+        exception.decided_by = decided_by
+        exception.decided_at = timezone.now()
+        exception.decision_note = note or ""
+        exception.full_clean()
+        exception.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    if judge:
+        action = exception.action
+        engine.judge_customers(shop=action.shop, customer_ids=[action.customer_id])
+    return exception
