@@ -5,6 +5,7 @@ from zoneinfo import available_timezones
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from accounts.audit import audit_record
@@ -51,7 +52,7 @@ class BusinessHoursPeriodSerializer(serializers.Serializer):
             return parse_time(value)
         except CalendarError:
             raise serializers.ValidationError(
-                "Enter a time as HH:MM (00:00 to 23:59).", code="invalid_param"
+                _("Enter a time as HH:MM (00:00 to 23:59)."), code="invalid_param"
             ) from None
 
     def validate_start(self, value):
@@ -63,7 +64,7 @@ class BusinessHoursPeriodSerializer(serializers.Serializer):
     def validate(self, attrs):
         if attrs["start"] >= attrs["end"]:
             raise serializers.ValidationError(
-                {"end": ["The period must end after it starts."]}, code="invalid_param"
+                {"end": [_("The period must end after it starts.")]}, code="invalid_param"
             )
         return attrs
 
@@ -81,7 +82,7 @@ class ClosureSerializer(serializers.Serializer):
     def validate(self, attrs):
         if attrs["end"] < attrs["start"]:
             raise serializers.ValidationError(
-                {"end": ["The closure must not end before it starts."]}, code="invalid_param"
+                {"end": [_("The closure must not end before it starts.")]}, code="invalid_param"
             )
         return attrs
 
@@ -115,34 +116,37 @@ class CalendarSerializer(serializers.Serializer):
     def validate_timezone(self, value):
         if not timezone_is_known(value):
             raise serializers.ValidationError(
-                "Unknown timezone; use a name like Asia/Tokyo.", code="invalid_param"
+                _("Unknown timezone; use a name like Asia/Tokyo."), code="invalid_param"
             )
         return value
 
     def validate_closed_weekdays(self, value):
         if len(set(value)) != len(value):
             raise serializers.ValidationError(
-                "Each weekday may be listed only once.", code="invalid_param"
+                _("Each weekday may be listed only once."), code="invalid_param"
             )
         return sorted(value)
 
     def validate_holidays(self, value):
         if value not in HOLIDAY_COUNTRIES:
             raise serializers.ValidationError(
-                'Only "JP" (Japan) or "" (no national holidays) is supported.',
+                _('Only "JP" (Japan) or "" (no national holidays) is supported.'),
                 code="invalid_param",
             )
         return value
 
     def validate(self, attrs):
         periods = sorted(enumerate(attrs["business_hours"]), key=lambda pair: pair[1]["start"])
-        for (_, earlier), (index, later) in zip(periods, periods[1:], strict=False):
+        for (_first, earlier), (index, later) in zip(periods, periods[1:], strict=False):
             if later["start"] < earlier["end"]:
                 raise serializers.ValidationError(
                     {
                         f"business_hours[{index}].start": [
-                            "This period overlaps another one "
-                            f"({earlier['start']:%H:%M}-{earlier['end']:%H:%M})."
+                            _("This period overlaps another one (%(start)s-%(end)s).")
+                            % {
+                                "start": f"{earlier['start']:%H:%M}",
+                                "end": f"{earlier['end']:%H:%M}",
+                            }
                         ]
                     },
                     code="invalid_param",
@@ -244,7 +248,13 @@ def _model_errors(error: ValidationError) -> ValidationError:
 
 def _slug_taken(slug: str) -> ValidationError:
     return ValidationError(
-        {"slug": [ValidationError(f"A shop with the slug {slug!r} exists already.", "conflict")]}
+        {
+            "slug": [
+                ValidationError(
+                    _("A shop with the slug %(slug)s exists already.") % {"slug": slug}, "conflict"
+                )
+            ]
+        }
     )
 
 
@@ -256,7 +266,7 @@ def shop_create(*, slug: str, name: str, timezone: str = "Asia/Tokyo", creator) 
             {
                 "timezone": [
                     ValidationError(
-                        "Unknown timezone; use a name like Asia/Tokyo.", "invalid_param"
+                        _("Unknown timezone; use a name like Asia/Tokyo."), "invalid_param"
                     )
                 ]
             }

@@ -2,5 +2,9 @@
 
 from django.urls import path  # noqa: F401
 
+from . import views_calendar
+
 app_name = "policies"
-urlpatterns = []
+urlpatterns = [
+    path("calendar/", views_calendar.calendar_page, name="calendar"),
+]
