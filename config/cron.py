@@ -5,3 +5,8 @@ the shops whose local time has come.
 """
 
 from rq import cron  # noqa: F401 - jobs are registered below as the apps provide them
+
+from reports import jobs as reports_jobs
+
+# Hourly: each shop's report of the week just ended goes out from Monday 09:00 shop time.
+cron.register(reports_jobs.weekly_reports_due, queue_name="default", cron="0 * * * *")

@@ -1,5 +1,13 @@
 """REST API URLs of the reports app, under /api/v1/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import api
+
+urlpatterns = [
+    path(
+        "shops/<slug:shop>/reports/<str:week>/",
+        api.ReportDetailApi.as_view(),
+        name="api-report-detail",
+    ),
+]

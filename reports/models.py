@@ -11,6 +11,8 @@ class Report(models.Model):
     data = models.JSONField()
     built_at = models.DateTimeField()
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # The managers' addresses it went to, so the page can say who got it.
+    emailed_to = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["shop", "-week"]

@@ -1,0 +1,74 @@
+"""REST API of the reports app: the weekly drift report as JSON or CSV."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.access import shop_for
+
+from .csv_export import report_csv
+from .services import report_get_or_build
+
+
+class CsvRenderer(BaseRenderer):
+    """Render text already laid out as CSV (chosen by `?format=csv` or Accept: text/csv)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data.encode(self.charset) if isinstance(data, str) else b""
+
+
+class ReportDetailApi(APIView):
+    """The stored weekly drift report of a week, built on demand if missing."""
+
+    renderer_classes = [JSONRenderer, CsvRenderer]
+
+    class OutputSerializer(serializers.Serializer):
+        shop = serializers.CharField(source="shop.slug")
+        week = serializers.CharField()
+        timezone = serializers.CharField(source="data.timezone")
+        start = serializers.CharField(source="data.start")
+        end = serializers.CharField(source="data.end")
+        built_at = serializers.DateTimeField()
+        emailed_at = serializers.DateTimeField()
+        summary = serializers.JSONField(source="data.summary")
+        promises = serializers.JSONField(source="data.promises")
+        changes = serializers.JSONField(source="data.changes")
+        exceptions = serializers.JSONField(source="data.exceptions")
+
+    @extend_schema(
+        operation_id="report_retrieve",
+        parameters=[
+            OpenApiParameter(
+                "week", OpenApiTypes.STR, OpenApiParameter.PATH, description="2026-W47"
+            ),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"]),
+        ],
+        responses={
+            200: OutputSerializer,
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="one row per promise"),
+        },
+    )
+    def get(self, request, shop, week):
+        shop, _role = shop_for(request.user, shop)
+        report = report_get_or_build(shop=shop, week=week)
+        if request.accepted_renderer.format == "csv":
+            filename = f"tsuzuku-{shop.slug}-{report.week}.csv"
+            return Response(
+                report_csv(report),
+                content_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+            )
+        return Response(self.OutputSerializer(report).data)
+
+    def handle_exception(self, exc):
+        # Errors are JSON even when CSV was asked for: the error body is the contract's.
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)

@@ -1,0 +1,458 @@
+"""Build the weekly drift report of a shop; every number is aggregated in the database."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from commitments.models import (
+    ActionException,
+    Check,
+    Commitment,
+    ExceptionReason,
+    ExceptionStatus,
+    Finding,
+    FindingType,
+    Occasion,
+    OccasionKind,
+)
+from policies.kinds import registry
+from policies.models import Promise, PromiseVersion
+from policies.selectors import promise_versions_for_shop, version_in_force_of
+
+from .models import Report
+from .weeks import Week, parse_week
+
+# How many weeks the trend of the measured level covers, the report week included.
+TREND_WEEKS = 8
+# The trend is flagged as shop-level drift when it falls (in the kind's worse direction) by
+# more than this share of the promised level (or of the first week's level when the
+# promised level is zero or unknown).
+DRIFT_THRESHOLD = 0.10
+# Repeat customers at risk: how many are listed per promise, and from how many orders a
+# customer counts as a repeat customer.
+AT_RISK_TOP = 20
+REPEAT_MIN_ORDERS = 2
+# A customer who ordered recently is likelier to notice a change: (days since the last
+# action of the promise at the end of the week, weight); older than all of them: the rest.
+RECENCY_WEIGHTS = ((30, 1.0), (90, 0.5), (365, 0.25))
+RECENCY_WEIGHT_REST = 0.1
+FINDING_TYPES = [t.value for t in FindingType]
+
+
+def report_build(*, shop, week: str) -> Report:
+    """Record the report of the shop for the ISO week, replacing a stored one whole."""
+    report_week = parse_week(week, shop.timezone)
+    data = report_data(shop=shop, week=report_week)
+    with transaction.atomic():
+        report, _created = Report.objects.update_or_create(
+            shop=shop,
+            week=report_week.label,
+            defaults={"data": data, "built_at": timezone.now()},
+        )
+    return report
+
+
+def report_data(*, shop, week: Week) -> dict:
+    """Return the content of the shop's report for the week (plain JSON data)."""
+    tz = week.tz
+    trend_weeks = [week.shifted(offset) for offset in range(1 - TREND_WEEKS, 1)]
+    check_rows = _check_aggregates(shop=shop, week=week, trend_weeks=trend_weeks)
+    finding_rows = _finding_aggregates(shop=shop, week=week)
+    promises = _promises_of_week(shop=shop, week=week, ids=set(check_rows) | set(finding_rows))
+    versions = promise_versions_for_shop(shop=shop)
+
+    sections = []
+    for promise in promises:
+        sections.append(
+            _promise_section(
+                promise=promise,
+                versions=versions.get(promise.id, []),
+                week=week,
+                trend_weeks=trend_weeks,
+                checks=check_rows.get(promise.id),
+                findings=finding_rows.get(promise.id),
+            )
+        )
+    return {
+        "shop": shop.slug,
+        "week": week.label,
+        "timezone": str(tz),
+        "start": week.start.isoformat(),
+        "end": week.end.isoformat(),
+        "summary": _summary(sections),
+        "promises": sections,
+        "changes": _changes(shop=shop, week=week, versions=versions),
+        "exceptions": _exceptions(shop=shop, week=week),
+    }
+
+
+# ------------------------------------------------------------------------------
+# Aggregates: one GROUP BY query each, keyed by promise id
+# ------------------------------------------------------------------------------
+def _check_aggregates(*, shop, week: Week, trend_weeks: list[Week]) -> dict[int, dict]:
+    """Return per promise: volume and kept checks of the week, average level per trend week."""
+    in_week = Q(occurred_at__gte=week.start, occurred_at__lt=week.end)
+    aggregates = {
+        "volume": Count("id", filter=in_week),
+        "kept": Count("id", filter=in_week & Q(kept=True)),
+    }
+    # One bucket per week as a conditional aggregate: the same SQL on SQLite and
+    # PostgreSQL, and weeks follow the shop's timezone without database date truncation.
+    for index, bucket in enumerate(trend_weeks):
+        in_bucket = Q(occurred_at__gte=bucket.start, occurred_at__lt=bucket.end)
+        aggregates[f"avg_{index}"] = Avg("level", filter=in_bucket)
+        aggregates[f"n_{index}"] = Count("level", filter=in_bucket)
+    rows = (
+        Check.objects.filter(
+            shop=shop, occurred_at__gte=trend_weeks[0].start, occurred_at__lt=week.end
+        )
+        .order_by()
+        .values("promise")
+        .annotate(**aggregates)
+    )
+    return {row["promise"]: row for row in rows}
+
+
+def _finding_aggregates(*, shop, week: Week) -> dict[int, dict]:
+    """Return per promise: findings of the week by type (not excused) and excused ones."""
+    aggregates = {name: Count("id", filter=Q(type=name, excused=False)) for name in FINDING_TYPES}
+    aggregates["excused"] = Count("id", filter=Q(excused=True))
+    rows = (
+        Finding.objects.filter(shop=shop, occurred_at__gte=week.start, occurred_at__lt=week.end)
+        .order_by()
+        .values("promise")
+        .annotate(**aggregates)
+    )
+    return {row["promise"]: row for row in rows}
+
+
+def _promises_of_week(*, shop, week: Week, ids: set[int]) -> list[Promise]:
+    """Return the promises in force at some time in the week, or with data in it, by id."""
+    in_force = Q(versions__effective_from__lt=week.end) & (
+        Q(retired_at__isnull=True) | Q(retired_at__gt=week.start)
+    )
+    return list(
+        Promise.objects.filter(shop=shop).filter(in_force | Q(id__in=ids)).distinct().order_by("id")
+    )
+
+
+# ------------------------------------------------------------------------------
+# One promise
+# ------------------------------------------------------------------------------
+def _promise_section(*, promise, versions, week, trend_weeks, checks, findings) -> dict:
+    """Return the report's numbers for one promise."""
+    kind = registry.get(promise.kind)
+    # The promise as it stood at the end of the week (or when it was retired in it).
+    at = week.end
+    if promise.retired_at is not None and promise.retired_at < at:
+        at = promise.retired_at
+    version = version_in_force_of(
+        versions, at=at - timedelta(microseconds=1), retired_at=promise.retired_at
+    )
+    params = version.params if version is not None else {}
+    promised = _num(kind.promised_level(params)) if version is not None else None
+
+    checks = checks or {}
+    findings = findings or {}
+    volume = checks.get("volume", 0)
+    kept = checks.get("kept", 0)
+    points = [
+        {
+            "week": bucket.label,
+            "avg_level": _num(checks.get(f"avg_{index}")),
+            "measured": checks.get(f"n_{index}", 0),
+        }
+        for index, bucket in enumerate(trend_weeks)
+    ]
+    total_at_risk, at_risk = _at_risk(promise=promise, kind=kind, promised=promised, week=week)
+    return {
+        "id": promise.id,
+        "name": promise.name,
+        "kind": promise.kind,
+        "kind_label_en": str(kind.label_en),
+        "kind_label_ja": str(kind.label_ja),
+        "level_unit": kind.level_unit,
+        "higher_is_better": kind.higher_is_better,
+        "version": version.number if version is not None else None,
+        "params": params,
+        "promised_level": promised,
+        "retired_at": _iso(promise.retired_at, week.tz),
+        "volume": volume,
+        "kept": kept,
+        "kept_pct": round(100 * kept / volume, 1) if volume else None,
+        **{name: findings.get(name, 0) for name in FINDING_TYPES},
+        "excused": findings.get("excused", 0),
+        "avg_level": points[-1]["avg_level"],
+        "trend": points,
+        # Shop-level drift of the measured level (the "drift" above counts findings).
+        "shop_drift": _trend_drift(
+            points=points, promised=promised, higher_is_better=kind.higher_is_better
+        ),
+        "customers_at_risk": total_at_risk,
+        "at_risk": at_risk,
+    }
+
+
+def _trend_drift(*, points: list[dict], promised, higher_is_better: bool) -> dict:
+    """Return whether the measured level fell past the threshold over the trend weeks."""
+    available = [point for point in points if point["avg_level"] is not None]
+    if len(available) < 2:
+        return {"flagged": False, "reason": "not_enough_weeks", "weeks_with_data": len(available)}
+    first, latest = available[0], available[-1]
+    start, end = first["avg_level"], latest["avg_level"]
+    fall = (start - end) if higher_is_better else (end - start)
+    if promised:
+        basis, base = "promised_level", abs(promised)
+    else:
+        basis, base = "start", abs(start)
+    threshold = DRIFT_THRESHOLD * base
+    return {
+        "flagged": fall > threshold,
+        "reason": "fell_past_threshold" if fall > threshold else "within_threshold",
+        "weeks_with_data": len(available),
+        "start_week": first["week"],
+        "start": start,
+        "latest_week": latest["week"],
+        "latest": end,
+        "fall": _num(fall),
+        "threshold": _num(threshold),
+        "threshold_share": DRIFT_THRESHOLD,
+        "basis": basis,
+    }
+
+
+def _order_counts(*, before: datetime):
+    """Return a subquery: the orders the commitment's customer placed before the moment."""
+    orders = (
+        Occasion.objects.filter(
+            customer=OuterRef("customer_id"),
+            kind=OccasionKind.ORDER_PLACED,
+            occurred_at__lt=before,
+        )
+        .order_by()
+        .values("customer")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(orders, output_field=IntegerField()), 0)
+
+
+def _at_risk(*, promise, kind, promised, week: Week) -> tuple[int, list[dict]]:
+    """Return how many repeat customers are at risk for the promise, and the top ones."""
+    better = "gt" if kind.higher_is_better else "lt"
+    sign = Value(1.0 if kind.higher_is_better else -1.0)
+    # Experienced more than what the promise now guarantees, or more than they got last.
+    above_last = Q(**{f"best_level__{better}": F("last_level")})
+    conditions = above_last
+    gap_promise = Value(0.0)
+    if promised is not None:
+        above_promise = Q(**{f"best_level__{better}": promised})
+        conditions = above_promise | above_last
+        gap_promise = Case(
+            When(above_promise, then=sign * (F("best_level") - Value(float(promised)))),
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
+    recency = Case(
+        *[
+            When(last_at__gte=week.end - timedelta(days=days), then=Value(weight))
+            for days, weight in RECENCY_WEIGHTS
+        ],
+        default=Value(RECENCY_WEIGHT_REST),
+        output_field=FloatField(),
+    )
+    candidates = (
+        Commitment.objects.filter(promise=promise)
+        .filter(conditions)
+        .annotate(orders=_order_counts(before=week.end))
+        .filter(orders__gte=REPEAT_MIN_ORDERS)
+    )
+    total = candidates.count()
+    ranked = (
+        candidates.annotate(
+            gap_promise=gap_promise,
+            gap_last=Case(
+                When(above_last, then=sign * (F("best_level") - F("last_level"))),
+                default=Value(0.0),
+                output_field=FloatField(),
+            ),
+            recency=recency,
+        )
+        .annotate(gap=Greatest("gap_promise", "gap_last", output_field=FloatField()))
+        .annotate(
+            score=ExpressionWrapper(
+                F("orders") * F("recency") * F("gap"), output_field=FloatField()
+            )
+        )
+        .order_by("-score", F("last_at").desc(nulls_last=True), "customer__external_id")
+        .values(
+            "customer__external_id",
+            "orders",
+            "count",
+            "last_at",
+            "last_level",
+            "best_level",
+            "gap_promise",
+            "gap_last",
+            "gap",
+            "recency",
+            "score",
+        )[:AT_RISK_TOP]
+    )
+    return total, [
+        {
+            "customer": row["customer__external_id"],
+            "orders": row["orders"],
+            "count": row["count"],
+            "last_at": _iso(row["last_at"], week.tz),
+            "last_level": _num(row["last_level"]),
+            "best_level": _num(row["best_level"]),
+            "promised_level": promised,
+            "gap_promise": _num(row["gap_promise"]),
+            "gap_last": _num(row["gap_last"]),
+            "gap": _num(row["gap"]),
+            "recency_weight": row["recency"],
+            "score": _num(row["score"]),
+        }
+        for row in ranked
+    ]
+
+
+# ------------------------------------------------------------------------------
+# The shop as a whole
+# ------------------------------------------------------------------------------
+def _summary(sections: list[dict]) -> dict:
+    """Return the totals of the promise sections."""
+    volume = sum(section["volume"] for section in sections)
+    kept = sum(section["kept"] for section in sections)
+    return {
+        "promises": len(sections),
+        "volume": volume,
+        "kept": kept,
+        "kept_pct": round(100 * kept / volume, 1) if volume else None,
+        **{name: sum(section[name] for section in sections) for name in FINDING_TYPES},
+        "excused": sum(section["excused"] for section in sections),
+        "drifting_promises": [
+            section["id"] for section in sections if section["shop_drift"]["flagged"]
+        ],
+        "customers_at_risk": sum(section["customers_at_risk"] for section in sections),
+    }
+
+
+def _changes(*, shop, week: Week, versions: dict[int, list]) -> list[dict]:
+    """Return the promise versions written in the week, with before/after and their impact."""
+    written = list(
+        PromiseVersion.objects.filter(
+            promise__shop=shop, created_at__gte=week.start, created_at__lt=week.end
+        )
+        .select_related("promise", "author")
+        .order_by("created_at", "id")
+    )
+    previous = {
+        (version.promise_id, version.number): version.params
+        for promise_versions in versions.values()
+        for version in promise_versions
+    }
+    changes = []
+    for version in written:
+        kind = registry.get(version.promise.kind)
+        before = previous.get((version.promise_id, version.number - 1))
+        new_level = _num(kind.promised_level(version.params))
+        changes.append(
+            {
+                "promise": version.promise_id,
+                "promise_name": version.promise.name,
+                "kind": version.promise.kind,
+                "version": version.number,
+                "before": before,
+                "after": version.params,
+                "lowers": bool(before is not None and kind.lowers(before, version.params)),
+                "promised_level": new_level,
+                "reason": version.reason,
+                "author": version.author.get_username() if version.author else None,
+                "created_at": _iso(version.created_at, week.tz),
+                "effective_from": _iso(version.effective_from, week.tz),
+                "repeat_customers_above_new_level": _customers_above(
+                    promise=version.promise, kind=kind, level=new_level, at=version.created_at
+                ),
+            }
+        )
+    return changes
+
+
+def _customers_above(*, promise, kind, level, at: datetime) -> int | None:
+    """Return how many repeat customers had experienced more than `level` by the moment."""
+    if level is None:
+        return None
+    better = "gt" if kind.higher_is_better else "lt"
+    return (
+        Commitment.objects.filter(
+            promise=promise, first_at__lt=at, **{f"best_level__{better}": level}
+        )
+        .annotate(orders=_order_counts(before=at))
+        .filter(orders__gte=REPEAT_MIN_ORDERS)
+        .count()
+    )
+
+
+def _exceptions(*, shop, week: Week) -> dict:
+    """Return the exceptions on the week's actions, by reason and by staff."""
+    exceptions = ActionException.objects.filter(
+        action__shop=shop, action__occurred_at__gte=week.start, action__occurred_at__lt=week.end
+    ).order_by()
+    by_reason = (
+        exceptions.values("reason")
+        .annotate(
+            count=Count("id"),
+            **{status.value: Count("id", filter=Q(status=status)) for status in ExceptionStatus},
+        )
+        .order_by("reason")
+    )
+    by_staff = (
+        exceptions.values("action__staff")
+        .annotate(
+            count=Count("id"),
+            **{reason.value: Count("id", filter=Q(reason=reason)) for reason in ExceptionReason},
+        )
+        .order_by("-count", "action__staff")
+    )
+    reasons = list(by_reason)
+    return {
+        "total": sum(row["count"] for row in reasons),
+        "by_reason": reasons,
+        "by_staff": [
+            {
+                "staff": row["action__staff"],
+                "count": row["count"],
+                "by_reason": {reason.value: row[reason.value] for reason in ExceptionReason},
+            }
+            for row in by_staff
+        ],
+    }
+
+
+def _num(value):
+    """Return a float rounded for storage (so rebuilds compare equal), or None."""
+    return None if value is None else round(float(value), 4)
+
+
+def _iso(moment: datetime | None, tz: ZoneInfo) -> str | None:
+    """Return the moment in the shop's timezone as ISO 8601, or None."""
+    return None if moment is None else moment.astimezone(tz).isoformat()

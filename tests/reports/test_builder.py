@@ -1,0 +1,361 @@
+"""The weekly report builder: every number against a straightforward recount in Python."""
+
+from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
+from statistics import mean
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from reports import builder
+from reports.builder import report_build
+from reports.models import Report
+from reports.weeks import parse_week
+
+from .conftest import TREND_START, WEEK, WEEK_END, WEEK_START, at, make_promise
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def in_range(moment, start, end) -> bool:
+    return start <= moment < end
+
+
+def recount_promise(data, promise, *, higher_is_better: bool, promised: float) -> dict:
+    """Return the numbers of one promise, counted row by row."""
+    checks = [c for c in data.checks if c.promise_id == promise.id]
+    week_checks = [c for c in checks if in_range(c.occurred_at, WEEK_START, WEEK_END)]
+    findings = [
+        f
+        for f in data.findings
+        if f.promise_id == promise.id and in_range(f.occurred_at, WEEK_START, WEEK_END)
+    ]
+    trend = []
+    for index in range(8):
+        start = TREND_START + timedelta(weeks=index)
+        levels = [
+            c.level
+            for c in checks
+            if in_range(c.occurred_at, start, start + timedelta(weeks=1)) and c.level is not None
+        ]
+        trend.append((mean(levels) if levels else None, len(levels)))
+    kept = sum(1 for c in week_checks if c.kept)
+    return {
+        "volume": len(week_checks),
+        "kept": kept,
+        "kept_pct": round(100 * kept / len(week_checks), 1),
+        **{
+            kind: sum(1 for f in findings if f.type == kind and not f.excused)
+            for kind in ("breach", "overdue", "drift", "precedent")
+        },
+        "excused": sum(1 for f in findings if f.excused),
+        "trend": trend,
+    }
+
+
+def recount_at_risk(data, promise, *, higher_is_better: bool, promised: float):
+    """Return (total, ranked rows) of the repeat customers at risk, counted row by row."""
+    orders = Counter(customer for customer, moment in data.orders if moment < WEEK_END)
+    external = {c.id: c.external_id for c in data.customers}
+    sign = 1 if higher_is_better else -1
+
+    def better(a, b):
+        return a is not None and b is not None and (a > b if higher_is_better else a < b)
+
+    rows = []
+    for commitment in data.commitments:
+        if commitment.promise_id != promise.id:
+            continue
+        best, last = commitment.best_level, commitment.last_level
+        if not (better(best, promised) or better(best, last)):
+            continue
+        n = orders[commitment.customer_id]
+        if n < 2:
+            continue
+        gap_promise = sign * (best - promised) if better(best, promised) else 0.0
+        gap_last = sign * (best - last) if better(best, last) else 0.0
+        age = None if commitment.last_at is None else WEEK_END - commitment.last_at
+        if age is not None and age <= timedelta(days=30):
+            weight = 1.0
+        elif age is not None and age <= timedelta(days=90):
+            weight = 0.5
+        elif age is not None and age <= timedelta(days=365):
+            weight = 0.25
+        else:
+            weight = 0.1
+        gap = max(gap_promise, gap_last)
+        rows.append(
+            {
+                "customer": external[commitment.customer_id],
+                "orders": n,
+                "last_at": commitment.last_at,
+                "gap": gap,
+                "score": n * weight * gap,
+                "best_level": best,
+                "last_level": last,
+            }
+        )
+    last_at_key = {row["customer"]: row["last_at"] for row in rows}
+    rows.sort(
+        key=lambda row: (
+            -row["score"],
+            last_at_key[row["customer"]] is None,
+            -(row["last_at"].timestamp() if row["last_at"] else 0),
+            row["customer"],
+        )
+    )
+    return len(rows), rows
+
+
+@pytest.mark.django_db
+class TestReportNumbers:
+    def test_every_number_matches_a_recount_of_the_rows(self, dataset):
+        report = report_build(shop=dataset.shop, week=WEEK)
+        data = report.data
+        assert data["week"] == WEEK
+        assert data["start"] == "2026-11-09T00:00:00+09:00"
+        assert data["end"] == "2026-11-16T00:00:00+09:00"
+        # In force during the week: the note and the shipping promise, not the retired one
+        # nor the one that starts in December.
+        assert [p["id"] for p in data["promises"]] == [dataset.note.id, dataset.shipping.id]
+
+        kinds = {
+            dataset.note.id: (True, 8.0, 2),
+            dataset.shipping.id: (False, 0.0, 2),
+        }
+        for section in data["promises"]:
+            promise = dataset.note if section["id"] == dataset.note.id else dataset.shipping
+            higher_is_better, promised, version = kinds[promise.id]
+            expected = recount_promise(
+                dataset, promise, higher_is_better=higher_is_better, promised=promised
+            )
+            assert section["version"] == version
+            assert section["promised_level"] == promised
+            for key in ("volume", "kept", "kept_pct", "breach", "overdue", "drift"):
+                assert section[key] == expected[key], (promise.name, key)
+            assert section["precedent"] == expected["precedent"]
+            assert section["excused"] == expected["excused"]
+            assert len(section["trend"]) == 8
+            assert [point["week"] for point in section["trend"]] == [
+                f"2026-W{n}" for n in range(39, 47)
+            ]
+            for point, (average, measured) in zip(section["trend"], expected["trend"], strict=True):
+                assert point["measured"] == measured
+                if average is None:
+                    assert point["avg_level"] is None
+                else:
+                    assert point["avg_level"] == pytest.approx(average, abs=1e-4)
+            assert section["avg_level"] == section["trend"][-1]["avg_level"]
+
+            # Shop-level drift: first week with data against the latest one.
+            available = [a for a, _n in expected["trend"] if a is not None]
+            start, latest = available[0], available[-1]
+            fall = start - latest if higher_is_better else latest - start
+            base = abs(promised) if promised else abs(start)
+            assert section["shop_drift"]["flagged"] is (fall > 0.1 * base)
+            assert section["shop_drift"]["fall"] == pytest.approx(fall, abs=1e-3)
+
+            total, ranked = recount_at_risk(
+                dataset, promise, higher_is_better=higher_is_better, promised=promised
+            )
+            assert section["customers_at_risk"] == total
+            assert total > 20
+            assert [row["customer"] for row in section["at_risk"]] == [
+                row["customer"] for row in ranked[:20]
+            ]
+            for got, want in zip(section["at_risk"], ranked[:20], strict=True):
+                assert got["orders"] == want["orders"]
+                assert got["gap"] == pytest.approx(want["gap"])
+                assert got["score"] == pytest.approx(want["score"], abs=1e-4)
+                assert got["best_level"] == want["best_level"]
+
+        # The shipping promise had no shipment in its trend's third week: a gap, not a zero.
+        shipping = data["promises"][1]
+        assert shipping["trend"][2] == {"week": "2026-W41", "avg_level": None, "measured": 0}
+        # The notes got shorter week by week: flagged although most notes kept the promise.
+        note = data["promises"][0]
+        assert note["shop_drift"]["flagged"] is True
+        assert note["kept_pct"] > 50
+        assert data["summary"]["drifting_promises"][0] == dataset.note.id
+        # The customer who ordered most recently with the largest gap comes first.
+        assert note["at_risk"][0]["customer"] == "+819012345678"
+        assert shipping["at_risk"][0]["customer"] == "+819012345678"
+
+        summary = data["summary"]
+        for key in ("volume", "kept", "breach", "overdue", "drift", "precedent", "excused"):
+            assert summary[key] == sum(section[key] for section in data["promises"])
+        assert summary["customers_at_risk"] == sum(s["customers_at_risk"] for s in data["promises"])
+
+    def test_promise_changes_of_the_week_with_before_after_and_impact(self, dataset):
+        data = report_build(shop=dataset.shop, week=WEEK).data
+        assert len(data["changes"]) == 1
+        change = data["changes"][0]
+        assert change["promise"] == dataset.note.id
+        assert change["version"] == 2
+        assert change["before"]["min_lines"] == 10
+        assert change["after"] == {"min_lines": 8}
+        assert change["lowers"] is True
+        assert change["reason"] == "Busy season"
+        assert change["author"] == "manager1"
+        assert change["created_at"] == "2026-11-11T11:00:00+09:00"
+        assert change["effective_from"] == "2026-11-11T12:00:00+09:00"
+        made_at = at("2026-11-11 11:00")
+        orders = Counter(customer for customer, moment in dataset.orders if moment < made_at)
+        expected = sum(
+            1
+            for c in dataset.commitments
+            if c.promise_id == dataset.note.id
+            and c.first_at < made_at
+            and c.best_level > 8
+            and orders[c.customer_id] >= 2
+        )
+        assert change["repeat_customers_above_new_level"] == expected > 0
+
+    def test_exceptions_of_the_week_by_reason_and_by_staff(self, dataset):
+        data = report_build(shop=dataset.shop, week=WEEK).data
+        week = [e for e in dataset.exceptions if in_range(e[3], WEEK_START, WEEK_END)]
+        by_reason = defaultdict(Counter)
+        by_staff = defaultdict(Counter)
+        for reason, status, staff, _moment in week:
+            by_reason[reason][status] += 1
+            by_staff[staff][reason] += 1
+        assert data["exceptions"]["total"] == len(week) > 0
+        assert [row["reason"] for row in data["exceptions"]["by_reason"]] == sorted(by_reason)
+        for row in data["exceptions"]["by_reason"]:
+            counts = by_reason[row["reason"]]
+            assert row["count"] == sum(counts.values())
+            for status in ("requested", "approved", "rejected"):
+                assert row[status] == counts[status]
+        staff_rows = data["exceptions"]["by_staff"]
+        assert [row["staff"] for row in staff_rows] == sorted(
+            by_staff, key=lambda name: (-sum(by_staff[name].values()), name)
+        )
+        for row in staff_rows:
+            assert row["count"] == sum(by_staff[row["staff"]].values())
+            for reason, n in row["by_reason"].items():
+                assert n == by_staff[row["staff"]][reason]
+
+    def test_the_queries_do_not_grow_with_the_rows(self, dataset):
+        with CaptureQueriesContext(connection) as queries:
+            report_build(shop=dataset.shop, week=WEEK)
+        statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+        # Aggregates, two per promise for customers at risk, one per change: never per row.
+        assert len(statements) == 14
+
+
+@pytest.mark.django_db
+class TestRebuild:
+    def test_building_again_replaces_the_report_with_the_same_content(self, dataset):
+        first = report_build(shop=dataset.shop, week=WEEK)
+        second = report_build(shop=dataset.shop, week=WEEK)
+        assert Report.objects.filter(shop=dataset.shop).count() == 1
+        assert second.pk == first.pk
+        assert second.built_at >= first.built_at
+        stored = Report.objects.get(pk=first.pk)
+        assert stored.data == first.data
+
+    def test_rebuilding_keeps_the_e_mailed_time(self, dataset):
+        report = report_build(shop=dataset.shop, week=WEEK)
+        Report.objects.filter(pk=report.pk).update(emailed_at=WEEK_END)
+        report_build(shop=dataset.shop, week=WEEK)
+        assert Report.objects.get(pk=report.pk).emailed_at == WEEK_END
+
+    @pytest.mark.parametrize(
+        "week",
+        ["2026-47", "2026-W7", "2026-W54", "2025-W53", "W47", "", "2026-W47 "],
+        ids=["no W", "one digit", "week 54", "2025 has no week 53", "no year", "empty", "space"],
+    )
+    def test_a_bad_week_string_is_invalid_param(self, shop, week):
+        with pytest.raises(ValidationError) as error:
+            report_build(shop=shop, week=week)
+        assert error.value.code == "invalid_param"
+        assert error.value.params["field"] == "week"
+        assert Report.objects.count() == 0
+
+
+@pytest.mark.django_db
+class TestShopTimezone:
+    def test_the_week_is_taken_in_the_shops_timezone(self, shop):
+        shop.timezone = "America/New_York"
+        shop.save()
+        promise, version = make_promise(
+            shop, kind="handwritten_note", name="Note", params={"min_lines": 5}
+        )
+        from commitments.models import Action, Check, Customer
+
+        customer = Customer.objects.create(shop=shop, external_id="c1")
+        # Monday 00:30 in New York is still Sunday in UTC and Monday afternoon in Tokyo.
+        moments = [
+            datetime(2026, 11, 9, 0, 30, tzinfo=NEW_YORK),  # in W46 in New York
+            datetime(2026, 11, 8, 23, 30, tzinfo=NEW_YORK),  # W45 in New York
+            datetime(2026, 11, 15, 23, 59, tzinfo=NEW_YORK),  # last minute of W46
+        ]
+        for index, moment in enumerate(moments):
+            action = Action.objects.create(
+                shop=shop,
+                customer=customer,
+                external_id=f"a{index}",
+                kind="note_enclosed",
+                occurred_at=moment,
+                content_hash="x",
+            )
+            Check.objects.create(
+                shop=shop,
+                action=action,
+                promise=promise,
+                promise_version=version,
+                occurred_at=moment,
+                level=6,
+                kept=True,
+            )
+        data = report_build(shop=shop, week="2026-W46").data
+        assert data["start"] == "2026-11-09T00:00:00-05:00"
+        assert data["promises"][0]["volume"] == 2
+        assert data["promises"][0]["trend"][-2]["measured"] == 1
+
+    def test_a_week_with_a_daylight_saving_change_is_one_week_of_wall_clock_time(self):
+        week = parse_week("2026-W44", NEW_YORK)  # clocks go back on Sunday 2026-11-01
+        assert week.start == datetime(2026, 10, 26, tzinfo=NEW_YORK)
+        assert week.end == datetime(2026, 11, 2, tzinfo=NEW_YORK)
+        # Same-zone subtraction is wall-clock time; in real time the week is an hour longer.
+        assert week.end.astimezone(UTC) - week.start.astimezone(UTC) == timedelta(days=7, hours=1)
+
+
+class TestTrendDrift:
+    @pytest.mark.parametrize(
+        ("levels", "promised", "higher_is_better", "flagged"),
+        [
+            ([10.2, 9.1, 7.8], 5.0, True, True),
+            ([10.2, 10.0, 9.8], 5.0, True, False),
+            ([10.0, None, 9.4], 5.0, True, True),
+            ([9.0, 10.0], 5.0, True, False),
+            ([0.0, 0.5], 0.0, False, True),
+            ([0.5, 0.4], 0.0, False, False),
+            ([2.0, 2.3], None, False, True),
+            ([2.0, 2.1], None, False, False),
+            ([None, 8.0], 5.0, True, False),
+        ],
+        ids=[
+            "notes 10.2 to 7.8 within a promise of 5",
+            "small fall",
+            "a week without data is skipped",
+            "rising is not drift",
+            "shipping later on average",
+            "shipping earlier",
+            "no promised level: share of the start",
+            "no promised level: small rise",
+            "one week of data is no trend",
+        ],
+    )
+    def test_flag(self, levels, promised, higher_is_better, flagged):
+        points = [
+            {"week": f"2026-W{40 + index}", "avg_level": level, "measured": 1}
+            for index, level in enumerate(levels)
+        ]
+        drift = builder._trend_drift(
+            points=points, promised=promised, higher_is_better=higher_is_better
+        )
+        assert drift["flagged"] is flagged
