@@ -50,7 +50,9 @@ def audit_entries(*, shop, event: str | None = None):
 def audit_events(*, shop) -> list[str]:
     """Return the event names recorded for the shop, for the filter."""
     return list(
-        AuditEntry.objects.filter(shop=shop).order_by("event").values_list("event", flat=True)
+        AuditEntry.objects.filter(shop=shop)
+        .order_by("event")
+        .values_list("event", flat=True)
         .distinct()
     )
 

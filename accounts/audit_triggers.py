@@ -69,13 +69,13 @@ def _statements(vendor: str, *, drop: bool) -> list[str]:
 def create(schema_editor) -> None:
     """Record the append-only triggers in the database of this schema editor."""
     for sql in _statements(schema_editor.connection.vendor, drop=False):
-        schema_editor.execute(sql)
+        schema_editor.execute(sql, params=None)
 
 
 def drop(schema_editor) -> None:
     """Remove the append-only triggers (reverse migration only)."""
     for sql in _statements(schema_editor.connection.vendor, drop=True):
-        schema_editor.execute(sql)
+        schema_editor.execute(sql, params=None)
 
 
 def create_operation(apps, schema_editor) -> None:

@@ -7,9 +7,7 @@ from .models import ApiToken, Role
 
 
 class MemberAddForm(forms.Form):
-    user = forms.CharField(
-        label=_("Username or e-mail address"), max_length=254, strip=True
-    )
+    user = forms.CharField(label=_("Username or e-mail address"), max_length=254, strip=True)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.STAFF)
 
 

@@ -1,13 +1,12 @@
 """Request-wide security: the CSP header, the cap on request bodies, the client's address."""
 
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-
-from csp.middleware import CSPMiddleware
 
 # The API docs page loads Swagger UI's stylesheet and icons from this CDN (its scripts carry
 # the request's nonce: templates/drf_spectacular/swagger_ui.html).

@@ -75,7 +75,6 @@ class Case:
     auth: str | None = None
     sample: str | None = None  # for a "namespace:*" entry: the URL name to request
 
-
     def methods(self) -> dict[str, dict]:
         """Return {method: {role: status}} for the methods this case checks."""
         return {m: getattr(self, m) for m in METHODS if getattr(self, m) is not None}

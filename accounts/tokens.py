@@ -13,8 +13,8 @@ from .audit import audit_record
 from .models import ApiToken
 
 KEY_PREFIX = "tzk_"
-EVENT_TOKEN_CREATED = "token.created"
-EVENT_TOKEN_REVOKED = "token.revoked"
+EVENT_TOKEN_CREATED = "token.created"  # noqa: S105 - an event name
+EVENT_TOKEN_REVOKED = "token.revoked"  # noqa: S105 - an event name
 _SAME_AS_USER = object()
 
 

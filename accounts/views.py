@@ -183,7 +183,6 @@ def token_revoke(request, pk):
     return redirect("accounts:token-list")
 
 
-
 def locked_out(request, original_response=None, credentials=None):
     """Render the lockout page django-axes answers with after too many failed log-ins."""
     cool_off = settings.AXES_COOLOFF_TIME

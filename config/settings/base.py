@@ -112,7 +112,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Lockout after repeated failures (django-axes): 5 failures of one username from one address
-# lock that pair for 15 minutes; a success does not wipe earlier failures of an attacker.
+# lock that pair for 15 minutes (each new try restarts it); a success clears the pair.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -47,9 +47,7 @@ MATRIX = {
         # Someone else's token does not exist for you.
         POST=statuses(anonymous=302, viewer=404, staff=404, manager=302, other_manager=404),
     ),
-    "accounts:member-list": Case(
-        GET=page("manager"), POST=page("manager", ok=302), data=_newcomer
-    ),
+    "accounts:member-list": Case(GET=page("manager"), POST=page("manager", ok=302), data=_newcomer),
     "accounts:member-update": Case(
         kwargs=lambda world: {"shop": world.shop.slug, "user_id": world.users["staff"].pk},
         GET=signed_in(ok=405),

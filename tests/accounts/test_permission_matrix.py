@@ -158,8 +158,10 @@ def _inconsistencies(name, role, url, response) -> list[str]:
     notes = []
     if response.status_code == 302:
         location = response.headers.get("Location", "")
-        login = reverse("admin:login") if url.startswith(("/admin/", "/django-rq/")) else reverse(
-            "login"
+        login = (
+            reverse("admin:login")
+            if url.startswith(("/admin/", "/django-rq/"))
+            else reverse("login")
         )
         if not location.startswith(login):
             notes.append(f"{url}: anonymous is redirected to {location}, not to {login}")

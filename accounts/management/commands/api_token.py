@@ -16,7 +16,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--user", help="username of the token's owner")
         parser.add_argument("--name", help="what the token is for, e.g. 'shop system'")
-        parser.add_argument("--revoke", metavar="PREFIX", help="revoke the live token with this key prefix")
+        parser.add_argument(
+            "--revoke", metavar="PREFIX", help="revoke the live token with this key prefix"
+        )
 
     def handle(self, *args, user=None, name=None, revoke=None, **options):
         owner = None
@@ -30,7 +32,9 @@ class Command(BaseCommand):
             except ValidationError as error:
                 raise CommandError(" ".join(error.messages)) from error
             api_token_revoke(token=token, actor=None)
-            self.stdout.write(f"Revoked {token.prefix}… ({token.name}) of {token.user.get_username()}.")
+            self.stdout.write(
+                f"Revoked {token.prefix}… ({token.name}) of {token.user.get_username()}."
+            )
             return
         if owner is None or not name:
             raise CommandError("Give --user NAME and --name LABEL (or --revoke PREFIX).")
