@@ -63,19 +63,19 @@ class ShopOutputSerializer(serializers.Serializer):
 class ShopCreateApi(APIView):
     """Create a shop; the signed-in user becomes its manager."""
 
-    class InputSerializer(serializers.Serializer):
+    class ShopCreateInputSerializer(serializers.Serializer):
         slug = serializers.CharField(help_text="letters, digits, - and _; unique")
         name = serializers.CharField()
         timezone = serializers.CharField(required=False, default="Asia/Tokyo")
 
     @extend_schema(
         operation_id="shop_create",
-        request=InputSerializer,
+        request=ShopCreateInputSerializer,
         responses={201: ShopOutputSerializer},
         tags=["shops"],
     )
     def post(self, request):
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.ShopCreateInputSerializer(data=request.data)
         if not serializer.is_valid():
             raise validation_error_from(serializer.errors)
         try:
@@ -124,7 +124,7 @@ class CalendarUpdateApi(APIView):
 class CalendarDaysApi(APIView):
     """List the days from `from` to `to` with whether shipping and inquiries are open, and why."""
 
-    class OutputSerializer(serializers.Serializer):
+    class CalendarDayOutputSerializer(serializers.Serializer):
         date = serializers.DateField()
         shipping_open = serializers.BooleanField()
         inquiries_open = serializers.BooleanField()
@@ -160,7 +160,7 @@ class CalendarDaysApi(APIView):
                 description=f"last day (inclusive; at most {MAX_DAYS_LISTED} days in all)",
             ),
         ],
-        responses=OutputSerializer(many=True),
+        responses=CalendarDayOutputSerializer(many=True),
         tags=["shops"],
     )
     def get(self, request, shop):
@@ -178,4 +178,4 @@ class CalendarDaysApi(APIView):
                 message=f"At most {MAX_DAYS_LISTED} days can be listed at once.",
             )
         days = ShopCalendar.for_shop(shop).days(start, end)
-        return Response(self.OutputSerializer(days, many=True).data)
+        return Response(self.CalendarDayOutputSerializer(days, many=True).data)

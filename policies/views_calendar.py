@@ -28,7 +28,7 @@ def _month_from(value: str | None, today: date) -> date:
     match = _MONTH.match(value or "")
     if match:
         year, month = int(match[1]), int(match[2])
-        if 1 <= year <= 9998 and 1 <= month <= 12:
+        if 1900 <= year <= 2999 and 1 <= month <= 12:
             return date(year, month, 1)
     return today.replace(day=1)
 

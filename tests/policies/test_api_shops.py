@@ -269,6 +269,10 @@ class TestCalendarUpdate:
             ("required", "open_days"),
         ]
 
+    def test_a_body_that_is_not_an_object_is_refused(self, shop, api):
+        response = api.put("/api/v1/shops/kobo/calendar/", [1, 2], format="json")
+        assert (response.status_code, errors(response)) == (400, [("invalid_param", None)])
+
     def test_error_messages_say_what_is_wrong(self, shop, api):
         body = {**CALENDAR, "holidays": "US"}
         response = api.put("/api/v1/shops/kobo/calendar/", body, format="json")

@@ -92,8 +92,11 @@ class TestMonthView:
             f'href="?month={next_month}" rel="next"' in html,
         ) == (True, True)
 
-    def test_a_bad_month_shows_the_current_month(self, shop, viewer, client_for):
-        response = client_for(viewer).get(URL, {"month": "2026-13"})
+    @pytest.mark.parametrize(
+        "month", ["2026-13", "0001-01", "may"], ids=["month 13", "year 1", "word"]
+    )
+    def test_a_bad_month_shows_the_current_month(self, shop, viewer, client_for, month):
+        response = client_for(viewer).get(URL, {"month": month})
         assert (
             response.status_code,
             len(re.findall(r'data-date="', response.content.decode())) >= 28,
