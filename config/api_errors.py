@@ -1,5 +1,6 @@
 """Render every API error as {"errors": [{"code", "field", "message"}]} with a stable code."""
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -82,6 +83,8 @@ def exception_handler(exc, context):
         return Response({"errors": django_validation_errors(exc)}, status=400)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

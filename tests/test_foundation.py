@@ -5,8 +5,12 @@ import uuid
 import django_rq
 import pytest
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.test import override_settings
+from rest_framework.exceptions import ErrorDetail, ValidationError
 
+from config.api_errors import ApiError, exception_handler
 from tests import jobs_for_tests
 
 
@@ -57,3 +61,35 @@ class TestSchema:
         response = api.get("/api/v1/schema/")
         assert response.status_code == 200
         assert b"openapi" in response.content
+
+
+class TestApiErrors:
+    @pytest.mark.parametrize(
+        ("raised", "status", "code"),
+        [
+            pytest.param(
+                PermissionDenied("needs manager"), 403, "permission_denied", id="django-403"
+            ),
+            pytest.param(Http404("gone"), 404, "not_found", id="django-404"),
+            pytest.param(
+                ApiError(code="conflict", message="taken", field="slug", status_code=409),
+                409,
+                "conflict",
+                id="api-error",
+            ),
+        ],
+    )
+    def test_every_error_is_rendered_in_the_contract_shape(self, raised, status, code):
+        response = exception_handler(raised, {})
+        assert response.status_code == status
+        assert response.data["errors"][0]["code"] == code
+        assert set(response.data["errors"][0]) == {"code", "field", "message"}
+
+    def test_nested_validation_errors_name_the_field_path(self):
+        error = ValidationError(
+            {"params": {"min_lines": [ErrorDetail("Too low.", code="min_value")]}}
+        )
+        response = exception_handler(error, {})
+        assert response.data == {
+            "errors": [{"code": "min_value", "field": "params.min_lines", "message": "Too low."}]
+        }
