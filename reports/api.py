@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import shop_for
+from commitments.serializers import ErrorsSerializer
 
 from .csv_export import report_csv
 from .services import report_get_or_build
@@ -24,23 +25,26 @@ class CsvRenderer(BaseRenderer):
         return data.encode(self.charset) if isinstance(data, str) else b""
 
 
+class ReportOutputSerializer(serializers.Serializer):
+    """A stored weekly drift report: the week, when it was built and e-mailed, its content."""
+
+    shop = serializers.CharField(source="shop.slug")
+    week = serializers.CharField()
+    timezone = serializers.CharField(source="data.timezone")
+    start = serializers.CharField(source="data.start")
+    end = serializers.CharField(source="data.end")
+    built_at = serializers.DateTimeField()
+    emailed_at = serializers.DateTimeField()
+    summary = serializers.JSONField(source="data.summary")
+    promises = serializers.JSONField(source="data.promises")
+    changes = serializers.JSONField(source="data.changes")
+    exceptions = serializers.JSONField(source="data.exceptions")
+
+
 class ReportDetailApi(APIView):
     """The stored weekly drift report of a week, built on demand if missing."""
 
     renderer_classes = [JSONRenderer, CsvRenderer]
-
-    class OutputSerializer(serializers.Serializer):
-        shop = serializers.CharField(source="shop.slug")
-        week = serializers.CharField()
-        timezone = serializers.CharField(source="data.timezone")
-        start = serializers.CharField(source="data.start")
-        end = serializers.CharField(source="data.end")
-        built_at = serializers.DateTimeField()
-        emailed_at = serializers.DateTimeField()
-        summary = serializers.JSONField(source="data.summary")
-        promises = serializers.JSONField(source="data.promises")
-        changes = serializers.JSONField(source="data.changes")
-        exceptions = serializers.JSONField(source="data.exceptions")
 
     @extend_schema(
         operation_id="report_retrieve",
@@ -51,8 +55,14 @@ class ReportDetailApi(APIView):
             OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"]),
         ],
         responses={
-            200: OutputSerializer,
+            (200, "application/json"): ReportOutputSerializer,
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="one row per promise"),
+            (400, "application/json"): OpenApiResponse(
+                ErrorsSerializer, description="Not an ISO week, or a week not started yet."
+            ),
+            (404, "application/json"): OpenApiResponse(
+                ErrorsSerializer, description="No such shop (or not a member)."
+            ),
         },
     )
     def get(self, request, shop, week):
@@ -65,7 +75,7 @@ class ReportDetailApi(APIView):
                 content_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": f'attachment; filename="{filename}"'},
             )
-        return Response(self.OutputSerializer(report).data)
+        return Response(ReportOutputSerializer(report).data)
 
     def handle_exception(self, exc):
         # Errors are JSON even when CSV was asked for: the error body is the contract's.

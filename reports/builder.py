@@ -96,6 +96,7 @@ def report_data(*, shop, week: Week) -> dict:
         "timezone": str(tz),
         "start": week.start.isoformat(),
         "end": week.end.isoformat(),
+        "last_day": (week.monday + timedelta(days=6)).isoformat(),
         "summary": _summary(sections),
         "promises": sections,
         "changes": _changes(shop=shop, week=week, versions=versions),

@@ -20,6 +20,8 @@ def trend_svg(
     title: str = "",
     unit: str = "",
     flagged: bool = False,
+    higher_is_better: bool | None = None,
+    better_label: str = "better",
 ) -> SafeString:
     """Return an SVG line chart of (label, value) points; None values leave a gap."""
     values = [value for _label, value in points if value is not None]
@@ -51,6 +53,8 @@ def trend_svg(
             f'<text x="{LEFT - 4}" y="{y(value) + 4}" font-size="10" text-anchor="{anchor}" '
             f'fill="#617080">{escape(_fmt(value))}</text>'
         )
+    if higher_is_better is not None:
+        unit = f"{unit} ({'↑' if higher_is_better else '↓'} {better_label})".strip()
     if unit:
         parts.append(
             f'<text x="{LEFT}" y="{TOP - 3}" font-size="10" fill="#617080">{escape(unit)}</text>'

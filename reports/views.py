@@ -85,8 +85,14 @@ def report_detail(request, shop, week):
             title=_("%(promise)s: average level per week") % {"promise": section["name"]},
             unit=section["level_unit"],
             flagged=section["shop_drift"]["flagged"],
+            higher_is_better=section["higher_is_better"],
+            better_label=_("better"),
         )
-        sections.append({**section, "chart": chart})
+        at_risk = [
+            {**row, "last_at": (row["last_at"] or "")[:16].replace("T", " ")}
+            for row in section["at_risk"]
+        ]
+        sections.append({**section, "chart": chart, "at_risk": at_risk})
     exceptions = report.data["exceptions"]
     changes = [
         {
@@ -95,6 +101,7 @@ def report_detail(request, shop, week):
             if change["before"] is None
             else json.dumps(change["before"], ensure_ascii=False, sort_keys=True),
             "after": json.dumps(change["after"], ensure_ascii=False, sort_keys=True),
+            "effective_from": change["effective_from"][:16].replace("T", " "),
         }
         for change in report.data["changes"]
     ]
