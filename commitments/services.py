@@ -20,6 +20,8 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.audit import audit_record
+
 from . import engine
 from .attributes import attributes_validate, kind_validate, time_parse
 from .error_codes import LogErrorCode
@@ -29,6 +31,8 @@ from .models import (
     Customer,
     ExceptionReason,
     ExceptionStatus,
+    Finding,
+    FindingStatus,
     Occasion,
 )
 
@@ -355,6 +359,64 @@ def occasion_record(
     return occasion, True
 
 
+def action_validate(
+    *,
+    shop,
+    customer,
+    kind,
+    occurred_at,
+    occasion="",
+    staff="",
+    exception=None,
+    attributes,
+    customer_name="",
+    customer_email="",
+    external_id=None,
+) -> dict:
+    """Return an action's fields checked and cleaned as action_record stores them.
+
+    Shared by action_record and the pre-check so both reject the same input with the same
+    errors. With `external_id=None` the id is not checked (a pre-check has none).
+    """
+    errors: list = []
+    clean: dict = {}
+    if external_id is not None:
+        clean["external_id"], more = _text(
+            external_id, field="external_id", max_length=ID_MAX, required=True
+        )
+        errors += more
+    customer, customer_name, customer_email, more = _customer_fields(
+        customer, customer_name, customer_email
+    )
+    errors += more
+    occasion, more = _text(occasion, field="occasion", max_length=ID_MAX, required=False)
+    errors += more
+    staff, more = _text(staff, field="staff", max_length=100, required=False)
+    errors += more
+    kind = _collect(errors, lambda: kind_validate(record="action", kind=kind))
+    if kind is not None:
+        attributes = _collect(
+            errors,
+            lambda: attributes_validate(record="action", kind=kind, attributes=attributes),
+        )
+    moment = _collect(errors, lambda: time_parse(occurred_at, tz=_shop_tz(shop)))
+    exception = _collect(errors, lambda: exception_validate(exception))
+    if errors:
+        raise ValidationError(errors)
+    clean.update(
+        customer=customer,
+        customer_name=customer_name,
+        customer_email=customer_email,
+        occasion=occasion,
+        staff=staff,
+        kind=kind,
+        attributes=attributes,
+        occurred_at=moment,
+        exception=exception,
+    )
+    return clean
+
+
 def action_record(
     *,
     shop,
@@ -378,27 +440,23 @@ def action_record(
     the action's ActionException. With `judge=True` the customer is judged after the commit
     (also when a retry finds the action stored but not yet judged).
     """
-    errors: list = []
-    external_id, more = _text(external_id, field="external_id", max_length=ID_MAX, required=True)
-    errors += more
-    customer, customer_name, customer_email, more = _customer_fields(
-        customer, customer_name, customer_email
+    clean = action_validate(
+        shop=shop,
+        external_id=external_id,
+        customer=customer,
+        kind=kind,
+        occurred_at=occurred_at,
+        occasion=occasion,
+        staff=staff,
+        exception=exception,
+        attributes=attributes,
+        customer_name=customer_name,
+        customer_email=customer_email,
     )
-    errors += more
-    occasion, more = _text(occasion, field="occasion", max_length=ID_MAX, required=False)
-    errors += more
-    staff, more = _text(staff, field="staff", max_length=100, required=False)
-    errors += more
-    kind = _collect(errors, lambda: kind_validate(record="action", kind=kind))
-    if kind is not None:
-        attributes = _collect(
-            errors,
-            lambda: attributes_validate(record="action", kind=kind, attributes=attributes),
-        )
-    moment = _collect(errors, lambda: time_parse(occurred_at, tz=_shop_tz(shop)))
-    exception = _collect(errors, lambda: exception_validate(exception))
-    if errors:
-        raise ValidationError(errors)
+    external_id, customer, kind = clean["external_id"], clean["customer"], clean["kind"]
+    customer_name, customer_email = clean["customer_name"], clean["customer_email"]
+    occasion, staff, attributes = clean["occasion"], clean["staff"], clean["attributes"]
+    moment, exception = clean["occurred_at"], clean["exception"]
 
     content = action_content(
         customer=customer,
@@ -522,3 +580,34 @@ def exception_decide(
         action = exception.action
         engine.judge_customers(shop=action.shop, customer_ids=[action.customer_id])
     return exception
+
+
+def finding_set_status(*, finding: Finding, status: str, note: str = "", by=None) -> Finding:
+    """Record that a person acknowledged, resolved or reopened a finding, with a note."""
+    if status not in FindingStatus.values:
+        raise _error(
+            f"status must be one of: {', '.join(FindingStatus.values)}; got {status!r}.",
+            code=LogErrorCode.INVALID_STATUS,
+            field="status",
+        )
+    note, errors = _text(note, field="note", max_length=2000, required=False)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        before = {"status": finding.status, "note": finding.status_note}
+        finding.status = status
+        finding.status_note = note
+        finding.status_by = by if getattr(by, "is_authenticated", False) else None
+        finding.status_at = timezone.now()
+        finding.full_clean(validate_unique=False, validate_constraints=False)
+        finding.save(update_fields=["status", "status_note", "status_by", "status_at"])
+        audit_record(
+            shop=finding.shop,
+            actor=by,
+            event="finding.status_changed",
+            object_type="finding",
+            object_id=finding.pk,
+            before=before,
+            after={"status": status, "note": note},
+        )
+    return finding
