@@ -1,0 +1,198 @@
+"""Forms of the promise pages; the parameters form is generated from the kind's schema."""
+
+import json
+import re
+from datetime import date, time
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from config.api_errors import django_validation_errors
+
+from .kinds import registry
+from .kinds.base import PromiseKind
+
+PARAMS_PREFIX = "params"
+_FIELD_OF_PATH = re.compile(r"^params\.(?P<name>\w+)")
+
+
+class JSONTextarea(forms.Textarea):
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"rows": 6, "class": "code", **(attrs or {})})
+
+
+class PrettyJSONField(forms.JSONField):
+    """A JSON field shown indented, one item a line (e.g. included_extras tiers)."""
+
+    widget = JSONTextarea
+
+    def prepare_value(self, value):
+        if isinstance(value, str):
+            return value
+        return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+class LinesField(forms.CharField):
+    """A list of strings entered one a line."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _label(name: str) -> str:
+    # Parameter names are API identifiers; the description under the field says what it means.
+    return name.replace("_", " ").capitalize()
+
+
+def param_field(name: str, schema: dict) -> forms.Field:
+    """Return the form field for one parameter described by the kind's schema."""
+    common = {
+        "label": _label(name),
+        "help_text": schema.get("description", ""),
+        "initial": schema.get("default"),
+        "required": False,
+    }
+    kind = schema.get("type")
+    items = schema.get("items") or {}
+    if kind == "boolean":
+        return forms.BooleanField(**common)
+    if kind in ("integer", "number"):
+        field_class = forms.IntegerField if kind == "integer" else forms.FloatField
+        return field_class(
+            min_value=schema.get("minimum"), max_value=schema.get("maximum"), **common
+        )
+    if kind == "string" and "enum" in schema:
+        return forms.ChoiceField(choices=[(value, value) for value in schema["enum"]], **common)
+    if kind == "string" and schema.get("format") == "time":
+        return forms.TimeField(
+            input_formats=["%H:%M"],
+            widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            **common,
+        )
+    if kind == "string" and schema.get("format") == "date":
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if kind == "string":
+        return forms.CharField(max_length=schema.get("maxLength"), **common)
+    if kind == "array" and items.get("type") == "string" and "enum" in items:
+        return forms.MultipleChoiceField(
+            choices=[(value, value) for value in items["enum"]],
+            widget=forms.CheckboxSelectMultiple,
+            **common,
+        )
+    if kind == "array" and items.get("type") == "string":
+        return LinesField(**common)
+    # Lists of objects and objects (e.g. tiers of extras): edited as JSON.
+    return PrettyJSONField(**common)
+
+
+def _json_ready(value):
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+class ParamsForm(forms.Form):
+    """The parameters of one promise kind; built by `params_form_class`."""
+
+    kind: PromiseKind
+
+    def params(self) -> dict:
+        """Return the entered parameters as JSON-ready values (empty ones left to defaults)."""
+        params = {}
+        for name, value in self.cleaned_data.items():
+            field = self.fields[name]
+            if value is None or (value == "" and not isinstance(field, forms.BooleanField)):
+                continue
+            params[name] = _json_ready(value)
+        return params
+
+
+def add_errors(error: ValidationError, *, params_form: ParamsForm, form: forms.Form) -> None:
+    """Put a service's errors on the fields they name: "params.<name>" on the parameters form,
+    the rest on `form` (its own fields, or the form as a whole)."""
+    for item in django_validation_errors(error):
+        path, message = item["field"] or "", item["message"]
+        match = _FIELD_OF_PATH.match(path)
+        if match and match["name"] in params_form.fields:
+            detail = path[len(match[0]) :].lstrip(".")
+            params_form.add_error(match["name"], f"{detail}: {message}" if detail else message)
+        elif path in form.fields:
+            form.add_error(path, message)
+        else:
+            form.add_error(None, message)
+
+
+def params_form_class(kind: PromiseKind) -> type[ParamsForm]:
+    """Return a form class with one field per parameter of the kind, in the schema's order."""
+    schema = kind.params_schema()
+    fields = {name: param_field(name, spec) for name, spec in schema["properties"].items()}
+    return type(f"{type(kind).__name__}ParamsForm", (ParamsForm,), {**fields, "kind": kind})
+
+
+def params_form(kind: PromiseKind, *, data=None, params: dict | None = None) -> ParamsForm:
+    """Return the kind's parameters form, bound to POST data or showing `params`."""
+    form_class = params_form_class(kind)
+    return form_class(data=data, initial=params or None, prefix=PARAMS_PREFIX)
+
+
+class KindChoiceForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of promise"))
+
+    def __init__(self, *args, language: str = "en", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [
+            (kind.id, kind.label_ja if language == "ja" else kind.label_en)
+            for kind in registry.all()
+        ]
+
+
+class PromiseCreateForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=200,
+        help_text=_("How the shop calls this promise, e.g. “Handwritten note in every parcel”."),
+    )
+    effective_from = forms.DateTimeField(
+        label=_("Effective from"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text=_("Shop time. Leave empty for now."),
+    )
+
+
+class PromiseEditForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the promise's history for everyone to read."),
+    )
+    effective_from = forms.DateTimeField(
+        label=_("Effective from"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text=_("Shop time. Leave empty for now. Not before the newest version."),
+    )
+    # The fingerprint of the parameters whose impact the manager saw, and the confirmation.
+    previewed = forms.CharField(required=False, widget=forms.HiddenInput)
+    confirm_lowering = forms.BooleanField(
+        required=False,
+        label=_("I have read the impact above and want to lower the promise."),
+    )
+
+
+class RetireForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("Yes, retire this promise from now on. Its history stays."),
+        required=True,
+    )
