@@ -1,0 +1,376 @@
+"""The pre-check service: the verdict an action would get, computed without storing anything."""
+
+from datetime import timedelta
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from commitments import services
+from commitments.models import Action, Customer, Finding
+from commitments.prechecks import precheck_run
+
+from .conftest import at
+
+
+@pytest.fixture
+def note_promise(make_promise):
+    return make_promise("handwritten_note", {"min_lines": 5}, name="Handwritten note")
+
+
+@pytest.fixture
+def holiday_promise(make_promise):
+    return make_promise("holiday_replies", {"mode": "none"}, name="No replies on closed days")
+
+
+@pytest.fixture
+def cutoff_promise(make_promise):
+    return make_promise("shipping_cutoff", {"cutoff": "16:00"}, name="Cutoff 16:00")
+
+
+def order_and_note(log, n, customer, when, lines, **extra):
+    log.occasion(f"O-{n}", customer, "order_placed", at(when), total=5000)
+    return log.action(
+        f"N-{n}",
+        customer,
+        "note_enclosed",
+        at(when) + timedelta(days=1),
+        occasion=f"O-{n}",
+        lines=lines,
+        **extra,
+    )
+
+
+def note_precheck(shop, *, lines, customer="C-1", occasion="O-9", when="2026-11-18 10:00", **kw):
+    return precheck_run(
+        shop=shop,
+        customer=customer,
+        kind="note_enclosed",
+        occurred_at=when,
+        occasion=occasion,
+        attributes={"lines": lines},
+        **kw,
+    )
+
+
+def row_counts() -> dict:
+    """Return the row count of every table the project's models have."""
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.managed and not model._meta.proxy
+    }
+
+
+class TestPrecheckVerdicts:
+    @pytest.mark.parametrize(
+        ("lines", "verdict", "types"),
+        [
+            pytest.param(10, "ok", [], id="same-as-last-time-is-ok"),
+            pytest.param(6, "drift", ["drift"], id="shorter-than-last-time-is-drift"),
+            pytest.param(4, "breach", ["breach"], id="below-the-promise-is-breach"),
+            pytest.param(12, "precedent", ["precedent"], id="far-above-the-promise-is-precedent"),
+        ],
+    )
+    def test_note_lengths_get_the_verdict_of_the_promise_and_history(
+        self, shop, log, note_promise, lines, verdict, types
+    ):
+        order_and_note(log, 1, "C-1", "2026-05-11 10:00", 10)
+        log.occasion("O-9", "C-1", "order_placed", at("2026-11-17 10:00"), total=5000)
+        result = note_precheck(shop, lines=lines)
+        assert result.verdict == verdict
+        assert [finding["type"] for finding in result.findings] == types
+
+    def test_drift_says_what_the_customer_got_last_time(self, shop, log, note_promise):
+        order_and_note(log, 1, "C-1", "2026-05-11 10:00", 10)
+        log.occasion("O-9", "C-1", "order_placed", at("2026-11-17 10:00"), total=5000)
+        [finding] = note_precheck(shop, lines=6).findings
+        assert finding["details"] == {
+            "lines": 6,
+            "min_lines": 5,
+            "customer_last": 10,
+            "customer_best": 10,
+        }
+        assert "10 lines last time" in finding["message_en"]
+        assert finding["promise"] == {
+            "id": note_promise.pk,
+            "kind": "handwritten_note",
+            "version": 1,
+            "name": "Handwritten note",
+        }
+        assert (finding["customer"], finding["action"], finding["occasion"]) == ("C-1", None, "O-9")
+        assert finding["occurred_at"] == "2026-11-18T10:00:00+09:00"
+        assert "id" not in finding and "created_at" not in finding
+
+    def test_closed_day_reply_is_a_precedent_naming_the_allowed_reasons(
+        self, shop, log, holiday_promise
+    ):
+        # 2026-11-23 is Labour Thanksgiving Day: the inbox is closed.
+        log.occasion("Q-1", "C-1", "inquiry_received", at("2026-11-23 09:00"))
+        result = precheck_run(
+            shop=shop,
+            customer="C-1",
+            kind="reply_sent",
+            occurred_at="2026-11-23 10:00",
+            occasion="Q-1",
+            attributes={},
+        )
+        assert result.verdict == "precedent"
+        [promise] = result.promises
+        assert promise["excused_reasons"] == ["our_mistake", "deadline"]
+        assert (promise["judged"], promise["level"], promise["kept"]) == (True, 1.0, True)
+        commitment = result.commitment[str(holiday_promise.pk)]
+        assert commitment["before"] is None
+        assert commitment["precedents"] == [
+            {
+                "action": None,
+                "at": "2026-11-23T10:00:00+09:00",
+                "what": "closed_day_reply",
+                "reason": "holiday: 勤労感謝の日",
+            }
+        ]
+
+    def test_order_after_the_cutoff_shipped_the_same_day_is_a_precedent(
+        self, shop, log, cutoff_promise
+    ):
+        log.occasion("O-1", "C-1", "order_placed", at("2026-11-20 17:30"), total=3000)
+        result = precheck_run(
+            shop=shop,
+            customer="C-1",
+            kind="shipped",
+            occurred_at="2026-11-20 18:00",
+            occasion="O-1",
+            attributes={},
+        )
+        assert result.verdict == "precedent"
+        assert result.findings[0]["details"]["promised_by"] == "2026-11-24"
+
+    def test_breach_is_worse_than_precedent(self, shop, log, note_promise, make_promise):
+        make_promise("included_extras", {"tiers": [{"min_total": 1000, "extras": ["card"]}]})
+        log.occasion("O-1", "C-1", "order_placed", at("2026-11-20 10:00"), total=5000)
+        result = precheck_run(
+            shop=shop,
+            customer="C-1",
+            kind="shipped",
+            occurred_at="2026-11-20 12:00",
+            occasion="O-1",
+            attributes={"extras": ["sticker"]},
+        )
+        assert {finding["type"] for finding in result.findings} == {"breach", "precedent"}
+        assert result.verdict == "breach"
+
+    def test_excused_findings_do_not_make_the_verdict_worse(self, shop, log, note_promise):
+        log.occasion("O-9", "C-1", "order_placed", at("2026-11-17 10:00"), total=5000)
+        result = note_precheck(
+            shop, lines=3, exception={"reason": "our_mistake", "note": "ran out of cards"}
+        )
+        assert result.verdict == "ok"
+        assert [(f["type"], f["excused"]) for f in result.findings] == [("breach", True)]
+        assert "excused_not_counted" in [note["code"] for note in result.notes]
+
+    def test_goodwill_is_not_excused_until_a_manager_approves_it(self, shop, log, holiday_promise):
+        log.occasion("Q-1", "C-1", "inquiry_received", at("2026-11-23 09:00"))
+        result = precheck_run(
+            shop=shop,
+            customer="C-1",
+            kind="reply_sent",
+            occurred_at="2026-11-23 10:00",
+            occasion="Q-1",
+            attributes={},
+            exception={"reason": "goodwill", "note": ""},
+        )
+        assert (result.verdict, result.findings[0]["excused"]) == ("precedent", False)
+
+    def test_action_answering_no_occasion_is_ok_and_says_nothing_judged_it(
+        self, shop, log, note_promise
+    ):
+        result = note_precheck(shop, lines=2, occasion="")
+        assert result.verdict == "ok"
+        assert result.promises[0]["judged"] is False
+        assert [note["code"] for note in result.notes] == ["new_customer", "not_judged"]
+
+    def test_occasion_not_recorded_is_noted(self, shop, note_promise):
+        result = note_precheck(shop, lines=2, occasion="O-404")
+        assert "occasion_not_recorded" in [note["code"] for note in result.notes]
+
+    def test_kind_no_promise_covers_is_noted(self, shop, note_promise):
+        result = precheck_run(
+            shop=shop,
+            customer="C-1",
+            kind="thank_you_sent",
+            occurred_at="2026-11-18 10:00",
+            attributes={},
+        )
+        assert (result.verdict, result.promises, result.commitment) == ("ok", [], {})
+        assert "no_promise" in [note["code"] for note in result.notes]
+
+
+class TestPrecheckHistory:
+    def test_commitment_before_and_after_and_the_last_five_experiences(
+        self, shop, log, note_promise
+    ):
+        for n, lines in enumerate([7, 8, 9, 10, 11, 12], start=1):
+            order_and_note(log, n, "C-1", f"2026-0{n}-05 10:00", lines)
+        log.occasion("O-9", "C-1", "order_placed", at("2026-11-17 10:00"), total=5000)
+        result = note_precheck(shop, lines=6)
+        key = str(note_promise.pk)
+        commitment = result.commitment[key]
+        assert (commitment["kind"], commitment["count"], commitment["last_level"]) == (
+            "handwritten_note",
+            7,
+            6.0,
+        )
+        assert commitment["best_level"] == 12.0
+        assert commitment["before"]["count"] == 6
+        assert commitment["before"]["last_level"] == 12.0
+        history = result.history[key]
+        assert [item["action"] for item in history] == ["N-6", "N-5", "N-4", "N-3", "N-2"]
+        assert [item["level"] for item in history] == [12.0, 11.0, 10.0, 9.0, 8.0]
+        assert history[0]["at"] == "2026-06-06T10:00:00+09:00"
+
+    def test_history_marks_excused_experiences(self, shop, log, note_promise):
+        order_and_note(log, 1, "C-1", "2026-05-11 10:00", 3, exception={"reason": "deadline"})
+        log.occasion("O-9", "C-1", "order_placed", at("2026-11-17 10:00"), total=5000)
+        [item] = note_precheck(shop, lines=6).history[str(note_promise.pk)]
+        assert (item["action"], item["kept"], item["excused"]) == ("N-1", False, True)
+
+    def test_another_customers_history_does_not_count(self, shop, log, note_promise):
+        order_and_note(log, 1, "C-2", "2026-05-11 10:00", 10)
+        log.occasion("O-9", "C-1", "order_placed", at("2026-11-17 10:00"), total=5000)
+        result = note_precheck(shop, lines=6)
+        assert result.verdict == "ok"
+        assert result.history[str(note_promise.pk)] == []
+
+
+class TestPrecheckStoresNothing:
+    def test_every_table_keeps_its_row_count(self, shop, log, note_promise, holiday_promise):
+        order_and_note(log, 1, "C-1", "2026-05-11 10:00", 10)
+        log.occasion("O-9", "C-1", "order_placed", at("2026-11-17 10:00"), total=5000)
+        before = row_counts()
+        assert (before["commitments.Action"], before["commitments.Customer"]) == (1, 1)
+        note_precheck(shop, lines=4, exception={"reason": "goodwill", "note": "birthday"})
+        note_precheck(shop, lines=6, customer="C-new", occasion="")
+        assert row_counts() == before
+
+    def test_unknown_customer_is_not_created(self, shop, note_promise):
+        result = note_precheck(shop, lines=6, customer="C-never-seen", occasion="")
+        assert result.customer == {
+            "external_id": "C-never-seen",
+            "known": False,
+            "name": "",
+            "actions": 0,
+        }
+        assert Customer.objects.filter(external_id="C-never-seen").count() == 0
+
+    def test_stored_findings_and_judged_times_stay_as_they_were(self, shop, log, note_promise):
+        order_and_note(log, 1, "C-1", "2026-05-11 10:00", 10)
+        order_and_note(log, 2, "C-1", "2026-06-11 10:00", 10)
+        stored = list(Finding.objects.values_list("id", "type", "details"))
+        judged = list(Action.objects.values_list("id", "judged_at"))
+        # Back-dated before N-2: it would change N-2's findings if it were recorded.
+        note_precheck(shop, lines=20, occasion="", when="2026-05-20 10:00")
+        assert list(Finding.objects.values_list("id", "type", "details")) == stored
+        assert list(Action.objects.values_list("id", "judged_at")) == judged
+
+
+class TestPrecheckPredictsTheRecord:
+    @pytest.mark.parametrize(
+        ("lines", "exception"),
+        [
+            pytest.param(6, None, id="drift"),
+            pytest.param(3, None, id="breach"),
+            pytest.param(3, {"reason": "our_mistake", "note": ""}, id="excused-breach"),
+            pytest.param(20, {"reason": "goodwill", "note": "regular"}, id="goodwill-precedent"),
+        ],
+    )
+    def test_recording_the_same_action_gives_the_findings_the_precheck_gave(
+        self, shop, log, note_promise, lines, exception
+    ):
+        order_and_note(log, 1, "C-1", "2026-05-11 10:00", 10)
+        log.occasion("O-9", "C-1", "order_placed", at("2026-11-17 10:00"), total=5000)
+        predicted = note_precheck(shop, lines=lines, exception=exception)
+        action, _created = services.action_record(
+            shop=shop,
+            external_id="N-9",
+            customer="C-1",
+            kind="note_enclosed",
+            occurred_at="2026-11-18 10:00",
+            occasion="O-9",
+            attributes={"lines": lines},
+            exception=exception,
+        )
+        recorded = Finding.objects.filter(action=action).order_by("promise_id", "type")
+        assert [
+            (f["type"], f["excused"], f["message_en"], f["details"]) for f in predicted.findings
+        ] == [(f.type, f.excused, f.message_en, f.details) for f in recorded]
+
+
+class TestPrecheckValidation:
+    @pytest.mark.parametrize(
+        ("changes", "code", "field"),
+        [
+            pytest.param({"kind": "teleported"}, "unknown_kind", "kind", id="unknown-kind"),
+            pytest.param(
+                {"attributes": {}}, "invalid_attribute", "attributes.lines", id="no-lines"
+            ),
+            pytest.param(
+                {"attributes": {"lines": "many"}},
+                "invalid_attribute",
+                "attributes.lines",
+                id="lines-not-a-number",
+            ),
+            pytest.param(
+                {"attributes": {"lines": 5, "ink": "blue"}},
+                "invalid_attribute",
+                "attributes.ink",
+                id="unknown-attribute",
+            ),
+            pytest.param({"occurred_at": "tomorrow"}, "invalid_time", "occurred_at", id="bad-time"),
+            pytest.param({"customer": ""}, "required", "customer", id="no-customer"),
+            pytest.param(
+                {"exception": {"reason": "because"}},
+                "invalid_param",
+                "exception.reason",
+                id="unknown-reason",
+            ),
+            pytest.param(
+                {"exception": {"reason": "other"}},
+                "required",
+                "exception.note",
+                id="other-without-a-note",
+            ),
+        ],
+    )
+    def test_rejects_what_recording_rejects_with_the_same_code(
+        self, shop, note_promise, changes, code, field
+    ):
+        body = {
+            "customer": "C-1",
+            "kind": "note_enclosed",
+            "occurred_at": "2026-11-18 10:00",
+            "attributes": {"lines": 5},
+            **changes,
+        }
+        with pytest.raises(ValidationError) as prechecked:
+            precheck_run(shop=shop, **body)
+        with pytest.raises(ValidationError) as recorded:
+            services.action_record(shop=shop, external_id="X-1", **body)
+        got = [(e.code, e.params["field"]) for e in prechecked.value.error_list]
+        assert (code, field) in got
+        assert got == [(e.code, e.params["field"]) for e in recorded.value.error_list]
+
+
+class TestPrecheckQueries:
+    def test_queries_do_not_grow_with_the_customers_history(self, shop, log, note_promise):
+        def queries(customer):
+            log.occasion(f"O-{customer}", customer, "order_placed", at("2026-11-17 10:00"))
+            with CaptureQueriesContext(connection) as captured:
+                note_precheck(shop, lines=6, customer=customer, occasion=f"O-{customer}")
+            return len(captured)
+
+        order_and_note(log, 1, "C-short", "2026-01-05 10:00", 10)
+        for n in range(2, 32):
+            order_and_note(log, n, "C-long", f"2026-{1 + n % 9:02d}-{n % 27 + 1:02d} 10:00", 10)
+        assert queries("C-short") == queries("C-long") <= 5
