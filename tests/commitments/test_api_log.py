@@ -219,3 +219,60 @@ class TestActionRecordApi:
 
     def test_viewer_may_not_record(self, viewer, client_as):
         assert client_as(viewer).post(ACTIONS, note(), format="json").status_code == 403
+
+
+class TestActionFindingsInTheResponse:
+    def test_drift_found_in_the_request_is_returned(self, api, make_promise):
+        promise = make_promise("handwritten_note", {"min_lines": 5})
+        api.post(OCCASIONS, order(external_id="O-0", occurred_at="2026-05-11 10:00"), format="json")
+        api.post(
+            ACTIONS,
+            note(
+                external_id="A-0",
+                occasion="O-0",
+                occurred_at="2026-05-12 10:00",
+                attributes={"lines": 10},
+            ),
+            format="json",
+        )
+        api.post(OCCASIONS, order(), format="json")
+        response = api.post(ACTIONS, note(), format="json")
+        assert response.status_code == 201
+        [finding] = response.json()["findings"]
+        assert {
+            key: finding[key]
+            for key in (
+                "type",
+                "excused",
+                "promise",
+                "customer",
+                "action",
+                "occasion",
+                "details",
+                "status",
+            )
+        } == {
+            "type": "drift",
+            "excused": False,
+            "promise": {"id": promise.pk, "kind": "handwritten_note", "version": 1},
+            "customer": "C-1",
+            "action": "A-1",
+            "occasion": "O-1",
+            "details": {"lines": 6, "min_lines": 5, "customer_last": 10, "customer_best": 10},
+            "status": "open",
+        }
+        assert finding["message_en"].startswith("The note had 6 lines")
+
+    def test_retry_returns_the_same_findings(self, api, make_promise):
+        make_promise("handwritten_note", {"min_lines": 5})
+        api.post(OCCASIONS, order(), format="json")
+        first = api.post(ACTIONS, note(attributes={"lines": 2}), format="json").json()
+        again = api.post(ACTIONS, note(attributes={"lines": 2}), format="json")
+        assert again.status_code == 200
+        assert [f["type"] for f in again.json()["findings"]] == ["breach"]
+        assert again.json()["findings"] == first["findings"]
+
+    def test_viewer_403_body_has_a_code(self, viewer, client_as):
+        response = client_as(viewer).post(ACTIONS, note(), format="json")
+        assert response.status_code == 403
+        assert response.json()["errors"][0]["code"] == "permission_denied"
