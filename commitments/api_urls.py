@@ -2,11 +2,16 @@
 
 from django.urls import path
 
-from . import api
+from . import api, api_prechecks
 
 urlpatterns = [
     path("shops/<slug:shop>/occasions/", api.OccasionRecordApi.as_view(), name="occasion-record"),
     path("shops/<slug:shop>/actions/", api.ActionRecordApi.as_view(), name="action-record"),
+    path(
+        "shops/<slug:shop>/prechecks/",
+        api_prechecks.PrecheckRunApi.as_view(),
+        name="precheck-run",
+    ),
     path("shops/<slug:shop>/findings/", api.FindingListApi.as_view(), name="finding-list"),
     path(
         "shops/<slug:shop>/customers/<str:customer>/commitments/",

@@ -2,9 +2,18 @@
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from .models import Action, Commitment, Customer, Finding, Occasion
+from .models import (
+    Action,
+    ActionException,
+    Commitment,
+    Customer,
+    ExceptionStatus,
+    Finding,
+    FindingStatus,
+    Occasion,
+)
 
 
 def customer_by_external_id(*, shop, external_id: str) -> Customer | None:
@@ -40,8 +49,8 @@ def findings_for_shop(*, shop, filters: dict | None = None) -> QuerySet[Finding]
     """Return the shop's findings, newest first, narrowed by the filters given.
 
     filters: `type`, `status`, `excused` (bool), `customer` (external id), `promise` (id),
-    `since` / `until` (aware datetimes: since <= occurred_at < until; an ISO week's start and
-    end in shop time).
+    `staff` (who did the action), `since` / `until` (aware datetimes: since <= occurred_at <
+    until; an ISO week's start and end in shop time).
     """
     filters = filters or {}
     findings = _findings().filter(shop=shop)
@@ -55,6 +64,8 @@ def findings_for_shop(*, shop, filters: dict | None = None) -> QuerySet[Finding]
         findings = findings.filter(customer__external_id=filters["customer"])
     if filters.get("promise"):
         findings = findings.filter(promise_id=filters["promise"])
+    if filters.get("staff"):
+        findings = findings.filter(action__staff=filters["staff"])
     since: datetime | None = filters.get("since")
     until: datetime | None = filters.get("until")
     if since is not None:
@@ -88,3 +99,162 @@ def commitments_for_customers(*, shop, customer_ids) -> QuerySet[Commitment]:
     return Commitment.objects.filter(shop=shop, customer_id__in=customer_ids).select_related(
         "promise"
     )
+
+
+# ------------------------------------------------------------------------------
+# Customers: search, list, one customer's page
+# ------------------------------------------------------------------------------
+RECENT_OCCASIONS = 200
+
+
+def _customer_match(q: str) -> Q:
+    # The id by prefix (the shop's ids are what staff type), name anywhere, e-mail by prefix.
+    return Q(external_id__istartswith=q) | Q(name__icontains=q) | Q(email__istartswith=q)
+
+
+def customers_search(*, shop, q: str, limit: int = 10) -> list[Customer]:
+    """Return up to `limit` customers whose id, name or e-mail matches, the exact id first."""
+    q = (q or "").strip()
+    if not q:
+        return []
+    exact = Customer.objects.filter(shop=shop, external_id=q).first()
+    found = list(
+        Customer.objects.filter(_customer_match(q), shop=shop)
+        .exclude(external_id=q)
+        .order_by("external_id")[: limit - 1 if exact else limit]
+    )
+    return [exact, *found] if exact else found
+
+
+def customers_page(*, shop, q: str = "", after: str = "", limit: int = 50) -> tuple[list, bool]:
+    """Return a page of the shop's customers by external id after `after`, and whether more follow.
+
+    Keyset paging on the (shop, external_id) unique index: a page costs the same wherever it
+    is, and nothing counts every customer.
+    """
+    customers = Customer.objects.filter(shop=shop)
+    q = (q or "").strip()
+    if q:
+        customers = customers.filter(_customer_match(q))
+    if after:
+        customers = customers.filter(external_id__gt=after)
+    rows = list(customers.order_by("external_id")[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+def open_findings_counts(*, shop, customer_ids) -> dict[int, int]:
+    """Return, per customer id, the number of open findings that are not excused."""
+    rows = (
+        Finding.objects.filter(
+            shop=shop,
+            customer_id__in=list(customer_ids),
+            status=FindingStatus.OPEN,
+            excused=False,
+        )
+        .values("customer_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["customer_id"]: row["n"] for row in rows}
+
+
+def customer_occasions(*, customer) -> list[Occasion]:
+    """Return one customer's occasions, newest first."""
+    return list(Occasion.objects.filter(customer=customer).order_by("-occurred_at", "-id"))
+
+
+def customer_actions(*, customer) -> list[Action]:
+    """Return one customer's actions with their exceptions, newest first."""
+    return list(
+        Action.objects.filter(customer=customer)
+        .select_related("exception", "exception__requested_by", "exception__decided_by")
+        .order_by("-occurred_at", "-external_id")
+    )
+
+
+def customer_open_occasions(*, customer, action_kinds: dict[str, str], limit: int = 50) -> list:
+    """Return the customer's occasions still waiting for an action, newest first.
+
+    `action_kinds` maps each action kind to the occasion kind it answers; an occasion is
+    open for an action kind when no action of that kind answers it yet. Each occasion gets
+    `open_for` (the action kinds still missing). Two queries; only the customer's latest
+    RECENT_OCCASIONS occasions are looked at (an occasion older than that is not "open" in
+    any way staff can still act on).
+    """
+    occasions = list(
+        Occasion.objects.filter(customer=customer).order_by("-occurred_at", "-id")[
+            :RECENT_OCCASIONS
+        ]
+    )
+    answered: dict[str, set] = {}
+    for occasion_id, kind in Action.objects.filter(
+        customer=customer, occasion_external_id__in=[o.external_id for o in occasions]
+    ).values_list("occasion_external_id", "kind"):
+        answered.setdefault(occasion_id, set()).add(kind)
+    result = []
+    for occasion in occasions:
+        done = answered.get(occasion.external_id, set())
+        occasion.open_for = sorted(
+            action
+            for action, occasion_kind in action_kinds.items()
+            if occasion_kind == occasion.kind and action not in done
+        )
+        occasion.answered_by = sorted(done)
+        if occasion.open_for:
+            result.append(occasion)
+    return result[:limit]
+
+
+# ------------------------------------------------------------------------------
+# Findings and exceptions, one by one and in queues
+# ------------------------------------------------------------------------------
+def finding_for_shop(*, shop, pk: int) -> Finding | None:
+    """Return one finding of the shop, or None."""
+    return _findings().filter(shop=shop, pk=pk).first()
+
+
+def findings_page(*, findings: QuerySet[Finding], cursor: tuple | None, limit: int = 50):
+    """Return a page of findings (newest first) after `cursor` (occurred_at, id), and the next.
+
+    Keyset paging: no COUNT over a year of findings, and a page deep in the list costs the
+    same as the first.
+    """
+    if cursor is not None:
+        moment, last_id = cursor
+        findings = findings.filter(
+            Q(occurred_at__lt=moment) | Q(occurred_at=moment, id__lt=last_id)
+        )
+    rows = list(findings.order_by("-occurred_at", "-id")[: limit + 1])
+    page = rows[:limit]
+    following = (page[-1].occurred_at, page[-1].pk) if len(rows) > limit else None
+    return page, following
+
+
+def exceptions_for_shop(*, shop, status: str = ExceptionStatus.REQUESTED, limit: int = 200):
+    """Return the shop's exceptions in this status (oldest request first) with their actions."""
+    order = "created_at" if status == ExceptionStatus.REQUESTED else "-decided_at"
+    return list(
+        ActionException.objects.filter(action__shop=shop, status=status)
+        .select_related("action", "action__customer", "requested_by", "decided_by")
+        .order_by(order, "id")[:limit]
+    )
+
+
+def exception_for_shop(*, shop, pk: int) -> ActionException | None:
+    """Return one exception of the shop's actions, or None."""
+    return (
+        ActionException.objects.filter(action__shop=shop, pk=pk)
+        .select_related("action", "action__customer", "action__shop")
+        .first()
+    )
+
+
+def findings_by_action(*, action_ids) -> dict[int, list[Finding]]:
+    """Return the findings of these actions, grouped by action id (one query)."""
+    grouped: dict[int, list[Finding]] = {}
+    for finding in (
+        Finding.objects.filter(action_id__in=list(action_ids))
+        .select_related("promise", "promise_version")
+        .order_by("promise_id", "type")
+    ):
+        grouped.setdefault(finding.action_id, []).append(finding)
+    return grouped

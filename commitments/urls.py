@@ -2,5 +2,18 @@
 
 from django.urls import path  # noqa: F401
 
+from . import views_customers, views_exceptions, views_findings, views_precheck
+
 app_name = "commitments"
-urlpatterns = []
+urlpatterns = [
+    path("precheck/", views_precheck.precheck_page, name="precheck"),
+    path("precheck/occasions/", views_precheck.precheck_occasions, name="precheck-occasions"),
+    path("customers/", views_customers.customer_list, name="customer-list"),
+    path("customers/search/", views_customers.customer_search, name="customer-search"),
+    # path: a shop's customer ids may hold "/"; listed after search/ so that stays reachable.
+    path("customers/<path:customer>/", views_customers.customer_detail, name="customer-detail"),
+    path("findings/", views_findings.finding_list, name="finding-list"),
+    path("findings/<int:pk>/status/", views_findings.finding_status, name="finding-status"),
+    path("exceptions/", views_exceptions.exception_queue, name="exception-queue"),
+    path("exceptions/<int:pk>/decide/", views_exceptions.exception_decide, name="exception-decide"),
+]

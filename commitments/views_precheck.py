@@ -1,0 +1,281 @@
+"""The pre-check page: "is this consistent?", then record the action as done or as an exception."""
+
+import re
+import uuid
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.access import shop_for
+from accounts.models import Role
+
+from . import selectors, services
+from .forms import ACTION_KIND_LABELS, OCCASION_KIND_LABELS, PrecheckForm, attach_errors
+from .prechecks import known_kinds, precheck_run
+from .views import (
+    customer_url,
+    kind_label,
+    level_of,
+    message_of,
+    precedent_label,
+    reason_label,
+    type_label,
+)
+
+RECORD_ID = re.compile(r"^tsuzuku-[0-9a-f]{32}$")
+VERDICT_WORDS = {
+    "ok": ("✅", "ok"),
+    "drift": ("⚠️", "warn"),
+    "precedent": ("⚠️", "warn"),
+    "breach": ("❌", "bad"),
+}
+
+
+def new_record_id() -> str:
+    """Return an external id for an action recorded from the page."""
+    return f"tsuzuku-{uuid.uuid4().hex}"
+
+
+def _headline(verdict: str) -> tuple[str, str]:
+    return {
+        "ok": (
+            _("Consistent"),
+            _("This keeps the promises and what this customer has experienced before."),
+        ),
+        "drift": (
+            _("Drift"),
+            _("Within the promise, but less than this customer got before."),
+        ),
+        "precedent": (
+            _("Precedent"),
+            _("Beyond the promise: this customer would expect it next time."),
+        ),
+        "breach": (_("Breach"), _("Below the promise.")),
+    }[verdict]
+
+
+def _short(moment: str | None) -> str:
+    """Return "2026-11-20 17:30" from an ISO time in shop time."""
+    return (moment or "")[:16].replace("T", " ")
+
+
+def occasion_label(occasion, tz: ZoneInfo) -> str:
+    """Return "Order O-1 · 2026-11-20 17:30" for an occasion, in shop time."""
+    kind = OCCASION_KIND_LABELS.get(occasion.kind, occasion.kind)
+    return f"{kind} {occasion.external_id} · {occasion.occurred_at.astimezone(tz):%Y-%m-%d %H:%M}"
+
+
+def answer_view(result, *, shop) -> dict:
+    """Return the pre-check's answer as the page shows it (and its JSON, for the scripts)."""
+    data = result.as_dict()
+    mark, tone = VERDICT_WORDS[data["verdict"]]
+    title, explanation = _headline(data["verdict"])
+    promises = []
+    for promise in data["promises"]:
+        key = str(promise["id"])
+        commitment = data["commitment"][key]
+        before = commitment["before"]
+        findings = [
+            {**finding, "message": message_of(finding), "type_label": type_label(finding["type"])}
+            for finding in data["findings"]
+            if finding["promise"]["id"] == promise["id"]
+        ]
+        promises.append(
+            {
+                **promise,
+                "label": kind_label(promise["kind"]),
+                "level_text": level_of(promise["kind"], promise["level"]),
+                "findings": findings,
+                "has_precedent": any(f["type"] == "precedent" for f in findings),
+                "excused_reason_labels": [reason_label(r) for r in promise["excused_reasons"]],
+                "before": before
+                and {
+                    **before,
+                    "last_text": level_of(promise["kind"], before["last_level"]),
+                    "best_text": level_of(promise["kind"], before["best_level"]),
+                },
+                "after": {
+                    **commitment,
+                    "precedent_texts": [
+                        {**p, "label": precedent_label(p), "at_text": _short(p.get("at"))}
+                        for p in commitment["precedents"]
+                    ],
+                    "last_text": level_of(promise["kind"], commitment["last_level"]),
+                    "best_text": level_of(promise["kind"], commitment["best_level"]),
+                },
+                "history": [
+                    {
+                        **item,
+                        "level_text": level_of(promise["kind"], item["level"]),
+                        "at_text": _short(item["at"]),
+                    }
+                    for item in data["history"][key]
+                ],
+            }
+        )
+    return {
+        "data": data,
+        "verdict": data["verdict"],
+        "mark": mark,
+        "tone": tone,
+        "title": title,
+        "explanation": explanation,
+        "promises": promises,
+        "notes": data["notes"],
+        "customer_url": customer_url(shop, data["customer"]["external_id"])
+        if data["customer"]["known"]
+        else "",
+    }
+
+
+def _record(request, shop, form: PrecheckForm, *, with_exception: bool):
+    """Record the form's action (as done, or with its exception); return the response."""
+    payload = form.action_input(with_exception=with_exception)
+    action, created = services.action_record(
+        shop=shop,
+        external_id=form.cleaned_data["external_id"],
+        staff=request.user.get_username()[:100],
+        requested_by=request.user,
+        **payload,
+    )
+    findings = list(selectors.findings_for_action(action=action))
+    if not created:
+        messages.info(request, _("Already recorded as %(id)s.") % {"id": action.external_id})
+    elif with_exception:
+        messages.success(
+            request,
+            _("Recorded %(id)s with an exception (%(reason)s); a manager can decide it.")
+            % {"id": action.external_id, "reason": reason_label(payload["exception"]["reason"])},
+        )
+    else:
+        messages.success(
+            request,
+            _("Recorded %(id)s: %(count)s finding(s).")
+            % {"id": action.external_id, "count": len(findings)},
+        )
+    return redirect(f"{customer_url(shop, action.customer.external_id)}#action-{action.pk}")
+
+
+def _occasion_choices(shop, customer_id: str, selected: str) -> list[dict]:
+    """Return the customer's open occasions as select options (the selected one kept)."""
+    tz = ZoneInfo(shop.timezone)
+    customer = (
+        selectors.customer_by_external_id(shop=shop, external_id=customer_id)
+        if customer_id
+        else None
+    )
+    options = []
+    if customer is not None:
+        for occasion in selectors.customer_open_occasions(
+            customer=customer, action_kinds=known_kinds()
+        ):
+            options.append(
+                {
+                    "value": occasion.external_id,
+                    "label": occasion_label(occasion, tz),
+                    "open_for": " ".join(occasion.open_for),
+                }
+            )
+    if selected and selected not in {option["value"] for option in options}:
+        options.insert(0, {"value": selected, "label": selected, "open_for": ""})
+    return options
+
+
+def _check(request, shop, form: PrecheckForm, *, with_exception: bool | None = None) -> dict:
+    """Return the answer for the form's action (with its exception when a reason is chosen)."""
+    if with_exception is None:
+        with_exception = bool(form.cleaned_data.get("exception_reason"))
+    payload = form.action_input(with_exception=with_exception)
+    result = precheck_run(shop=shop, staff=request.user.get_username()[:100], **payload)
+    return answer_view(result, shop=shop)
+
+
+def _has_action_errors(form: PrecheckForm) -> bool:
+    """Return whether the form has errors other than the exception's reason and note."""
+    return any(name not in ("exception_reason", "exception_note") for name in form.errors)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def precheck_page(request, shop):
+    """Render the pre-check form; on POST check it, or record it as done or as an exception."""
+    shop, _role = shop_for(request.user, shop, role=Role.STAFF)
+    tz = ZoneInfo(shop.timezone)
+    answer = None
+    status = 200
+    if request.method == "POST":
+        data = request.POST.copy()
+        if not RECORD_ID.match(data.get("external_id", "")):
+            data["external_id"] = new_record_id()
+        form = PrecheckForm(data)
+        op = request.POST.get("op", "check")
+        if not form.is_valid():
+            status = 400
+        elif op != "occasions":
+            try:
+                if op in ("record", "exception"):
+                    return _record(request, shop, form, with_exception=op == "exception")
+                answer = _check(request, shop, form)
+            except services.Conflict:
+                form.add_error(
+                    None,
+                    _("This was already recorded with other details. Check it again first."),
+                )
+                form.data["external_id"] = new_record_id()
+                status = 409
+            except ValidationError as error:
+                attach_errors(form, error)
+                status = 400
+            if answer is None and op == "exception" and not _has_action_errors(form):
+                # The exception's reason or note was wrong: show the answer again around it.
+                answer = _check(request, shop, form, with_exception=False)
+    else:
+        now = timezone.now().astimezone(tz)
+        kind = request.GET.get("kind", "")
+        form = PrecheckForm(
+            initial={
+                "customer": request.GET.get("customer", ""),
+                "kind": kind if kind in ACTION_KIND_LABELS else "",
+                "occasion": request.GET.get("occasion", ""),
+                "occurred_at": f"{now:%Y-%m-%dT%H:%M}",
+                "external_id": new_record_id(),
+            }
+        )
+    customer_value = (form["customer"].value() or "").strip()
+    context = {
+        "shop": shop,
+        "form": form,
+        "answer": answer,
+        "occasions": _occasion_choices(shop, customer_value, form["occasion"].value() or ""),
+        "customer_value": customer_value,
+        "timezone": shop.timezone,
+    }
+    return render(request, "commitments/precheck.html", context, status=status)
+
+
+@login_required
+@require_GET
+def precheck_occasions(request, shop):
+    """Return the open occasions of a customer as JSON, for the pre-check's select."""
+    shop, _role = shop_for(request.user, shop, role=Role.STAFF)
+    customer = request.GET.get("customer", "").strip()
+    options = _occasion_choices(shop, customer, "")
+    return JsonResponse(
+        {
+            "occasions": [
+                {
+                    "external_id": option["value"],
+                    "label": option["label"],
+                    "open_for": option["open_for"].split(),
+                }
+                for option in options
+            ]
+        }
+    )

@@ -1,0 +1,94 @@
+"""Permission matrix entries of the commitments app (see accounts/permissions.py).
+
+Pre-check (API and page), customers, findings and the exceptions queue. The log API and
+the imports add their entries here too.
+"""
+
+from datetime import UTC, datetime
+
+from accounts.permissions import Case, api, page, signed_in
+from commitments import services
+from commitments.models import Finding
+from policies.services import promise_create
+
+
+def _breach(world) -> Finding:
+    """Return a fresh breach: a 4-line note under a 10-line promise, with an exception."""
+    promise_create(
+        shop=world.shop,
+        kind="handwritten_note",
+        name="Notes",
+        params={"min_lines": 10},
+        author=world.users["manager"],
+        effective_from=datetime(2020, 1, 1, tzinfo=UTC),
+    )
+    services.occasion_record(
+        shop=world.shop,
+        external_id="MX-O-1",
+        customer="MX-C-1",
+        kind="order_placed",
+        occurred_at="2026-11-20 10:00",
+        attributes={"total": 5000},
+    )
+    action, _created = services.action_record(
+        shop=world.shop,
+        external_id="MX-N-1",
+        customer="MX-C-1",
+        kind="note_enclosed",
+        occurred_at="2026-11-20 12:00",
+        occasion="MX-O-1",
+        attributes={"lines": 4},
+        exception={"reason": "goodwill", "note": "matrix"},
+    )
+    return Finding.objects.get(action=action)
+
+
+def _finding(world):
+    return {"shop": world.shop.slug, "pk": _breach(world).pk}
+
+
+def _exception(world):
+    return {"shop": world.shop.slug, "pk": _breach(world).action.exception.pk}
+
+
+def _customer(world):
+    services.customer_get_or_create(shop=world.shop, external_id="MX-C-1")
+    return {"shop": world.shop.slug, "customer": "MX-C-1"}
+
+
+PRECHECK_BODY = {
+    "customer": "MX-C-1",
+    "kind": "reply_sent",
+    "occurred_at": "2026-11-23 10:00",
+    "attributes": {},
+}
+
+MATRIX = {
+    # --- pre-check --------------------------------------------------------------------
+    "precheck-run": Case(POST=api("staff"), data=PRECHECK_BODY),
+    "commitments:precheck": Case(
+        GET=page("staff"),
+        POST=page("staff"),
+        data={"customer": "MX-C-1", "kind": "reply_sent", "occurred_at": "2026-11-23T10:00"},
+    ),
+    "commitments:precheck-occasions": Case(GET=page("staff"), query="customer=MX-C-1"),
+    # --- customers --------------------------------------------------------------------
+    "commitments:customer-list": Case(GET=page("viewer")),
+    "commitments:customer-search": Case(GET=page("viewer"), query="q=MX"),
+    "commitments:customer-detail": Case(kwargs=_customer, GET=page("viewer")),
+    # --- findings and exceptions ------------------------------------------------------
+    "commitments:finding-list": Case(GET=page("viewer")),
+    "commitments:finding-status": Case(
+        kwargs=_finding,
+        GET=signed_in(ok=405),
+        POST=page("staff", ok=302),
+        data={"status": "acknowledged", "note": "seen"},
+    ),
+    "commitments:exception-queue": Case(GET=page("manager")),
+    "commitments:exception-decide": Case(
+        kwargs=_exception,
+        GET=signed_in(ok=405),
+        POST=page("manager", ok=302),
+        data={"decision": "approved", "note": "ok"},
+    ),
+}
