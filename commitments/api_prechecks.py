@@ -58,7 +58,9 @@ class PrecheckOutSerializer(serializers.Serializer):
     )
     action = serializers.JSONField(help_text="The action as it was validated.")
     customer = serializers.JSONField(help_text="{external_id, known, name, actions}")
-    notes = serializers.JSONField(help_text="[{code, message}]: what the verdict does not say.")
+    notes = serializers.JSONField(
+        help_text="[{code, message_en, message_ja}]: what the verdict does not say."
+    )
 
 
 class PrecheckRunApi(APIView):

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from policies.calendar import ShopCalendar
@@ -65,9 +64,7 @@ class PrecheckResult:
             "promises": self.promises,
             "action": self.action,
             "customer": self.customer,
-            "notes": [
-                {"code": note["code"], "message": str(note["message"])} for note in self.notes
-            ],
+            "notes": self.notes,
         }
 
 
@@ -365,54 +362,55 @@ def _history(*, derived, involved, tz) -> dict:
     return history
 
 
+NOTES = {
+    "new_customer": (
+        "No history for this customer yet: judged as a first experience.",
+        "このお客様の履歴はまだありません。初めての対応として判定しました。",
+    ),
+    "occasion_not_recorded": (
+        "The occasion {occasion} is not recorded yet; promises that measure against it could "
+        "not judge this action.",
+        "{occasion} はまだ記録されていません。これを基準にする約束はこの対応を判定できません。",
+    ),
+    "no_promise": (
+        "No promise in force at that time covers this kind of action.",
+        "その時点で有効な約束に、この種類の対応を対象とするものはありません。",
+    ),
+    "not_judged": (
+        "No promise judged this action (it answers no occasion the promises cover, or they do "
+        "not apply to it).",
+        "この対応を判定した約束はありません（約束の対象となるきっかけに答えていないか、"
+        "約束が当てはまりません）。",
+    ),
+    "excused_not_counted": (
+        "Findings excused by the exception do not make the verdict worse; they are still listed.",
+        "例外で免除された指摘は判定を悪くしません（一覧には表示します）。",
+    ),
+}
+
+
+def _note(code: str, **values) -> dict:
+    english, japanese = NOTES[code]
+    return {
+        "code": code,
+        "message_en": english.format(**values),
+        "message_ja": japanese.format(**values),
+    }
+
+
 def _notes(*, owner, clean, answered, involved, promise_rows, findings) -> list[dict]:
-    """Return what the verdict alone does not say (each with a stable code)."""
+    """Return what the verdict alone does not say (each with a stable code, in both languages)."""
     notes = []
     if owner is None:
-        notes.append(
-            {
-                "code": "new_customer",
-                "message": _("No history for this customer yet: judged as a first experience."),
-            }
-        )
+        notes.append(_note("new_customer"))
     if clean["occasion"] and answered is None:
-        notes.append(
-            {
-                "code": "occasion_not_recorded",
-                "message": _(
-                    "The occasion %(occasion)s is not recorded yet; promises that measure "
-                    "against it could not judge this action."
-                )
-                % {"occasion": clean["occasion"]},
-            }
-        )
+        notes.append(_note("occasion_not_recorded", occasion=clean["occasion"]))
     if not involved:
-        notes.append(
-            {
-                "code": "no_promise",
-                "message": _("No promise in force at that time covers this kind of action."),
-            }
-        )
+        notes.append(_note("no_promise"))
     elif not any(row["judged"] for row in promise_rows):
-        notes.append(
-            {
-                "code": "not_judged",
-                "message": _(
-                    "No promise judged this action (it answers no occasion the promises "
-                    "cover, or they do not apply to it)."
-                ),
-            }
-        )
+        notes.append(_note("not_judged"))
     if any(finding["excused"] for finding in findings):
-        notes.append(
-            {
-                "code": "excused_not_counted",
-                "message": _(
-                    "Findings excused by the exception do not make the verdict worse; they "
-                    "are still listed."
-                ),
-            }
-        )
+        notes.append(_note("excused_not_counted"))
     return notes
 
 

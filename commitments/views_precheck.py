@@ -128,7 +128,7 @@ def answer_view(result, *, shop) -> dict:
         "title": title,
         "explanation": explanation,
         "promises": promises,
-        "notes": data["notes"],
+        "notes": [message_of(note) for note in data["notes"]],
         "customer_url": customer_url(shop, data["customer"]["external_id"])
         if data["customer"]["known"]
         else "",

@@ -4,7 +4,6 @@ import json
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import translation
 
 from commitments.attributes import RECORDS, attributes_validate
 from commitments.prechecks import precheck_run
@@ -87,12 +86,11 @@ class Command(BaseCommand):
                 for item in error.error_list
             ]
             raise CommandError("The action is not valid:\n" + "\n".join(lines)) from error
-        with translation.override(options["language"]):
-            answer = result.as_dict()
-            if options["json"]:
-                self.stdout.write(json.dumps(answer, ensure_ascii=False, indent=2))
-                return
-            self.stdout.write("\n".join(self._lines(answer, options["language"])))
+        answer = result.as_dict()
+        if options["json"]:
+            self.stdout.write(json.dumps(answer, ensure_ascii=False, indent=2))
+            return
+        self.stdout.write("\n".join(self._lines(answer, options["language"])))
 
     def _lines(self, answer: dict, language: str) -> list[str]:
         message = "message_ja" if language == "ja" else "message_en"
@@ -136,5 +134,5 @@ class Command(BaseCommand):
                     f"{' (excused)' if item['excused'] else ''}"
                 )
         for note in answer["notes"]:
-            lines.append(f"note: {note['message']}")
+            lines.append(f"note: {note[message]}")
         return lines
