@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from policies.calendar import ShopCalendar
@@ -349,9 +349,9 @@ class JudgeResult:
 
 def _delete(model, ids: list[int]) -> int:
     deleted = 0
-    # Chunked: SQLite caps the number of parameters in one statement.
-    for start in range(0, len(ids), 900):
-        deleted += model.objects.filter(id__in=ids[start : start + 900]).delete()[0]
+    size = _id_chunk()
+    for start in range(0, len(ids), size):
+        deleted += model.objects.filter(id__in=ids[start : start + size]).delete()[0]
     return deleted
 
 
@@ -370,8 +370,7 @@ def judge_customers(
     judging many batches of one shop.
     """
     result = JudgeResult()
-    # Locked (in id order) so two judges of one customer run one after the other, and an
-    # action being recorded for the customer (which takes the same lock) is seen whole.
+    # Locked (in id order) so two judges of one customer run one after the other.
     ids = list(
         Customer.objects.select_for_update()
         .filter(shop=shop, id__in=sorted(set(customer_ids)))
@@ -406,8 +405,32 @@ def judge_customers(
     _reconcile_checks(shop=shop, ids=ids, derived=derived, result=result)
     _reconcile_findings(shop=shop, ids=ids, derived=derived, result=result)
     _reconcile_commitments(shop=shop, ids=ids, derived=derived, result=result)
-    Action.objects.filter(shop=shop, customer_id__in=ids).update(judged_at=timezone.now())
+    _mark_judged(actions)
     return result
+
+
+def _mark_judged(actions: list[Action]) -> None:
+    """Set judged_at on the actions judged, unless they changed under the judge.
+
+    Only the actions that were loaded: one recorded meanwhile stays unjudged for its own
+    judge (or the sweeper). An action loaded without its occasion is only marked if it still
+    has none, so a link made meanwhile (which resets judged_at) is judged again, not lost.
+    """
+    now = timezone.now()
+    linked = [action.pk for action in actions if action.occasion_id is not None]
+    waiting = [action.pk for action in actions if action.occasion_id is None]
+    size = _id_chunk()
+    for start in range(0, len(linked), size):
+        Action.objects.filter(id__in=linked[start : start + size]).update(judged_at=now)
+    for start in range(0, len(waiting), size):
+        Action.objects.filter(id__in=waiting[start : start + size], occasion__isnull=True).update(
+            judged_at=now
+        )
+
+
+def _id_chunk() -> int:
+    # SQLite caps the parameters of one statement; PostgreSQL takes up to 65535.
+    return 900 if connection.vendor == "sqlite" else 20_000
 
 
 def _reconcile_checks(*, shop, ids, derived: Derivation, result: JudgeResult) -> None:

@@ -345,14 +345,10 @@ def occasion_record(
         waiting = Action.objects.filter(
             shop=shop, occasion_external_id=external_id, occasion__isnull=True
         )
-        # Lock the customers being re-linked so a judge running for them sees this change.
-        linked_customers = list(
-            Customer.objects.select_for_update()
-            .filter(id__in=waiting.values("customer_id"))
-            .order_by("id")
-            .values_list("id", flat=True)
-        )
+        linked_customers = sorted(set(waiting.values_list("customer_id", flat=True)))
         if linked_customers:
+            # Unjudged again: a judge that read them unlinked will not mark them judged
+            # (engine._mark_judged), so the sweeper finds them if nobody judges them now.
             waiting.update(occasion=occasion, judged_at=None)
     if judge and linked_customers:
         engine.judge_customers(shop=shop, customer_ids=linked_customers)
@@ -479,8 +475,6 @@ def action_record(
             owner = customer_get_or_create(
                 shop=shop, external_id=customer, name=customer_name, email=customer_email
             )
-            # Taken by the engine too: a judge of this customer never misses this action.
-            Customer.objects.select_for_update().filter(pk=owner.pk).values_list("pk").first()
             answered = (
                 Occasion.objects.filter(shop=shop, external_id=occasion).first()
                 if occasion

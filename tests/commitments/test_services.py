@@ -314,3 +314,38 @@ class TestConcurrentRecording:
         )
         assert sorted(type(outcome).__name__ for outcome in outcomes) == ["Conflict", "bool"]
         assert Occasion.objects.count() == 1
+
+    def test_actions_of_one_customer_recorded_at_once_are_all_judged(self, shop):
+        from commitments import engine
+        from commitments.models import Commitment, Finding
+        from policies.kinds import registry
+        from policies.models import Promise, PromiseVersion
+
+        promise = Promise.objects.create(shop=shop, kind="handwritten_note", name="note")
+        PromiseVersion.objects.create(
+            promise=promise,
+            number=1,
+            params=registry.get("handwritten_note").validate_params({"min_lines": 5}),
+            effective_from=datetime(2020, 1, 1, tzinfo=UTC),
+        )
+        for n in range(4):
+            services.occasion_record(**_order(shop, external_id=f"O-{n}"))
+        bodies = [
+            _note(
+                shop,
+                external_id=f"A-{n}",
+                occasion=f"O-{n}",
+                occurred_at=f"2026-11-2{n}T10:00:00+09:00",
+                attributes={"lines": 10 - 2 * n},
+            )
+            for n in range(4)
+        ]
+        outcomes = self._race(services.action_record, bodies)
+        assert outcomes == [True, True, True, True]
+        assert Action.objects.filter(judged_at__isnull=True).count() == 0
+        judged = sorted(Finding.objects.values_list("action__external_id", "type"))
+        commitment = Commitment.objects.values_list("count", "last_level", "best_level").get()
+        engine.judge_shop(shop=shop)
+        assert sorted(Finding.objects.values_list("action__external_id", "type")) == judged
+        assert judged == [("A-1", "drift"), ("A-2", "drift"), ("A-3", "breach")]
+        assert commitment == (4, 4, 10)
