@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, api_prechecks
+from . import api, api_imports, api_prechecks
 
 urlpatterns = [
     path("shops/<slug:shop>/occasions/", api.OccasionRecordApi.as_view(), name="occasion-record"),
@@ -17,5 +17,11 @@ urlpatterns = [
         "shops/<slug:shop>/customers/<str:customer>/commitments/",
         api.CustomerCommitmentListApi.as_view(),
         name="customer-commitment-list",
+    ),
+    path("shops/<slug:shop>/imports/", api_imports.ImportsApi.as_view(), name="imports"),
+    path(
+        "shops/<slug:shop>/imports/<int:import_id>/",
+        api_imports.ImportDetailApi.as_view(),
+        name="import-detail",
     ),
 ]

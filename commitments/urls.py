@@ -2,7 +2,7 @@
 
 from django.urls import path  # noqa: F401
 
-from . import views_customers, views_exceptions, views_findings, views_precheck
+from . import views_customers, views_exceptions, views_findings, views_imports, views_precheck
 
 app_name = "commitments"
 urlpatterns = [
@@ -16,4 +16,8 @@ urlpatterns = [
     path("findings/<int:pk>/status/", views_findings.finding_status, name="finding-status"),
     path("exceptions/", views_exceptions.exception_queue, name="exception-queue"),
     path("exceptions/<int:pk>/decide/", views_exceptions.exception_decide, name="exception-decide"),
+    path("imports/", views_imports.import_list, name="import-list"),
+    path("imports/example.csv", views_imports.import_example, name="import-example"),
+    path("imports/<int:import_id>/", views_imports.import_detail, name="import-detail"),
+    path("imports/<int:import_id>/status/", views_imports.import_status, name="import-status"),
 ]

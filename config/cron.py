@@ -6,7 +6,10 @@ the shops whose local time has come.
 
 from rq import cron  # noqa: F401 - jobs are registered below as the apps provide them
 
+from commitments import jobs as commitment_jobs
 from reports import jobs as reports_jobs
 
 # Hourly: each shop's report of the week just ended goes out from Monday 09:00 shop time.
 cron.register(reports_jobs.weekly_reports_due, queue_name="default", cron="0 * * * *")
+# Every 5 minutes: re-queue unjudged actions and stale imports, raise overdue findings.
+cron.register(commitment_jobs.sweep, queue_name="default", interval=300)

@@ -23,6 +23,13 @@ def _user_or_none(user):
     return user if getattr(user, "is_authenticated", False) else None
 
 
+def _rejudge_on_commit(shop_id: int) -> None:
+    # Imported here: commitments imports policies, not the other way round at load time.
+    from commitments import jobs as commitment_jobs
+
+    commitment_jobs.rejudge_shop_enqueue(shop_id)
+
+
 def promise_params_validate(*, kind: PromiseKind, params: dict | None) -> dict:
     """Return the parameters validated by the kind, defaults filled.
 
@@ -110,10 +117,12 @@ def promise_edit(
     reason: str,
     author,
     effective_from: datetime | None = None,
+    rejudge: bool = True,
 ) -> PromiseVersion:
     """Record a new version of the promise (the old ones stay as they are); return it.
 
-    `params` are the complete new parameters (defaults filled for what is missing).
+    `params` are the complete new parameters (defaults filled for what is missing). With
+    `rejudge` the shop's actions are judged again by a background job after the commit.
     """
     # Locked so two simultaneous edits cannot both become number n + 1.
     promise = Promise.objects.select_for_update().get(pk=promise.pk)
@@ -179,12 +188,19 @@ def promise_edit(
         before=_snapshot(promise, latest),
         after=_snapshot(promise, version),
     )
+    if rejudge:
+        _rejudge_on_commit(promise.shop_id)
     return version
 
 
 @transaction.atomic
-def promise_retire(*, promise: Promise, author, at: datetime | None = None) -> Promise:
-    """Record that the promise no longer holds from `at` (default now); its history stays."""
+def promise_retire(
+    *, promise: Promise, author, at: datetime | None = None, rejudge: bool = True
+) -> Promise:
+    """Record that the promise no longer holds from `at` (default now); its history stays.
+
+    With `rejudge` the shop's actions are judged again by a background job after the commit.
+    """
     promise = Promise.objects.select_for_update().get(pk=promise.pk)
     if promise.retired_at is not None:
         raise _retired_error(promise)
@@ -200,6 +216,8 @@ def promise_retire(*, promise: Promise, author, at: datetime | None = None) -> P
         before={"name": promise.name, "retired_at": None},
         after={"name": promise.name, "retired_at": promise.retired_at},
     )
+    if rejudge:
+        _rejudge_on_commit(promise.shop_id)
     return promise
 
 

@@ -158,6 +158,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (CSV imports) are kept here.
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 
 # ------------------------------------------------------------------------------
 # E-MAIL: console by default, SMTP when EMAIL_URL says so

@@ -1,5 +1,7 @@
 """Settings for the test suite: real database and real Redis, on a Redis db of its own."""
 
+import tempfile
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -11,3 +13,5 @@ RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LANGUAGE_CODE = "en"
+# Uploaded files (CSV imports) of the tests go to a temporary folder, not the project's media/.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="tsuzuku-test-media-")

@@ -6,9 +6,11 @@ the imports add their entries here too.
 
 from datetime import UTC, datetime
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from accounts.permissions import Case, api, page, signed_in
 from commitments import services
-from commitments.models import Finding
+from commitments.models import Finding, Import
 from policies.services import promise_create
 
 
@@ -56,6 +58,16 @@ def _customer(world):
     return {"shop": world.shop.slug, "customer": "MX-C-1"}
 
 
+def _import(world):
+    imp = Import.objects.create(shop=world.shop, filename="matrix.csv", size=10)
+    return {"shop": world.shop.slug, "import_id": imp.pk}
+
+
+def _upload(world):
+    body = b"type,external_id,customer,kind,occurred_at\r\n"
+    return {"file": SimpleUploadedFile("matrix.csv", body, content_type="text/csv")}
+
+
 PRECHECK_BODY = {
     "customer": "MX-C-1",
     "kind": "reply_sent",
@@ -91,4 +103,13 @@ MATRIX = {
         POST=page("manager", ok=302),
         data={"decision": "approved", "note": "ok"},
     ),
+    # --- imports ----------------------------------------------------------------------
+    "commitments:import-list": Case(
+        GET=page("staff"), POST=page("staff", ok=302), data=_upload, format="multipart"
+    ),
+    "commitments:import-example": Case(GET=page("staff")),
+    "commitments:import-detail": Case(kwargs=_import, GET=page("staff")),
+    "commitments:import-status": Case(kwargs=_import, GET=page("staff")),
+    "imports": Case(GET=api("staff"), POST=api("staff", ok=202), data=_upload, format="multipart"),
+    "import-detail": Case(kwargs=_import, GET=api("staff")),
 }

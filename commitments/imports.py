@@ -1,0 +1,741 @@
+"""Streaming CSV import of occasions and actions, with per-row errors and progress.
+
+The file is read in binary chunks and decoded incrementally (UTF-8 with or without BOM, or
+CP932 as Excel writes it; the first 64 KiB decide), split into lines and parsed by
+csv.reader, so memory stays flat however large the file. Each row goes through
+`occasion_record` / `action_record` (judge=False) in its own savepoint: a bad row becomes an
+error naming its row (as Excel numbers it: the header is row 1) and column, and the good rows
+beside it are stored. Rows are committed in batches; after each batch the import's counts
+and progress are saved and the batch's new actions are queued for judging on commit. If the
+queue is unreachable the import still completes and the sweeper judges them later.
+"""
+
+import codecs
+import csv
+import logging
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import BinaryIO
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import jobs, services
+from .attributes import ACTION_ATTRIBUTES, OCCASION_ATTRIBUTES
+from .models import Action, Import, ImportStatus
+
+logger = logging.getLogger(__name__)
+
+CHUNK_BYTES = 64 * 1024
+SNIFF_BYTES = 64 * 1024
+# A line this long without a line break is not a CSV row; stop instead of buffering it.
+LINE_MAX_CHARS = 1024 * 1024
+BATCH_ROWS = 500
+ERRORS_KEPT = 1000
+UPLOAD_EXTENSIONS = (".csv", ".txt")
+
+
+class ImportErrorCode(StrEnum):
+    EMPTY_FILE = "empty_file"
+    NOT_CSV = "not_csv"
+    TOO_LARGE = "too_large"
+    MISSING_COLUMN = "missing_column"
+    DUPLICATE_COLUMN = "duplicate_column"
+    UNKNOWN_COLUMN = "unknown_column"
+    INVALID_TYPE = "invalid_type"
+    INVALID_ENCODING = "invalid_encoding"
+    INVALID_ROW = "invalid_row"
+    INVALID_CSV = "invalid_csv"
+    NOT_FOR_OCCASION = "not_for_occasion"
+    DATABASE_ERROR = "database_error"
+    ERRORS_TRUNCATED = "errors_truncated"
+    FAILED = "failed"
+
+
+# ------------------------------------------------------------------------------
+# The columns
+# ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Column:
+    """One CSV column: whether it is required, which records use it, what it holds."""
+
+    name: str
+    required: bool
+    records: str  # "both", "occasion" or "action"
+    description: str
+
+
+def _attribute_types() -> dict[str, str]:
+    """Return each attribute column with its type, the same in every kind that has it."""
+    types: dict[str, str] = {}
+    for table in (OCCASION_ATTRIBUTES, ACTION_ATTRIBUTES):
+        for attributes in table.values():
+            for attribute in attributes:
+                seen = types.setdefault(attribute.name, attribute.type)
+                if seen != attribute.type:
+                    raise AssertionError(f"Attribute {attribute.name} has two types")
+    return types
+
+
+ATTRIBUTE_TYPES = _attribute_types()
+
+COLUMNS: tuple[Column, ...] = (
+    Column("type", True, "both", _("occasion or action")),
+    Column("external_id", True, "both", _("Your id of the record; the same id is stored once")),
+    Column("customer", True, "both", _("Your id of the customer")),
+    Column(
+        "kind",
+        True,
+        "both",
+        _(
+            "Occasions: order_placed, inquiry_received, review_posted. Actions: shipped, "
+            "note_enclosed, shipping_notice_sent, reply_sent, review_replied, thank_you_sent"
+        ),
+    ),
+    Column(
+        "occurred_at",
+        True,
+        "both",
+        _(
+            "When it happened: 2026-11-20 15:30 (shop time), 2026/11/20 15:30 as Excel "
+            "writes it, or ISO 8601 with an offset"
+        ),
+    ),
+    Column("occasion", False, "action", _("The external id of the occasion the action answers")),
+    Column("staff", False, "action", _("Who did it")),
+    Column(
+        "exception_reason",
+        False,
+        "action",
+        _("An exception recorded for the action: our_mistake, deadline, goodwill or other"),
+    ),
+    Column("exception_note", False, "action", _("Why (required with the reason other)")),
+    Column("customer_name", False, "both", _("The customer's name (optional)")),
+    Column("customer_email", False, "both", _("The customer's e-mail address (optional)")),
+    Column("total", False, "occasion", _("order_placed: the order total in yen (integer)")),
+    Column("gift", False, "occasion", _("order_placed: a gift? true/false/1/0")),
+    Column("channel", False, "occasion", _("inquiry_received: e.g. email, form, chat")),
+    Column("text", False, "both", _("inquiry_received, review_posted, reply_sent: the text")),
+    Column("rating", False, "occasion", _("review_posted: 1 to 5")),
+    Column("lines", False, "action", _("note_enclosed: lines of the note (required there)")),
+    Column(
+        "tracking_number", False, "action", _("shipped, shipping_notice_sent: the tracking number")
+    ),
+    Column(
+        "extras",
+        False,
+        "action",
+        _("shipped: extras in the parcel, ;-separated (greeting_card;gift_wrap)"),
+    ),
+)
+COLUMN_NAMES = tuple(column.name for column in COLUMNS)
+REQUIRED_COLUMNS = tuple(column.name for column in COLUMNS if column.required)
+ATTRIBUTE_COLUMNS = tuple(name for name in COLUMN_NAMES if name in ATTRIBUTE_TYPES)
+ACTION_ONLY = ("occasion", "staff", "exception_reason", "exception_note")
+
+if set(ATTRIBUTE_TYPES) != set(ATTRIBUTE_COLUMNS):
+    raise AssertionError("Every attribute of commitments.attributes needs a CSV column")
+
+_INT_TEXT = re.compile(r"^[+-]?\d+$")
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no"}
+# Excel writes 2026/11/20 15:30; the services read ISO dates.
+_SLASH_DATE = re.compile(r"^\s*(\d{4})/(\d{1,2})/(\d{1,2})")
+_EOL = re.compile(r"\r\n|\r|\n")
+
+
+def _cell_value(name: str, text: str):
+    """Return a CSV cell in its attribute's JSON type; unchanged when it is not one.
+
+    Values that do not convert are passed on as text, so the services report them with the
+    same message as through the API.
+    """
+    kind = ATTRIBUTE_TYPES[name]
+    stripped = text.strip()
+    if kind == "int" and _INT_TEXT.match(stripped):
+        return int(stripped)
+    if kind == "bool" and stripped.lower() in _TRUE | _FALSE:
+        return stripped.lower() in _TRUE
+    if kind == "str_list":
+        return [part.strip() for part in stripped.split(";") if part.strip()]
+    return text if kind == "str" else stripped
+
+
+def _time_text(text: str) -> str:
+    return _SLASH_DATE.sub(
+        lambda m: f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}", text.strip(), count=1
+    )
+
+
+def _column_of(field: str | None) -> str | None:
+    """Return the CSV column a service error's field names."""
+    if not field:
+        return None
+    if field.startswith("attributes."):
+        return field.removeprefix("attributes.")
+    if field == "attributes":
+        return None
+    if field.startswith("exception"):
+        return "exception_note" if field == "exception.note" else "exception_reason"
+    return field
+
+
+# ------------------------------------------------------------------------------
+# Reading: bytes -> lines -> records, flat in memory
+# ------------------------------------------------------------------------------
+def encoding_sniff(head: bytes, *, complete: bool) -> str:
+    """Return the codec of a file from its first bytes: utf-8-sig, utf-8 or cp932.
+
+    The head must decode as strict UTF-8 (a multibyte character cut at the end is allowed
+    unless the head is the whole file); anything else is read as CP932.
+    """
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")("strict").decode(head, final=complete)
+    except UnicodeDecodeError:
+        return "cp932"
+    return "utf-8"
+
+
+def binary_problem(head: bytes) -> str | None:
+    """Return why the first bytes are not a CSV text file, or None."""
+    if head.startswith(b"PK\x03\x04"):
+        return str(_("This is an Excel workbook (.xlsx) or another zip file: save it as CSV."))
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return str(_("This is an old Excel workbook (.xls): save it as CSV."))
+    if b"\x00" in head:
+        return str(_("This is not a text file (it contains NUL bytes): upload a CSV file."))
+    return None
+
+
+class FatalImportError(Exception):
+    """A problem that stops the import: it names the row and says why."""
+
+    def __init__(self, *, code: str, message: str, row: int | None = None, column=None):
+        self.error = {"row": row, "column": column, "code": code, "message": message}
+        super().__init__(message)
+
+
+class _Source:
+    """A binary stream read in chunks and decoded incrementally, counting the bytes read."""
+
+    def __init__(self, stream: BinaryIO, *, head: bytes, encoding: str):
+        self.stream = stream
+        self.head = head
+        self.encoding = encoding
+        self.bytes_read = 0
+
+    def lines(self) -> Iterator[str]:
+        """Yield the decoded lines, each with its line break (csv.reader wants them)."""
+        decoder = codecs.getincrementaldecoder(self.encoding)(errors="replace")
+        chunk, self.head = self.head, b""
+        self.bytes_read = len(chunk)
+        pending = ""
+        while True:
+            final = not chunk
+            text = pending + decoder.decode(chunk, final=final)
+            start = 0
+            for match in _EOL.finditer(text):
+                # A "\r" at the end of a chunk may be the first half of "\r\n".
+                if not final and match.end() == len(text) and match.group() == "\r":
+                    break
+                yield text[start : match.end()]
+                start = match.end()
+            pending = text[start:]
+            if final:
+                if pending:
+                    yield pending
+                return
+            if len(pending) > LINE_MAX_CHARS:
+                raise FatalImportError(
+                    code=ImportErrorCode.INVALID_CSV,
+                    message=str(
+                        _("A line is longer than %(limit)s characters: this is not a CSV file.")
+                        % {"limit": LINE_MAX_CHARS}
+                    ),
+                )
+            chunk = self.stream.read(CHUNK_BYTES)
+            self.bytes_read += len(chunk)
+
+
+# ------------------------------------------------------------------------------
+# The header
+# ------------------------------------------------------------------------------
+@dataclass
+class Header:
+    """Where each known column is, and what was wrong with the header."""
+
+    positions: dict[str, int]
+    unknown: list[str]
+    width: int  # cells in the header row
+
+    @classmethod
+    def parse(cls, cells: list[str]) -> "Header":
+        """Return the header of these cells; raise FatalImportError if it cannot be used."""
+        names = [cell.strip().lstrip("\ufeff").strip().lower() for cell in cells]
+        positions: dict[str, int] = {}
+        unknown: list[str] = []
+        duplicated: list[str] = []
+        for index, name in enumerate(names):
+            if not name:
+                continue
+            if name in positions or name in unknown:
+                duplicated.append(name)
+            elif name in COLUMN_NAMES:
+                positions[name] = index
+            else:
+                unknown.append(name)
+        if duplicated:
+            raise FatalImportError(
+                code=ImportErrorCode.DUPLICATE_COLUMN,
+                row=1,
+                column=duplicated[0],
+                message=str(
+                    _("The header names these columns twice: %(names)s.")
+                    % {"names": ", ".join(dict.fromkeys(duplicated))}
+                ),
+            )
+        missing = [name for name in REQUIRED_COLUMNS if name not in positions]
+        if missing:
+            raise FatalImportError(
+                code=ImportErrorCode.MISSING_COLUMN,
+                row=1,
+                column=missing[0],
+                message=str(
+                    _(
+                        "The header lacks the required columns: %(missing)s. The first row "
+                        "must name the columns, e.g. %(required)s."
+                    )
+                    % {"missing": ", ".join(missing), "required": ",".join(REQUIRED_COLUMNS)}
+                ),
+            )
+        return cls(positions=positions, unknown=unknown, width=len(cells))
+
+    def values(self, cells: list[str]) -> dict[str, str]:
+        """Return the known columns' cells of a record (a missing cell is empty)."""
+        width = len(cells)
+        return {
+            name: cells[index] if index < width else "" for name, index in self.positions.items()
+        }
+
+
+# ------------------------------------------------------------------------------
+# One row
+# ------------------------------------------------------------------------------
+@dataclass
+class RowResult:
+    """What became of one row."""
+
+    outcome: str  # "stored" | "duplicate" | "rejected"
+    errors: list
+    action_id: int | None = None
+    occasion_id: int | None = None
+
+
+def _problem(row: int, column, code: str, message: str) -> dict:
+    return {"row": row, "column": column, "code": str(code), "message": str(message)}
+
+
+def _reject(row: int, column, code: str, message: str) -> RowResult:
+    return RowResult("rejected", [_problem(row, column, code, message)])
+
+
+def row_record(*, shop, header: Header, cells: list[str], row: int) -> RowResult:
+    """Record one CSV row through the log's services; return its outcome and errors."""
+    values = header.values(cells)
+    for name, value in values.items():
+        if "\x00" in value or "\ufffd" in value:
+            return _reject(
+                row,
+                name,
+                ImportErrorCode.INVALID_ENCODING,
+                _(
+                    "This cell holds bytes that are not text in the file's encoding "
+                    "(UTF-8 or CP932); save the file again as UTF-8 or CP932."
+                ),
+            )
+    extra = [cell for index, cell in enumerate(cells) if index >= header.width and cell.strip()]
+    if extra:
+        return _reject(
+            row,
+            None,
+            ImportErrorCode.INVALID_ROW,
+            _("This row has %(count)s more cells than the header has columns.")
+            % {"count": len(cells) - header.width},
+        )
+    record = values.get("type", "").strip().lower()
+    if record not in ("occasion", "action"):
+        return _reject(
+            row,
+            "type",
+            ImportErrorCode.INVALID_TYPE,
+            _("type must be occasion or action; got %(value)r.") % {"value": values.get("type")},
+        )
+    attributes = {
+        name: _cell_value(name, values[name])
+        for name in ATTRIBUTE_COLUMNS
+        if values.get(name, "").strip()
+    }
+    common = {
+        "shop": shop,
+        "external_id": values["external_id"],
+        "customer": values["customer"],
+        "kind": values["kind"].strip(),
+        "occurred_at": _time_text(values["occurred_at"]),
+        "attributes": attributes,
+        "customer_name": values.get("customer_name", ""),
+        "customer_email": values.get("customer_email", ""),
+        "judge": False,
+    }
+    if record == "occasion":
+        misplaced = [name for name in ACTION_ONLY if values.get(name, "").strip()]
+        if misplaced:
+            return _reject(
+                row,
+                misplaced[0],
+                ImportErrorCode.NOT_FOR_OCCASION,
+                _("%(column)s belongs to actions; leave it empty on an occasion row.")
+                % {"column": misplaced[0]},
+            )
+        call, kwargs = services.occasion_record, common
+    else:
+        reason = values.get("exception_reason", "").strip()
+        note = values.get("exception_note", "").strip()
+        exception = {"reason": reason, "note": note} if reason or note else None
+        call = services.action_record
+        kwargs = {
+            **common,
+            "occasion": values.get("occasion", ""),
+            "staff": values.get("staff", ""),
+            "exception": exception,
+        }
+    try:
+        with transaction.atomic():
+            stored, created = call(**kwargs)
+    except ValidationError as error:
+        return RowResult(
+            "rejected",
+            [
+                _problem(
+                    row,
+                    _column_of((item.params or {}).get("field")),
+                    item.code or "invalid_param",
+                    " ".join(item.messages),
+                )
+                for item in error.error_list
+            ],
+        )
+    except services.Conflict as conflict:
+        return _reject(row, "external_id", conflict.code, conflict.message)
+    except DatabaseError as error:
+        logger.warning("Import row %s refused by the database: %s", row, error)
+        return _reject(
+            row,
+            None,
+            ImportErrorCode.DATABASE_ERROR,
+            _("The database refused this row: %(error)s") % {"error": error},
+        )
+    if not created:
+        return RowResult("duplicate", [])
+    if record == "action":
+        return RowResult("stored", [], action_id=stored.pk)
+    return RowResult("stored", [], occasion_id=stored.pk)
+
+
+# ------------------------------------------------------------------------------
+# The whole file
+# ------------------------------------------------------------------------------
+class _Tally:
+    """The counts and errors of an import, saved to it after every batch."""
+
+    def __init__(self, imp: Import):
+        self.imp = imp
+        self.errors_dropped = 0
+
+    def add(self, result: RowResult) -> None:
+        imp = self.imp
+        imp.rows += 1
+        if result.outcome == "stored":
+            imp.stored += 1
+        elif result.outcome == "duplicate":
+            imp.duplicates += 1
+        else:
+            imp.rejected += 1
+        self.error(*result.errors)
+
+    def error(self, *errors: dict) -> None:
+        room = ERRORS_KEPT - len(self.imp.errors)
+        self.imp.errors.extend(errors[: max(room, 0)])
+        self.errors_dropped += max(len(errors) - max(room, 0), 0)
+
+    def save(self, fields=()) -> None:
+        imp = self.imp
+        if self.errors_dropped:
+            note = {
+                "code": str(ImportErrorCode.ERRORS_TRUNCATED),
+                "column": None,
+                "count": self.errors_dropped,
+                "message": str(
+                    _("Only the first %(kept)s errors are listed; %(count)s more are not.")
+                    % {"kept": ERRORS_KEPT, "count": self.errors_dropped}
+                ),
+            }
+            imp.warnings = [
+                w for w in imp.warnings if w.get("code") != ImportErrorCode.ERRORS_TRUNCATED
+            ] + [note]
+        imp.save(
+            update_fields=[
+                "rows",
+                "stored",
+                "duplicates",
+                "rejected",
+                "bytes_read",
+                "errors",
+                "warnings",
+                *fields,
+            ]
+        )
+
+
+def _records(reader, source: _Source) -> Iterator[tuple[int, list[str]]]:
+    """Yield (Excel row number, cells) of the data records, skipping blank ones."""
+    row = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise FatalImportError(
+                code=ImportErrorCode.INVALID_CSV,
+                row=row + 1,
+                message=str(
+                    _("The file is not valid CSV here (%(error)s); the import stopped at this row.")
+                    % {"error": error}
+                ),
+            ) from error
+        row += 1
+        if any(cell.strip() for cell in cells):
+            yield row, cells
+
+
+def _batches(records: Iterator, size: int) -> Iterator[tuple[list, FatalImportError | None]]:
+    """Yield lists of up to `size` records; a fatal error ends the last list."""
+    batch: list = []
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            if batch:
+                yield batch, None
+            return
+        except FatalImportError as error:
+            yield batch, error
+            return
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch, None
+            batch = []
+
+
+def _finish(imp: Import, tally: _Tally, *, status: str, fatal: dict | None = None) -> None:
+    if fatal is not None:
+        # The reason the import stopped comes first, whatever the cap on the errors.
+        imp.errors = [fatal, *imp.errors][:ERRORS_KEPT]
+    imp.status = status
+    imp.finished_at = timezone.now()
+    tally.save(fields=("status", "finished_at"))
+
+
+def import_run(
+    *,
+    imp: Import,
+    stream: BinaryIO,
+    batch_rows: int = BATCH_ROWS,
+    on_progress: Callable[[Import], None] | None = None,
+) -> Import:
+    """Record every row of the CSV stream into the import's shop; return the finished import.
+
+    Must not run inside a transaction: each batch of rows is committed (with the import's
+    counts) so the progress is visible and the batch's actions can be queued for judging.
+    """
+    shop = imp.shop
+    tally = _Tally(imp)
+    imp.status = ImportStatus.RUNNING
+    imp.rows = imp.stored = imp.duplicates = imp.rejected = imp.bytes_read = 0
+    imp.errors, imp.warnings = [], []
+    head = stream.read(SNIFF_BYTES)
+    problem = binary_problem(head) if head else str(_("The file is empty."))
+    if problem is not None:
+        code = ImportErrorCode.NOT_CSV if head else ImportErrorCode.EMPTY_FILE
+        _finish(imp, tally, status=ImportStatus.FAILED, fatal=_problem(None, None, code, problem))
+        return imp
+    imp.encoding = encoding_sniff(head, complete=len(head) < SNIFF_BYTES)
+    imp.save(update_fields=["status", "encoding"])
+    source = _Source(stream, head=head, encoding=imp.encoding)
+    reader = csv.reader(source.lines())
+    try:
+        header = Header.parse(next(reader, []))
+    except FatalImportError as error:
+        imp.bytes_read = source.bytes_read
+        _finish(imp, tally, status=ImportStatus.FAILED, fatal=error.error)
+        return imp
+    except csv.Error as error:
+        imp.bytes_read = source.bytes_read
+        fatal = _problem(1, None, ImportErrorCode.INVALID_CSV, error)
+        _finish(imp, tally, status=ImportStatus.FAILED, fatal=fatal)
+        return imp
+    imp.warnings = [
+        {
+            "code": str(ImportErrorCode.UNKNOWN_COLUMN),
+            "column": name,
+            "message": str(_("Unknown column %(name)r: ignored.") % {"name": name}),
+        }
+        for name in header.unknown
+    ]
+    stop: FatalImportError | None = None
+    for batch, fatal in _batches(_records(reader, source), batch_rows):
+        stop = stop or fatal
+        with transaction.atomic():
+            action_ids, occasion_ids = [], []
+            for row, cells in batch:
+                result = row_record(shop=shop, header=header, cells=cells, row=row)
+                tally.add(result)
+                if result.action_id is not None:
+                    action_ids.append(result.action_id)
+                if result.occasion_id is not None:
+                    occasion_ids.append(result.occasion_id)
+            if occasion_ids:
+                # Actions stored earlier that these occasions answer are judged again.
+                action_ids += list(
+                    Action.objects.filter(
+                        occasion_id__in=occasion_ids, judged_at__isnull=True
+                    ).values_list("id", flat=True)
+                )
+            imp.bytes_read = source.bytes_read
+            tally.save()
+            if action_ids:
+                jobs.judge_actions_enqueue(sorted(set(action_ids)))
+        if on_progress is not None:
+            on_progress(imp)
+    imp.bytes_read = source.bytes_read
+    if stop is not None:
+        _finish(imp, tally, status=ImportStatus.FAILED, fatal=stop.error)
+    else:
+        _finish(imp, tally, status=ImportStatus.DONE)
+    if on_progress is not None:
+        on_progress(imp)
+    return imp
+
+
+def import_progress(imp: Import) -> float:
+    """Return how far the import is, from 0 to 1 (bytes read of the file's size)."""
+    if imp.status in (ImportStatus.DONE, ImportStatus.FAILED):
+        return 1.0
+    if not imp.size:
+        return 0.0
+    return round(min(imp.bytes_read / imp.size, 1.0), 4)
+
+
+# ------------------------------------------------------------------------------
+# Uploads and the background job
+# ------------------------------------------------------------------------------
+def upload_validate(upload, *, max_bytes: int) -> None:
+    """Raise a ValidationError (field "file") unless the upload looks like a CSV file."""
+    name = os.path.basename(upload.name or "")
+    if upload.size > max_bytes:
+        raise ValidationError(
+            _("The file is %(size)s bytes; the limit is %(limit)s bytes. Split it into parts."),
+            code=ImportErrorCode.TOO_LARGE,
+            params={"field": "file", "size": upload.size, "limit": max_bytes},
+        )
+    if upload.size == 0:
+        raise ValidationError(
+            _("The file is empty."), code=ImportErrorCode.EMPTY_FILE, params={"field": "file"}
+        )
+    if not name.lower().endswith(UPLOAD_EXTENSIONS):
+        raise ValidationError(
+            _("Upload a .csv file (got %(name)s)."),
+            code=ImportErrorCode.NOT_CSV,
+            params={"field": "file", "name": name or "?"},
+        )
+    upload.seek(0)
+    head = upload.read(SNIFF_BYTES)
+    upload.seek(0)
+    problem = binary_problem(head)
+    if problem is not None:
+        raise ValidationError(
+            problem.replace("%", "%%"), code=ImportErrorCode.NOT_CSV, params={"field": "file"}
+        )
+
+
+@transaction.atomic
+def import_create(*, shop, upload, created_by=None, max_bytes: int) -> Import:
+    """Record an uploaded CSV file as an import and queue its processing on commit."""
+    upload_validate(upload, max_bytes=max_bytes)
+    imp = Import(
+        shop=shop,
+        file=upload,
+        filename=os.path.basename(upload.name)[:255],
+        size=upload.size,
+        created_by=created_by if getattr(created_by, "is_authenticated", False) else None,
+    )
+    imp.full_clean()
+    imp.save()
+    jobs.import_process_enqueue(imp.pk)
+    return imp
+
+
+def import_process(*, import_id: int) -> Import | None:
+    """Run a queued import from its stored file; None when it is not queued any more.
+
+    Taking it from queued to running is one conditional UPDATE, so an import queued twice
+    (the sweeper re-queues stale ones) runs once.
+    """
+    taken = Import.objects.filter(pk=import_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING
+    )
+    if not taken:
+        return None
+    imp = Import.objects.select_related("shop").get(pk=import_id)
+    try:
+        with imp.file.open("rb") as stream:
+            return import_run(imp=imp, stream=stream)
+    except Exception as error:
+        logger.exception("Import %s failed", import_id)
+        imp.refresh_from_db()
+        imp.status = ImportStatus.FAILED
+        imp.finished_at = timezone.now()
+        imp.errors = [
+            _problem(
+                None,
+                None,
+                ImportErrorCode.FAILED,
+                _("The import stopped unexpectedly (%(error)s); the rows before were stored.")
+                % {"error": type(error).__name__},
+            ),
+            *imp.errors,
+        ][:ERRORS_KEPT]
+        imp.save(update_fields=["status", "finished_at", "errors"])
+        raise
+
+
+def import_from_path(*, shop, path: str, created_by=None, **kwargs) -> Import:
+    """Record a local CSV file as an import of the shop and run it now (the command)."""
+    imp = Import(
+        shop=shop,
+        filename=os.path.basename(path)[:255],
+        size=os.path.getsize(path),
+        status=ImportStatus.RUNNING,
+        created_by=created_by,
+    )
+    imp.full_clean(exclude=["file"])
+    imp.save()
+    with open(path, "rb") as stream:
+        return import_run(imp=imp, stream=stream, **kwargs)

@@ -1,0 +1,152 @@
+"""Import pages: upload a CSV file, follow its progress, read its per-row errors."""
+
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.access import shop_for
+from accounts.models import Role
+
+from .imports import COLUMNS, ERRORS_KEPT, import_create, import_progress
+from .models import Import, ImportStatus
+
+EXAMPLE = Path(__file__).resolve().parent / "static" / "commitments" / "example-import.csv"
+LISTED = 50
+RECORDS = {
+    "both": gettext_lazy("both"),
+    "occasion": gettext_lazy("occasions"),
+    "action": gettext_lazy("actions"),
+}
+STATUS_TEXT = {
+    ImportStatus.QUEUED: gettext_lazy("Queued: waiting for the background worker"),
+    ImportStatus.RUNNING: gettext_lazy("Running"),
+    ImportStatus.DONE: gettext_lazy("Done"),
+    ImportStatus.FAILED: gettext_lazy("Failed"),
+}
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("CSV file"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+
+def _state(imp: Import) -> dict:
+    """Return what the progress display shows (the JSON the detail page polls)."""
+    return {
+        "id": imp.pk,
+        "status": imp.status,
+        "status_text": str(STATUS_TEXT.get(imp.status, imp.status)),
+        "finished": imp.status in (ImportStatus.DONE, ImportStatus.FAILED),
+        "progress": import_progress(imp),
+        "percent": int(import_progress(imp) * 100),
+        "counts": {
+            "rows": imp.rows,
+            "stored": imp.stored,
+            "duplicates": imp.duplicates,
+            "rejected": imp.rejected,
+        },
+    }
+
+
+def _shop_import(shop, import_id) -> Import:
+    imp = Import.objects.filter(shop=shop, pk=import_id).select_related("created_by").first()
+    if imp is None:
+        raise Http404("No such import.")
+    return imp
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_list(request, shop):
+    """Show the upload form, the columns, and the shop's past imports; take an upload."""
+    shop, _role = shop_for(request.user, shop, role=Role.STAFF)
+    form = ImportUploadForm()
+    if request.method == "POST":
+        form = ImportUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                imp = import_create(
+                    shop=shop,
+                    upload=form.cleaned_data["file"],
+                    created_by=request.user,
+                    max_bytes=settings.IMPORT_MAX_BYTES,
+                )
+            except ValidationError as error:
+                form.add_error("file", error)
+            else:
+                return redirect("commitments:import-detail", shop=shop.slug, import_id=imp.pk)
+    imports = [
+        {"import": imp, **_state(imp)}
+        for imp in Import.objects.filter(shop=shop).order_by("-created_at", "-id")[:LISTED]
+    ]
+    columns = [
+        {
+            "name": column.name,
+            "required": column.required,
+            "records": RECORDS[column.records],
+            "description": column.description,
+        }
+        for column in COLUMNS
+    ]
+    return render(
+        request,
+        "commitments/import_list.html",
+        {
+            "shop": shop,
+            "form": form,
+            "imports": imports,
+            "columns": columns,
+            "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_GET
+def import_detail(request, shop, import_id):
+    """Show an import's counts, its progress (updated without reload) and its row errors."""
+    shop, _role = shop_for(request.user, shop, role=Role.STAFF)
+    imp = _shop_import(shop, import_id)
+    truncated = next((w for w in imp.warnings if w.get("code") == "errors_truncated"), None)
+    return render(
+        request,
+        "commitments/import_detail.html",
+        {
+            "shop": shop,
+            "imp": imp,
+            "state": _state(imp),
+            "warnings": [w for w in imp.warnings if w is not truncated],
+            "truncated": truncated,
+            "errors_kept": ERRORS_KEPT,
+        },
+    )
+
+
+@login_required
+@require_GET
+def import_status(request, shop, import_id):
+    """Return the import's status, progress and counts as JSON (polled by the detail page)."""
+    shop, _role = shop_for(request.user, shop, role=Role.STAFF)
+    return JsonResponse(_state(_shop_import(shop, import_id)))
+
+
+@login_required
+@require_GET
+def import_example(request, shop):
+    """Return the example CSV file (every kind of occasion and action, an exception)."""
+    shop_for(request.user, shop, role=Role.STAFF)
+    response = FileResponse(
+        EXAMPLE.open("rb"), as_attachment=True, filename="tsuzuku-example-import.csv"
+    )
+    response["Content-Type"] = "text/csv; charset=utf-8"
+    return response
