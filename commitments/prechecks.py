@@ -3,14 +3,17 @@
 The action is validated exactly as `services.action_record` validates it, then judged by
 the engine's pure walk (`engine.derive`) together with the customer's real actions, as if
 it had been recorded. The answer concerns the new action only: its verdict and findings,
-what the customer has come to expect from each promise involved (before and after), and
-the customer's last experiences of those promises. A constant number of queries; nothing
-is written (an unknown customer stays unknown: a customer with no history).
+what the customer has come to expect from each promise involved (now, as the engine keeps
+it, and after this action), and the customer's last experiences of those promises. A
+constant number of queries; nothing is written (an unknown customer stays unknown: a
+customer with no history).
 """
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
@@ -21,13 +24,26 @@ from policies.calendar import ShopCalendar
 from policies.kinds import registry
 
 from . import engine
-from .models import Action, ActionException, Customer, Occasion
+from .models import Action, Commitment, Customer, ExceptionStatus, Occasion
 from .services import action_validate
 
 # The unsaved action's external id. "~" sorts after letters and digits, so at the very same
 # moment as a recorded action the new one is judged after it (it is the latest).
 PRECHECK_ID = "~precheck~"
 HISTORY_SIZE = 5
+# What judging reads of an action and of its exception: nothing else is loaded.
+ACTION_FIELDS = (
+    "id",
+    "customer_id",
+    "external_id",
+    "kind",
+    "occurred_at",
+    "occasion_external_id",
+    "occasion_id",
+    "staff",
+    "attributes",
+)
+OCCASION_FIELDS = ("id", "external_id", "kind", "occurred_at", "attributes")
 VERDICTS = ("ok", "drift", "precedent", "breach")  # best to worst
 # Finding types as verdicts, worst first.
 SEVERITY = ("breach", "precedent", "drift")
@@ -39,6 +55,54 @@ EMPTY = {
     "last_at": None,
     "precedents": [],
 }
+
+
+@dataclass(slots=True)
+class LoggedException:
+    """An action's exception as judging reads it."""
+
+    reason: str
+    status: str
+
+
+@dataclass(slots=True)
+class LoggedAction:
+    """An action as the engine's walk reads it (the attributes `engine.derive` uses).
+
+    Loaded from plain rows, not model instances: a long history is read several times
+    faster, which is what keeps a pre-check interactive. `id` is None for the action being
+    pre-checked.
+    """
+
+    id: int | None
+    customer_id: int | None
+    external_id: str
+    kind: str
+    occurred_at: datetime
+    occasion_external_id: str
+    occasion_id: int | None
+    staff: str
+    attributes: dict
+    exception: LoggedException | None = None
+
+    @property
+    def pk(self) -> int | None:
+        return self.id
+
+
+@dataclass(slots=True)
+class LoggedOccasion:
+    """An occasion as judging reads it."""
+
+    id: int
+    external_id: str
+    kind: str
+    occurred_at: datetime
+    attributes: dict
+
+    @property
+    def pk(self) -> int:
+        return self.id
 
 
 @dataclass
@@ -68,6 +132,29 @@ class PrecheckResult:
         }
 
 
+@lru_cache(maxsize=64)
+def _calendar(config: str) -> ShopCalendar:
+    return ShopCalendar(**json.loads(config))
+
+
+def calendar_for(shop) -> ShopCalendar:
+    """Return the shop's calendar, shared between pre-checks while the shop's rules are unchanged.
+
+    A calendar is immutable and memoises the days it has worked out, so a pre-check reuses
+    the closed days and holidays the previous ones computed. Keyed by the rules themselves:
+    a calendar change is a new key, never a stale answer.
+    """
+    config = {
+        "timezone": shop.timezone,
+        "closed_weekdays": list(shop.closed_weekdays or ()),
+        "holidays": shop.holidays,
+        "business_hours": list(shop.business_hours or ()),
+        "closures": list(shop.closures or ()),
+        "open_days": list(shop.open_days or ()),
+    }
+    return _calendar(json.dumps(config, sort_keys=True))
+
+
 def _when(moment: datetime | None, tz: ZoneInfo) -> str | None:
     """Return a moment as the API renders it (ISO 8601 in the shop's timezone)."""
     if moment is None:
@@ -76,48 +163,60 @@ def _when(moment: datetime | None, tz: ZoneInfo) -> str | None:
         return serializers.DateTimeField().to_representation(moment)
 
 
-def _no_exception(action: Action) -> Action:
-    # Mark the reverse one-to-one as loaded-and-empty so the engine asks no query.
-    Action.exception.related.set_cached_value(action, None)
-    return action
-
-
 def _load_customer(*, shop, external_id: str) -> Customer | None:
     return Customer.objects.filter(shop=shop, external_id=external_id).first()
 
 
-def _load_actions(*, shop, customer: Customer | None) -> list[Action]:
+def _load_actions(*, shop, customer: Customer | None, kind: str, named: str) -> list[LoggedAction]:
+    """Return the customer's actions the judges of this kind can look at, exceptions loaded.
+
+    The actions of the kind (the history), and every action answering an occasion one of
+    them (or the new one) answers (what a judge sees as `related`, e.g. the shipment of a
+    notice). One query reading only the fields judging uses.
+    """
     if customer is None:
         return []
-    actions = list(
-        Action.objects.filter(shop=shop, customer=customer)
-        .select_related("exception")
+    mine = Action.objects.filter(shop=shop, customer=customer)
+    answered = mine.filter(kind=kind).exclude(occasion_external_id="")
+    wanted = Q(kind=kind) | Q(occasion_external_id__in=answered.values("occasion_external_id"))
+    if named:
+        wanted |= Q(occasion_external_id=named)
+    rows = (
+        mine.filter(wanted)
         .order_by("occurred_at", "external_id")
+        .values_list(*ACTION_FIELDS, "exception__reason", "exception__status")
     )
-    for action in actions:
-        action.customer = customer  # no query when the engine or the output reads it
-    return actions
+    return [
+        LoggedAction(*row[:-2], exception=None if row[-2] is None else LoggedException(*row[-2:]))
+        for row in rows
+    ]
 
 
 def _load_occasions(
-    *, shop, customer: Customer | None, actions: list[Action], named: str
-) -> tuple[dict[int, Occasion], Occasion | None]:
+    *, shop, actions: list[LoggedAction], named: str
+) -> tuple[dict[int, LoggedOccasion], LoggedOccasion | None]:
     """Return the occasions the actions answer (by id), and the occasion named, if stored."""
-    wanted = []
-    if customer is not None:
-        wanted.append(Q(customer=customer))
+    wanted = Q(pk__in=sorted({a.occasion_id for a in actions if a.occasion_id}))
     if named:
-        wanted.append(Q(external_id=named))
-    occasions = {}
-    if wanted:
-        either = wanted[0] if len(wanted) == 1 else wanted[0] | wanted[1]
-        occasions = {o.pk: o for o in Occasion.objects.filter(either, shop=shop)}
-    # An action may answer another customer's occasion; rare, so usually no query here.
-    missing = {a.occasion_id for a in actions if a.occasion_id and a.occasion_id not in occasions}
-    if missing:
-        occasions.update({o.pk: o for o in Occasion.objects.filter(pk__in=missing)})
+        wanted |= Q(shop=shop, external_id=named)
+    occasions = {
+        row[0]: LoggedOccasion(*row)
+        for row in Occasion.objects.filter(wanted).values_list(*OCCASION_FIELDS)
+    }
     answered = next((o for o in occasions.values() if named and o.external_id == named), None)
     return occasions, answered
+
+
+def _stored_commitments(*, owner: Customer | None, involved) -> dict[int, Commitment]:
+    """Return the customer's stored commitments to the promises involved, by promise id."""
+    if owner is None or not involved:
+        return {}
+    return {
+        commitment.promise_id: commitment
+        for commitment in Commitment.objects.filter(
+            customer=owner, promise_id__in=[loaded.promise.pk for loaded in involved]
+        )
+    }
 
 
 def _hide_sentinel(precedents: list) -> list:
@@ -173,28 +272,25 @@ def precheck_run(
         attributes=attributes,
     )
     tz = ZoneInfo(shop.timezone)
-    calendar = ShopCalendar.for_shop(shop)
-    promises = engine.promises_load(shop=shop)
-    owner = _load_customer(shop=shop, external_id=clean["customer"])
-    actions = _load_actions(shop=shop, customer=owner)
-    occasions, answered = _load_occasions(
-        shop=shop, customer=owner, actions=actions, named=clean["occasion"]
-    )
-
-    new = _unsaved_action(shop=shop, owner=owner, clean=clean, answered=answered)
-    before = engine.derive(
-        actions=actions, occasions=occasions, promises=promises, calendar=calendar
-    )
-    after = engine.derive(
-        actions=[*actions, new], occasions=occasions, promises=promises, calendar=calendar
-    )
-    customer_key = owner.pk if owner is not None else None
+    calendar = calendar_for(shop)
     moment = clean["occurred_at"]
+    # Only the promises that judge this kind of action: the others' findings cannot change.
     involved = [
         loaded
-        for loaded in promises
+        for loaded in engine.promises_load(shop=shop)
         if loaded.kind.action_kind == clean["kind"] and loaded.version_at(moment) is not None
     ]
+    owner = _load_customer(shop=shop, external_id=clean["customer"])
+    actions = _load_actions(shop=shop, customer=owner, kind=clean["kind"], named=clean["occasion"])
+    occasions, answered = _load_occasions(shop=shop, actions=actions, named=clean["occasion"])
+
+    new = _unsaved_action(owner=owner, clean=clean, answered=answered)
+    # Before: the commitments the engine keeps for this customer (derived from the same log).
+    before = _stored_commitments(owner=owner, involved=involved)
+    after = engine.derive(
+        actions=[*actions, new], occasions=occasions, promises=involved, calendar=calendar
+    )
+    customer_key = owner.pk if owner is not None else None
 
     findings = _findings(
         after=after,
@@ -239,7 +335,7 @@ def precheck_run(
             },
             "kind": promise.kind,
             **(_commitment(after.commitments.get((customer_key, promise.pk)), tz) or EMPTY),
-            "before": _commitment(before.commitments.get((customer_key, promise.pk)), tz),
+            "before": _commitment(before.get(promise.pk), tz),
         }
 
     notes = _notes(
@@ -275,27 +371,24 @@ def precheck_run(
     )
 
 
-def _unsaved_action(*, shop, owner, clean: dict, answered: Occasion | None) -> Action:
-    """Return the action as it would be stored, never saved (pk None, the dummy id)."""
-    action = Action(
-        shop=shop,
-        customer=owner,
+def _unsaved_action(*, owner, clean: dict, answered) -> LoggedAction:
+    """Return the action as it would be recorded, never stored (no id, the dummy external id)."""
+    exception = clean["exception"]
+    return LoggedAction(
+        id=None,
+        customer_id=owner.pk if owner is not None else None,
         external_id=PRECHECK_ID,
         kind=clean["kind"],
         occurred_at=clean["occurred_at"],
         occasion_external_id=clean["occasion"],
-        occasion=answered,
+        occasion_id=answered.id if answered is not None else None,
         staff=clean["staff"],
         attributes=clean["attributes"],
+        # Recorded now, an exception is "requested": the promise's excused_reasons decide.
+        exception=None
+        if exception is None
+        else LoggedException(reason=exception["reason"], status=ExceptionStatus.REQUESTED),
     )
-    exception = clean["exception"]
-    if exception is None:
-        return _no_exception(action)
-    # Recorded now, an exception is "requested": the promise's excused_reasons decide.
-    Action.exception.related.set_cached_value(
-        action, ActionException(action=action, reason=exception["reason"], note=exception["note"])
-    )
-    return action
 
 
 def _findings(*, after, involved, customer: str, answered, moment, tz) -> list[dict]:
