@@ -76,6 +76,29 @@ PRECHECK_BODY = {
 }
 
 MATRIX = {
+    # --- the log API ------------------------------------------------------------------
+    "occasion-record": Case(
+        POST=api("staff", ok=201),
+        data={
+            "external_id": "MX-O-9",
+            "customer": "MX-C-1",
+            "kind": "order_placed",
+            "occurred_at": "2026-11-20 10:00",
+            "attributes": {"total": 5000},
+        },
+    ),
+    "action-record": Case(
+        POST=api("staff", ok=201),
+        data={
+            "external_id": "MX-R-9",
+            "customer": "MX-C-1",
+            "kind": "reply_sent",
+            "occurred_at": "2026-11-20 10:00",
+            "attributes": {},
+        },
+    ),
+    "finding-list": Case(GET=api("viewer")),
+    "customer-commitment-list": Case(kwargs=_customer, GET=api("viewer")),
     # --- pre-check --------------------------------------------------------------------
     "precheck-run": Case(POST=api("staff"), data=PRECHECK_BODY),
     "commitments:precheck": Case(
