@@ -2,12 +2,13 @@
 
 from django.conf import settings
 from django.db import DatabaseError, models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    MANAGER = "manager"
-    STAFF = "staff"
-    VIEWER = "viewer"
+    MANAGER = "manager", _("Manager")
+    STAFF = "staff", _("Staff")
+    VIEWER = "viewer", _("Viewer")
 
 
 class Membership(models.Model):
