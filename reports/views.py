@@ -28,6 +28,17 @@ REASON_LABELS = {
     ExceptionReason.GOODWILL: gettext_lazy("goodwill"),
     ExceptionReason.OTHER: gettext_lazy("other"),
 }
+# A level's unit in words, after an average ("7.79 lines"); a closed-day reply averages to a share.
+UNIT_LABELS = {
+    "lines": gettext_lazy("lines"),
+    "business_days_late": gettext_lazy("business days late"),
+    "business_hours": gettext_lazy("business hours"),
+    "days_after_shipment": gettext_lazy("days after shipment"),
+    "days": gettext_lazy("days"),
+    "hours": gettext_lazy("hours"),
+    "extras": gettext_lazy("extras"),
+    "closed_day_reply": gettext_lazy("share of inquiries answered on a closed day"),
+}
 
 
 @login_required
@@ -79,11 +90,12 @@ def report_detail(request, shop, week):
         return redirect("reports:report-list", shop=shop.slug)
     sections = []
     for section in report.data["promises"]:
+        unit = str(UNIT_LABELS.get(section["level_unit"], section["level_unit"]))
         chart = trend_svg(
             points=[(point["week"], point["avg_level"]) for point in section["trend"]],
             promised=section["promised_level"],
             title=_("%(promise)s: average level per week") % {"promise": section["name"]},
-            unit=section["level_unit"],
+            unit=unit,
             flagged=section["shop_drift"]["flagged"],
             higher_is_better=section["higher_is_better"],
             better_label=_("better"),
@@ -92,7 +104,7 @@ def report_detail(request, shop, week):
             {**row, "last_at": (row["last_at"] or "")[:16].replace("T", " ")}
             for row in section["at_risk"]
         ]
-        sections.append({**section, "chart": chart, "at_risk": at_risk})
+        sections.append({**section, "level_unit": unit, "chart": chart, "at_risk": at_risk})
     exceptions = report.data["exceptions"]
     changes = [
         {
