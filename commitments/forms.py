@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 
 from .attributes import ACTION_ATTRIBUTES, attributes_validate
 from .models import ActionKind, ExceptionReason, FindingStatus, FindingType, OccasionKind
@@ -58,6 +58,7 @@ ATTRIBUTE_LABELS = {
     "extras": _("Extras in the parcel (separate with ;)"),
     "text": _("Reply text"),
 }
+# A level's unit in words (reports/views.py uses these for its charts' axes).
 UNIT_LABELS = {
     "lines": _("lines"),
     "business_days_late": _("business days late"),
@@ -66,6 +67,17 @@ UNIT_LABELS = {
     "days": _("days"),
     "hours": _("hours"),
     "extras": _("extras"),
+}
+# (singular, plural) of a level in each kind's unit; %(n)s is the number.
+UNIT_WORDS = {
+    "lines": ("%(n)s line", "%(n)s lines"),
+    "business_days_late": ("%(n)s business day late", "%(n)s business days late"),
+    "business_days_early": ("%(n)s business day early", "%(n)s business days early"),
+    "business_hours": ("%(n)s business hour", "%(n)s business hours"),
+    "days_after_shipment": ("%(n)s day after shipment", "%(n)s days after shipment"),
+    "days": ("%(n)s day", "%(n)s days"),
+    "hours": ("%(n)s hour", "%(n)s hours"),
+    "extras": ("%(n)s extra", "%(n)s extras"),
 }
 PRECEDENT_LABELS = {
     "early_shipping": _("shipped earlier than promised"),
@@ -83,8 +95,16 @@ def level_text(unit: str, value) -> str:
         return "–"
     if unit == "closed_day_reply":
         return str(_("replied on a closed day") if value >= 1 else _("waited for an open day"))
+    if unit == "business_days_late" and value <= 0:
+        if value == 0:
+            return str(_("on the promised day"))
+        unit, value = "business_days_early", -value
+    words = UNIT_WORDS.get(unit)
     shown = str(int(value)) if float(value).is_integer() else f"{value:.1f}"
-    return f"{shown} {UNIT_LABELS.get(unit, unit)}"
+    if words is None:
+        return f"{shown} {unit}"
+    count = int(value) if float(value).is_integer() else 2  # a fraction reads as plural
+    return ngettext(words[0], words[1], count) % {"n": shown}
 
 
 def attribute_field_name(name: str) -> str:

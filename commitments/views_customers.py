@@ -28,6 +28,7 @@ from .views import (
 PAGE_SIZE = 50
 TIMELINE_PAGE = 100
 SEARCH_LIMIT = 10
+PRECEDENTS_SHOWN = 3
 
 
 @login_required
@@ -145,14 +146,16 @@ def customer_detail(request, shop, customer):
             "label": kind_label(commitment.promise.kind),
             "last_text": level_of(commitment.promise.kind, commitment.last_level),
             "best_text": level_of(commitment.promise.kind, commitment.best_level),
+            # The latest few; a customer may have many of one kind.
             "precedents": [
                 {
                     **precedent,
                     "label": precedent_label(precedent),
                     "at_text": str(precedent.get("at", ""))[:16].replace("T", " "),
                 }
-                for precedent in commitment.precedents or []
+                for precedent in (commitment.precedents or [])[-PRECEDENTS_SHOWN:][::-1]
             ],
+            "more_precedents": max(0, len(commitment.precedents or []) - PRECEDENTS_SHOWN),
         }
         for commitment in selectors.commitments_for_customer(customer=found)
     ]

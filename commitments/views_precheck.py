@@ -31,10 +31,10 @@ from .views import (
 
 RECORD_ID = re.compile(r"^tsuzuku-[0-9a-f]{32}$")
 VERDICT_WORDS = {
-    "ok": ("✅", "ok"),
-    "drift": ("⚠️", "warn"),
-    "precedent": ("⚠️", "warn"),
-    "breach": ("❌", "bad"),
+    "ok": ("✅", "verdict-ok"),
+    "drift": ("⚠️", "verdict-warn"),
+    "precedent": ("⚠️", "verdict-warn"),
+    "breach": ("❌", "verdict-bad"),
 }
 
 

@@ -6,9 +6,11 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from accounts.models import Role
 from commitments import services
+from commitments.forms import level_text
 from commitments.models import Customer
 from policies.models import Shop
 
@@ -216,3 +218,23 @@ class TestCustomerPage:
         with CaptureQueriesContext(connection) as after:
             client.get(LIST + "C-1/")
         assert len(before) == len(after)
+
+
+class TestLevelWords:
+    @pytest.mark.parametrize(
+        ("unit", "value", "words"),
+        [
+            pytest.param("lines", 10.0, "10 lines", id="lines"),
+            pytest.param("lines", 1.0, "1 line", id="one-line"),
+            pytest.param("business_days_late", 2.0, "2 business days late", id="late"),
+            pytest.param("business_days_late", 0.0, "on the promised day", id="on-time"),
+            pytest.param("business_days_late", -1.0, "1 business day early", id="early"),
+            pytest.param("closed_day_reply", 1.0, "replied on a closed day", id="closed-day"),
+            pytest.param("closed_day_reply", 0.0, "waited for an open day", id="waited"),
+            pytest.param("business_hours", 2.5, "2.5 business hours", id="fraction"),
+            pytest.param("lines", None, "–", id="none"),
+        ],
+    )
+    def test_levels_read_as_words(self, unit, value, words):
+        with translation.override("en"):
+            assert level_text(unit, value) == words
