@@ -6,6 +6,7 @@ from datetime import date, time
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from config.api_errors import django_validation_errors
@@ -46,9 +47,46 @@ class LinesField(forms.CharField):
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _label(name: str) -> str:
+# Labels of the parameters of the built-in kinds; a kind added later falls back to its name.
+PARAM_LABELS = {
+    "cutoff": _("Cutoff time"),
+    "min_lines": _("Minimum lines"),
+    "drift_tolerance": _("Drift tolerance (lines)"),
+    "precedent_above": _("Precedent above the minimum (lines)"),
+    "excused_reasons": _("Reasons excused without approval"),
+    "mode": _("Replies on closed days"),
+    "within_business_hours": _("Reply within (business hours)"),
+    "drift_tolerance_hours": _("Drift tolerance (hours)"),
+    "same_day": _("Notice on the day of shipment"),
+    "tracking_required": _("Tracking number required"),
+    "scope": _("Reviews to reply to"),
+    "low_max_rating": _("Highest low rating"),
+    "within_days": _("Reply within (days)"),
+    "within_hours": _("Send within (hours)"),
+    "tiers": _("Extras by order total"),
+    "gift_wrap_when_gift": _("Gift wrap for gift orders"),
+}
+# Words for enumerated values; the value itself stays visible, the descriptions refer to it.
+VALUE_LABELS = {
+    "our_mistake": _("Our mistake"),
+    "deadline": _("Customer deadline"),
+    "goodwill": _("Goodwill"),
+    "other": _("Other"),
+}
+
+
+def _label(name: str):
     # Parameter names are API identifiers; the description under the field says what it means.
-    return name.replace("_", " ").capitalize()
+    return PARAM_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def _choices(values: list) -> list[tuple]:
+    return [
+        (value, format_lazy("{} ({})", VALUE_LABELS[value], value))
+        if value in VALUE_LABELS
+        else (value, value)
+        for value in values
+    ]
 
 
 def param_field(name: str, schema: dict) -> forms.Field:
@@ -69,7 +107,7 @@ def param_field(name: str, schema: dict) -> forms.Field:
             min_value=schema.get("minimum"), max_value=schema.get("maximum"), **common
         )
     if kind == "string" and "enum" in schema:
-        return forms.ChoiceField(choices=[(value, value) for value in schema["enum"]], **common)
+        return forms.ChoiceField(choices=_choices(schema["enum"]), **common)
     if kind == "string" and schema.get("format") == "time":
         return forms.TimeField(
             input_formats=["%H:%M"],
@@ -82,7 +120,7 @@ def param_field(name: str, schema: dict) -> forms.Field:
         return forms.CharField(max_length=schema.get("maxLength"), **common)
     if kind == "array" and items.get("type") == "string" and "enum" in items:
         return forms.MultipleChoiceField(
-            choices=[(value, value) for value in items["enum"]],
+            choices=_choices(items["enum"]),
             widget=forms.CheckboxSelectMultiple,
             **common,
         )
