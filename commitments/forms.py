@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, pgettext_lazy
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from .attributes import ACTION_ATTRIBUTES, attributes_validate
 from .models import ActionKind, ExceptionReason, FindingStatus, FindingType, OccasionKind
@@ -68,16 +68,23 @@ UNIT_LABELS = {
     "hours": _("hours"),
     "extras": _("extras"),
 }
-# (singular, plural) of a level in each kind's unit; %(n)s is the number.
+# A level in each kind's unit, singular and plural: %(n)s is the number as shown, "count" picks
+# the form (ngettext_lazy, so makemessages extracts both forms for the catalogue).
 UNIT_WORDS = {
-    "lines": ("%(n)s line", "%(n)s lines"),
-    "business_days_late": ("%(n)s business day late", "%(n)s business days late"),
-    "business_days_early": ("%(n)s business day early", "%(n)s business days early"),
-    "business_hours": ("%(n)s business hour", "%(n)s business hours"),
-    "days_after_shipment": ("%(n)s day after shipment", "%(n)s days after shipment"),
-    "days": ("%(n)s day", "%(n)s days"),
-    "hours": ("%(n)s hour", "%(n)s hours"),
-    "extras": ("%(n)s extra", "%(n)s extras"),
+    "lines": ngettext_lazy("%(n)s line", "%(n)s lines", "count"),
+    "business_days_late": ngettext_lazy(
+        "%(n)s business day late", "%(n)s business days late", "count"
+    ),
+    "business_days_early": ngettext_lazy(
+        "%(n)s business day early", "%(n)s business days early", "count"
+    ),
+    "business_hours": ngettext_lazy("%(n)s business hour", "%(n)s business hours", "count"),
+    "days_after_shipment": ngettext_lazy(
+        "%(n)s day after shipment", "%(n)s days after shipment", "count"
+    ),
+    "days": ngettext_lazy("%(n)s day", "%(n)s days", "count"),
+    "hours": ngettext_lazy("%(n)s hour", "%(n)s hours", "count"),
+    "extras": ngettext_lazy("%(n)s extra", "%(n)s extras", "count"),
 }
 PRECEDENT_LABELS = {
     "early_shipping": _("shipped earlier than promised"),
@@ -104,7 +111,7 @@ def level_text(unit: str, value) -> str:
     if words is None:
         return f"{shown} {unit}"
     count = int(value) if float(value).is_integer() else 2  # a fraction reads as plural
-    return ngettext(words[0], words[1], count) % {"n": shown}
+    return words % {"n": shown, "count": count}
 
 
 def attribute_field_name(name: str) -> str:
