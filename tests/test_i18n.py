@@ -146,7 +146,7 @@ class TestCatalogue:
         call_command("makemessages", locale=["ja"], verbosity=0)
         fresh = {key_of(entry) for entry in parse_po(source / "locale/ja/LC_MESSAGES/django.po")}
         committed = {key_of(entry) for entry in catalogue()}
-        # A string missing here: run makemessages, translate it, compilemessages (README).
+        # A string missing here: run makemessages, translate it, compilemessages (docs/GLOSSARY.md).
         assert sorted(fresh - committed - {("", "")}) == []
 
 
