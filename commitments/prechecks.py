@@ -22,6 +22,7 @@ from rest_framework import serializers
 
 from policies.calendar import ShopCalendar
 from policies.kinds import registry
+from policies.models import PromiseVersion
 
 from . import engine
 from .models import Action, Commitment, Customer, ExceptionStatus, Occasion
@@ -163,6 +164,29 @@ def _when(moment: datetime | None, tz: ZoneInfo) -> str | None:
         return serializers.DateTimeField().to_representation(moment)
 
 
+def _promises_judging(*, shop, action_kind: str) -> list[engine.LoadedPromise]:
+    """Return the shop's promises whose kind judges this kind of action, with all versions.
+
+    `engine.promises_load` narrowed in the query to those kinds (one query).
+    """
+    kinds = [kind for kind in registry.all() if kind.action_kind == action_kind]
+    if not kinds:
+        return []
+    by_promise: dict[int, list[PromiseVersion]] = defaultdict(list)
+    for version in PromiseVersion.objects.filter(
+        promise__shop=shop, promise__kind__in=[kind.id for kind in kinds]
+    ).select_related("promise"):
+        by_promise[version.promise_id].append(version)
+    return [
+        engine.LoadedPromise(
+            promise=versions[0].promise,
+            kind=registry.get(versions[0].promise.kind),
+            versions=versions,
+        )
+        for _promise_id, versions in sorted(by_promise.items())
+    ]
+
+
 def _load_customer(*, shop, external_id: str) -> Customer | None:
     return Customer.objects.filter(shop=shop, external_id=external_id).first()
 
@@ -277,8 +301,8 @@ def precheck_run(
     # Only the promises that judge this kind of action: the others' findings cannot change.
     involved = [
         loaded
-        for loaded in engine.promises_load(shop=shop)
-        if loaded.kind.action_kind == clean["kind"] and loaded.version_at(moment) is not None
+        for loaded in _promises_judging(shop=shop, action_kind=clean["kind"])
+        if loaded.version_at(moment) is not None
     ]
     owner = _load_customer(shop=shop, external_id=clean["customer"])
     actions = _load_actions(shop=shop, customer=owner, kind=clean["kind"], named=clean["occasion"])
