@@ -57,7 +57,7 @@ class PrecheckOutSerializer(serializers.Serializer):
         "the action, the level measured, kept, excused_reasons."
     )
     action = serializers.JSONField(help_text="The action as it was validated.")
-    customer = serializers.JSONField(help_text="{external_id, known, name, actions}")
+    customer = serializers.JSONField(help_text="{external_id, known, name}")
     notes = serializers.JSONField(
         help_text="[{code, message_en, message_ja}]: what the verdict does not say."
     )

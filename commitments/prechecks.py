@@ -389,7 +389,6 @@ def precheck_run(
             "external_id": clean["customer"],
             "known": owner is not None,
             "name": owner.name if owner is not None else "",
-            "actions": len(actions),
         },
         notes=notes,
     )

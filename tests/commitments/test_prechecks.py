@@ -260,7 +260,6 @@ class TestPrecheckStoresNothing:
             "external_id": "C-never-seen",
             "known": False,
             "name": "",
-            "actions": 0,
         }
         assert Customer.objects.filter(external_id="C-never-seen").count() == 0
 
