@@ -1,12 +1,38 @@
 """Permission matrix entries of the policies app (see accounts/permissions.py).
 
-Promises (API and pages) and the shop overview; the shop and calendar entries belong here too.
+Shops and their calendar (API and page), promises (API and pages) and the shop overview.
 """
 
 from accounts.permissions import Case, api, page, signed_in
 from policies.services import promise_create
 
 API_SIGNED_IN = {**signed_in(ok=200), "anonymous": 401}
+
+# A whole calendar: Saturdays and Sundays closed, Japan's holidays, two periods a day.
+CALENDAR = {
+    "timezone": "Asia/Tokyo",
+    "closed_weekdays": [5, 6],
+    "holidays": "JP",
+    "business_hours": [{"start": "10:00", "end": "12:00"}, {"start": "13:00", "end": "18:00"}],
+    "closures": [
+        {"start": "2026-12-29", "end": "2027-01-03", "label": "New Year", "applies_to": "all"}
+    ],
+    "open_days": ["2026-11-23"],
+}
+# The same calendar as the calendar page's editor form posts it (blank rows are ignored).
+CALENDAR_FORM = {
+    "month": "2026-12",
+    "timezone": "Asia/Tokyo",
+    "holidays": "JP",
+    "closed_weekdays": ["5", "6"],
+    "bh_start": ["10:00", "13:00", ""],
+    "bh_end": ["12:00", "18:00", ""],
+    "closure_start": ["2026-12-29"],
+    "closure_end": ["2027-01-03"],
+    "closure_label": ["New Year"],
+    "closure_applies_to": ["all"],
+    "open_day": ["2026-11-23", ""],
+}
 
 
 def _promise(world):
@@ -22,6 +48,20 @@ def _promise(world):
 
 
 MATRIX = {
+    # --- shops and calendar API ---------------------------------------------------
+    # Any signed-in user may open a shop (and becomes its manager), whatever their shops.
+    "shop-create": Case(
+        POST={**signed_in(ok=201), "anonymous": 401},
+        data={"slug": "matrix-new", "name": "Matrix", "timezone": "Asia/Tokyo"},
+    ),
+    "shop-detail": Case(GET=api("viewer")),
+    "shop-calendar": Case(PUT=api("manager"), data=CALENDAR),
+    "shop-calendar-days": Case(GET=api("viewer"), query="from=2026-12-28&to=2027-01-05"),
+    # --- calendar page ------------------------------------------------------------
+    # Every member sees the month; only managers may save the editor.
+    "policies:calendar": Case(
+        GET=page("viewer"), POST=page("manager", ok=302), data=CALENDAR_FORM, query="month=2026-12"
+    ),
     # --- promises API -------------------------------------------------------------
     "promise-kinds": Case(GET=API_SIGNED_IN),
     "promises": Case(
