@@ -495,7 +495,7 @@ NOTES = {
     "not_judged": (
         "No promise judged this action (it answers no occasion the promises cover, or they do "
         "not apply to it).",
-        "この対応を判定した約束はありません（約束の対象となるきっかけに答えていないか、"
+        "この対応を判定した約束はありません（約束の対象となる案件への対応ではないか、"
         "約束が当てはまりません）。",
     ),
     "excused_not_counted": (
