@@ -197,11 +197,14 @@ def derive(
     occasions: dict,
     promises: list[LoadedPromise],
     calendar: ShopCalendar,
+    resume: dict | None = None,
 ) -> Derivation:
     """Return the checks, findings and commitments the log implies. Makes no queries.
 
     `actions` are all the actions of the customers concerned (with `exception` loaded);
-    `occasions` maps occasion id to Occasion for the occasions they answer.
+    `occasions` maps occasion id to Occasion for the occasions they answer. `resume` maps
+    (customer id, promise id) to the stored Commitment the walk starts from, when `actions`
+    holds only what comes after it (the pre-check of a new latest action).
     """
     result = Derivation()
     by_customer: dict[int, list[Action]] = defaultdict(list)
@@ -224,15 +227,26 @@ def derive(
                 occasions=occasions,
                 loaded=loaded,
                 calendar=calendar,
+                start=(resume or {}).get((customer_id, loaded.promise.pk)),
             )
     return result
 
 
-def _walk(*, result, customer_id, actions, events, answering, occasions, loaded, calendar):
+def _walk(
+    *, result, customer_id, actions, events, answering, occasions, loaded, calendar, start=None
+):
     kind = loaded.kind
     promise_id = loaded.promise.pk
     history = History()
     first_at = last_at = None
+    if start is not None:
+        history = History(
+            count=start.count,
+            last_level=start.last_level,
+            best_level=start.best_level,
+            precedents=tuple(start.precedents),
+        )
+        first_at, last_at = start.first_at, start.last_at
     for action in actions:
         version = loaded.version_at(action.occurred_at)
         if version is None:

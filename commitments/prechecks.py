@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -25,7 +25,7 @@ from policies.kinds import registry
 from policies.models import PromiseVersion
 
 from . import engine
-from .models import Action, Commitment, Customer, ExceptionStatus, Occasion
+from .models import Action, Check, Commitment, Customer, ExceptionStatus, Finding, Occasion
 from .services import action_validate
 
 # The unsaved action's external id. "~" sorts after letters and digits, so at the very same
@@ -216,6 +216,39 @@ def _load_actions(*, shop, customer: Customer | None, kind: str, named: str) -> 
     ]
 
 
+def _can_resume(*, shop, customer: Customer | None, kind: str, moment: datetime) -> bool:
+    """Return whether every action of this kind is judged and earlier than the new one.
+
+    Then the stored commitments are exactly the history the new action is judged against.
+    One aggregate query.
+    """
+    if customer is None:
+        return False
+    state = Action.objects.filter(shop=shop, customer=customer, kind=kind).aggregate(
+        latest=Max("occurred_at"), unjudged=Count("pk", filter=Q(judged_at__isnull=True))
+    )
+    return state["unjudged"] == 0 and (state["latest"] is None or state["latest"] < moment)
+
+
+def _load_answering(
+    *, shop, customer: Customer | None, named: str, not_kind: str
+) -> list[LoggedAction]:
+    """Return the customer's other actions answering the occasion named (what judges see as
+    `related`, e.g. the shipment of a notice); none of the new action's own kind."""
+    if customer is None or not named:
+        return []
+    rows = (
+        Action.objects.filter(shop=shop, customer=customer, occasion_external_id=named)
+        .exclude(kind=not_kind)
+        .order_by("occurred_at", "external_id")
+        .values_list(*ACTION_FIELDS, "exception__reason", "exception__status")
+    )
+    return [
+        LoggedAction(*row[:-2], exception=None if row[-2] is None else LoggedException(*row[-2:]))
+        for row in rows
+    ]
+
+
 def _load_occasions(
     *, shop, actions: list[LoggedAction], named: str
 ) -> tuple[dict[int, LoggedOccasion], LoggedOccasion | None]:
@@ -305,16 +338,30 @@ def precheck_run(
         if loaded.version_at(moment) is not None
     ]
     owner = _load_customer(shop=shop, external_id=clean["customer"])
-    actions = _load_actions(shop=shop, customer=owner, kind=clean["kind"], named=clean["occasion"])
+    # Before: the commitments the engine keeps for this customer (derived from the same log).
+    before = _stored_commitments(owner=owner, involved=involved)
+    resume = _can_resume(shop=shop, customer=owner, kind=clean["kind"], moment=moment)
+    if resume:
+        # The new action comes after everything judged: continue from the stored
+        # commitments instead of walking the whole history again (constant time).
+        actions = _load_answering(
+            shop=shop, customer=owner, named=clean["occasion"], not_kind=clean["kind"]
+        )
+    else:
+        actions = _load_actions(
+            shop=shop, customer=owner, kind=clean["kind"], named=clean["occasion"]
+        )
     occasions, answered = _load_occasions(shop=shop, actions=actions, named=clean["occasion"])
 
     new = _unsaved_action(owner=owner, clean=clean, answered=answered)
-    # Before: the commitments the engine keeps for this customer (derived from the same log).
-    before = _stored_commitments(owner=owner, involved=involved)
-    after = engine.derive(
-        actions=[*actions, new], occasions=occasions, promises=involved, calendar=calendar
-    )
     customer_key = owner.pk if owner is not None else None
+    after = engine.derive(
+        actions=[*actions, new],
+        occasions=occasions,
+        promises=involved,
+        calendar=calendar,
+        resume={(customer_key, pk): row for pk, row in before.items()} if resume else None,
+    )
 
     findings = _findings(
         after=after,
@@ -324,7 +371,10 @@ def precheck_run(
         moment=moment,
         tz=tz,
     )
-    history = _history(derived=after, involved=involved, tz=tz)
+    if resume:
+        history = _stored_history(customer=owner, involved=involved, tz=tz)
+    else:
+        history = _history(derived=after, involved=involved, tz=tz)
     commitment = {}
     promise_rows = []
     for loaded in involved:
@@ -474,6 +524,37 @@ def _history(*, derived, involved, tz) -> dict:
                 "excused": (check.action.external_id, loaded.promise.pk) in excused,
             }
             for check in checks
+        ]
+    return history
+
+
+def _stored_history(*, customer: Customer | None, involved, tz) -> dict:
+    """Return, per promise, the customer's last stored checks (newest first), as `_history`.
+
+    One query per promise involved (at most two promises judge one kind of action).
+    """
+    history = {}
+    for loaded in involved:
+        rows = []
+        if customer is not None:
+            excused = Finding.objects.filter(
+                promise=loaded.promise, action_id=OuterRef("action_id"), excused=True
+            )
+            rows = (
+                Check.objects.filter(promise=loaded.promise, action__customer=customer)
+                .annotate(excused=Exists(excused))
+                .order_by("-occurred_at", "-action__external_id")
+                .values_list("action__external_id", "occurred_at", "level", "kept", "excused")
+            )[:HISTORY_SIZE]
+        history[str(loaded.promise.pk)] = [
+            {
+                "action": external_id,
+                "at": _when(occurred_at, tz),
+                "level": level,
+                "kept": kept,
+                "excused": excused,
+            }
+            for external_id, occurred_at, level, kept, excused in rows
         ]
     return history
 

@@ -372,4 +372,86 @@ class TestPrecheckQueries:
         order_and_note(log, 1, "C-short", "2026-01-05 10:00", 10)
         for n in range(2, 32):
             order_and_note(log, n, "C-long", f"2026-{1 + n % 9:02d}-{n % 27 + 1:02d} 10:00", 10)
-        assert queries("C-short") == queries("C-long") <= 5
+        assert queries("C-short") == queries("C-long") <= 7
+
+    def test_a_back_dated_precheck_walks_the_history_in_constant_queries(
+        self, shop, log, note_promise
+    ):
+        def queries(customer):
+            with CaptureQueriesContext(connection) as captured:
+                note_precheck(
+                    shop, lines=6, customer=customer, occasion="", when="2026-01-01 09:00"
+                )
+            return len(captured)
+
+        order_and_note(log, 1, "C-short", "2026-01-05 10:00", 10)
+        for n in range(2, 32):
+            order_and_note(log, n, "C-long", f"2026-{1 + n % 9:02d}-{n % 27 + 1:02d} 10:00", 10)
+        assert queries("C-short") == queries("C-long") <= 7
+
+
+class TestPrecheckResumesFromStoredCommitments:
+    """A new latest action is judged from the stored commitments; the answer is the same."""
+
+    @pytest.mark.parametrize(
+        ("lines", "exception"),
+        [
+            pytest.param(10, None, id="ok"),
+            pytest.param(6, None, id="drift"),
+            pytest.param(3, None, id="breach"),
+            pytest.param(20, None, id="precedent"),
+            pytest.param(3, {"reason": "our_mistake", "note": ""}, id="excused"),
+        ],
+    )
+    def test_resuming_gives_the_answer_of_the_full_walk(
+        self, shop, log, note_promise, monkeypatch, lines, exception
+    ):
+        from commitments import prechecks
+
+        for n, (got, extra) in enumerate(
+            [(10, {}), (3, {"exception": {"reason": "deadline"}}), (12, {}), (8, {})], start=1
+        ):
+            order_and_note(log, n, "C-1", f"2026-0{n}-05 10:00", got, **extra)
+        log.occasion("O-9", "C-1", "order_placed", at("2026-11-17 10:00"), total=5000)
+        resumed = note_precheck(shop, lines=lines, exception=exception).as_dict()
+        monkeypatch.setattr(prechecks, "_can_resume", lambda **kwargs: False)
+        walked = note_precheck(shop, lines=lines, exception=exception).as_dict()
+        assert resumed == walked
+
+    def test_shipping_notice_sees_the_shipment_when_resuming(self, shop, log, make_promise):
+        from commitments import prechecks
+
+        make_promise("shipping_notice", {"same_day": True, "tracking_required": True})
+        log.occasion("O-1", "C-1", "order_placed", at("2026-11-16 10:00"), total=5000)
+        log.action("S-1", "C-1", "shipped", at("2026-11-16 15:00"), occasion="O-1", extras=[])
+        log.action(
+            "SN-1",
+            "C-1",
+            "shipping_notice_sent",
+            at("2026-11-16 18:00"),
+            occasion="O-1",
+            tracking_number="TN1",
+        )
+        log.occasion("O-2", "C-1", "order_placed", at("2026-11-17 10:00"), total=5000)
+        log.action("S-2", "C-1", "shipped", at("2026-11-17 15:00"), occasion="O-2", extras=[])
+
+        def answer():
+            return precheck_run(
+                shop=shop,
+                customer="C-1",
+                kind="shipping_notice_sent",
+                occurred_at="2026-11-18 09:00",
+                occasion="O-2",
+                attributes={"tracking_number": "TN2"},
+            ).as_dict()
+
+        resumed = answer()
+        monkeypatch = pytest.MonkeyPatch()
+        monkeypatch.setattr(prechecks, "_can_resume", lambda **kwargs: False)
+        try:
+            walked = answer()
+        finally:
+            monkeypatch.undo()
+        assert resumed == walked
+        assert resumed["verdict"] == "breach"
+        assert [f["details"]["days_after_shipment"] for f in resumed["findings"]] == [1]
