@@ -74,7 +74,10 @@ class ImportOutSerializer(ImportSummaryOutSerializer):
 
 
 class ImportCreateInSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="A CSV file, UTF-8 (with or without BOM) or CP932")
+    # Empty files reach import_create, which refuses them with its own code (empty_file).
+    file = serializers.FileField(
+        allow_empty_file=True, help_text="A CSV file, UTF-8 (with or without BOM) or CP932"
+    )
 
 
 def _render(shop, imp, serializer):

@@ -1,52 +1,69 @@
-"""Build the demo shop and a demo manager login."""
+"""Build the demo shop (calendar, promises, months of log, findings) and a demo manager login."""
 
 import os
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import Membership, Role
+from commitments.demo import demo_build
 from policies.models import Shop
 
 DEMO_USERNAME = "manager"
+DEMO_SLUG = "demo"
 
 
 class Command(BaseCommand):
-    help = "Create the demo shop with a demo manager login (and, with --if-empty, only once)."
+    help = (
+        "Build the demo shop from scratch: its calendar, the eight promises, ~300 customers "
+        "and six months of log ending today, judged, with overdue findings; and a demo "
+        "manager login. With --if-empty, only when the demo shop does not exist yet."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing when the demo shop exists."
         )
+        parser.add_argument("--customers", type=int, default=300, help="Customers (300).")
+        parser.add_argument("--months", type=int, default=6, help="Months of log (6).")
+        parser.add_argument("--seed", type=int, default=2026, help="Random seed (2026).")
 
-    @transaction.atomic
-    def handle(self, *args, if_empty=False, **options):
+    def handle(self, *args, if_empty=False, customers=300, months=6, seed=2026, **options):
+        if customers < 1 or months < 1:
+            raise CommandError("--customers and --months must be at least 1.")
         password = os.environ.get("DEMO_PASSWORD", "tsuzuku-demo")
-        shop = Shop.objects.filter(slug="demo").first()
-        if shop is None or not if_empty:
-            shop, _ = Shop.objects.update_or_create(
-                slug="demo",
-                defaults={
-                    "name": "つづく雑貨店 (demo)",
-                    "closed_weekdays": [5, 6],
-                    "holidays": "JP",
-                    "business_hours": [
-                        {"start": "10:00", "end": "12:00"},
-                        {"start": "13:00", "end": "18:00"},
-                    ],
-                },
-            )
         user_model = get_user_model()
         user = user_model.objects.filter(username=DEMO_USERNAME).first()
         if user is None:
             user = user_model.objects.create_user(
                 DEMO_USERNAME, email="manager@example.com", password=password
             )
-        Membership.objects.get_or_create(user=user, shop=shop, defaults={"role": Role.MANAGER})
+        if if_empty and Shop.objects.filter(slug=DEMO_SLUG).exists():
+            self.stdout.write(f"The demo shop '{DEMO_SLUG}' exists; left as it is.")
+        else:
+            self.stdout.write(
+                f"Building the demo shop '{DEMO_SLUG}' ({customers} customers, {months} months)..."
+            )
+            result = demo_build(
+                manager=user, slug=DEMO_SLUG, customers=customers, months=months, seed=seed
+            )
+            findings = ", ".join(
+                f"{count} {kind}" for kind, count in sorted(result.findings.items())
+            )
+            self.stdout.write(
+                f"Demo shop '{DEMO_SLUG}': {result.customers} customers, {result.occasions} "
+                f"occasions, {result.actions} actions; findings: {findings} ({result.excused} "
+                f"excused); built in {result.seconds} s"
+            )
+        self._ensure_manager(user)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo login: user '{DEMO_USERNAME}', password '{password}' "
-                f"(manager of '{shop.slug}')"
+                f"(manager of '{DEMO_SLUG}')"
             )
         )
+
+    def _ensure_manager(self, user) -> None:
+        from accounts.models import Membership, Role
+
+        shop = Shop.objects.get(slug=DEMO_SLUG)
+        Membership.objects.get_or_create(user=user, shop=shop, defaults={"role": Role.MANAGER})
