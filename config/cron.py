@@ -4,7 +4,7 @@ RQ's cron strings are read in UTC: jobs tied to a shop's local time run often an
 the shops whose local time has come.
 """
 
-from rq import cron  # noqa: F401 - jobs are registered below as the apps provide them
+from rq import cron
 
 from commitments import jobs as commitment_jobs
 from reports import jobs as reports_jobs
