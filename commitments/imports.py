@@ -708,11 +708,19 @@ def import_process(*, import_id: int) -> Import | None:
     if not taken:
         return None
     imp = Import.objects.select_related("shop").get(pk=import_id)
+    return _run_or_fail(imp, lambda: imp.file.open("rb"))
+
+
+def _run_or_fail(imp: Import, opener, **kwargs) -> Import:
+    """Run the import; if anything stops it (even Ctrl-C), record it as failed and re-raise.
+
+    A failed import no longer holds back its shop's overdue findings (see the sweeper).
+    """
     try:
-        with imp.file.open("rb") as stream:
-            return import_run(imp=imp, stream=stream)
-    except Exception as error:
-        logger.exception("Import %s failed", import_id)
+        with opener() as stream:
+            return import_run(imp=imp, stream=stream, **kwargs)
+    except BaseException as error:
+        logger.exception("Import %s failed", imp.pk)
         imp.refresh_from_db()
         imp.status = ImportStatus.FAILED
         imp.finished_at = timezone.now()
@@ -741,5 +749,4 @@ def import_from_path(*, shop, path: str, created_by=None, **kwargs) -> Import:
     )
     imp.full_clean(exclude=["file"])
     imp.save()
-    with open(path, "rb") as stream:
-        return import_run(imp=imp, stream=stream, **kwargs)
+    return _run_or_fail(imp, lambda: open(path, "rb"), **kwargs)  # noqa: SIM115

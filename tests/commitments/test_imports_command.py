@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from commitments.imports import import_from_path
 from commitments.models import Action, Import, ImportStatus, Occasion
 
 from .import_support import action, csv_bytes, order
@@ -72,3 +73,20 @@ class TestImportLogCommand:
         with pytest.raises(CommandError, match="The import failed"):
             run(str(path), "--shop", "kobo")
         assert Import.objects.get().status == ImportStatus.FAILED
+
+
+@pytest.mark.django_db
+class TestInterruptedImport:
+    def test_an_import_stopped_midway_is_failed_and_keeps_the_rows_before(self, shop, tmp_path):
+        path = tmp_path / "log.csv"
+        path.write_bytes(csv_bytes([order(f"O-{n}", f"C-{n}") for n in range(5)]))
+
+        def stop(imp):
+            raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            import_from_path(shop=shop, path=str(path), batch_rows=2, on_progress=stop)
+        imp = Import.objects.get()
+        assert imp.status == ImportStatus.FAILED
+        assert [e["code"] for e in imp.errors] == ["failed"]
+        assert (imp.stored, Occasion.objects.count()) == (2, 2)
