@@ -235,5 +235,11 @@ def shop_delete(*, shop: Shop, actor) -> None:
         object_id=shop.pk,
         before={"slug": shop.slug, "name": shop.name},
     )
+    # Checks and findings hold on to the promise versions they used (PROTECT, so nothing
+    # else can remove a version under them): they go first, with the rest of the shop.
+    from commitments.models import Check, Finding
+
     with history_deletion():
+        Finding.objects.filter(shop=shop).delete()
+        Check.objects.filter(shop=shop).delete()
         shop.delete()

@@ -144,6 +144,33 @@ class TestDeletingAWholeShop:
         assert PromiseVersion.objects.filter(promise__shop_id=shop_id).count() == 0
         assert Promise.objects.filter(shop_id=shop_id).count() == 0
 
+    def test_shop_delete_takes_judged_actions_with_it(self, note_promise, manager):
+        from commitments import services
+        from commitments.models import Action, Check, Finding
+
+        shop = note_promise.shop
+        services.occasion_record(
+            shop=shop,
+            external_id="O-1",
+            customer="c-1",
+            kind="order_placed",
+            occurred_at=timezone.now() - timedelta(hours=2),
+            attributes={"total": 3000},
+        )
+        services.action_record(
+            shop=shop,
+            external_id="N-1",
+            customer="c-1",
+            kind="note_enclosed",
+            occurred_at=timezone.now() - timedelta(hours=1),
+            occasion="O-1",
+            attributes={"lines": 3},
+        )
+        assert (Check.objects.count(), Finding.objects.count()) == (1, 1)
+        shop_delete(shop=shop, actor=manager)
+        assert (Action.objects.count(), Check.objects.count(), Finding.objects.count()) == (0, 0, 0)
+        assert Shop.objects.filter(pk=shop.pk).count() == 0
+
     def test_shop_delete_leaves_other_shops_history_protected(self, note_promise, manager):
         other = Shop.objects.create(slug="other", name="Other")
         kept = promise_create(
