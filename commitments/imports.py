@@ -2,11 +2,13 @@
 
 The file is read in binary chunks and decoded incrementally (UTF-8 with or without BOM, or
 CP932 as Excel writes it; the first 64 KiB decide), split into lines and parsed by
-csv.reader, so memory stays flat however large the file. Each row goes through
-`occasion_record` / `action_record` (judge=False) in its own savepoint: a bad row becomes an
-error naming its row (as Excel numbers it: the header is row 1) and column, and the good rows
-beside it are stored. Rows are committed in batches; after each batch the import's counts
-and progress are saved and the batch's new actions are queued for judging on commit. If the
+csv.reader, so memory stays flat however large the file. Rows are recorded in batches by
+`services.log_record_batch`, a constant number of queries per batch, with the results of
+`occasion_record` / `action_record` (judge=False) row by row; if the database refuses a
+batch (a concurrent writer), that batch is recorded row by row, each row in its own
+savepoint. A bad row becomes an error naming its row (as Excel numbers it: the header is
+row 1) and column, and the good rows beside it are stored. Each batch is committed with the
+import's counts and progress, and its new actions are queued for judging on commit. If the
 queue is unreachable the import still completes and the sweeper judges them later.
 """
 
@@ -37,6 +39,9 @@ SNIFF_BYTES = 64 * 1024
 # A line this long without a line break is not a CSV row; stop instead of buffering it.
 LINE_MAX_CHARS = 1024 * 1024
 BATCH_ROWS = 500
+# Record each batch with a constant number of queries (services.log_record_batch); off, every
+# row goes through occasion_record / action_record in its own savepoint.
+BATCH_FAST = True
 ERRORS_KEPT = 1000
 UPLOAD_EXTENSIONS = (".csv", ".txt")
 
@@ -347,8 +352,8 @@ def _reject(row: int, column, code: str, message: str) -> RowResult:
     return RowResult("rejected", [_problem(row, column, code, message)])
 
 
-def row_record(*, shop, header: Header, cells: list[str], row: int) -> RowResult:
-    """Record one CSV row through the log's services; return its outcome and errors."""
+def _row_fields(*, header: Header, cells: list[str], row: int) -> tuple[str, dict] | RowResult:
+    """Return a row's record ("occasion"/"action") and its services' arguments, or its rejection."""
     values = header.values(cells)
     for name, value in values.items():
         if "\x00" in value or "\ufffd" in value:
@@ -384,7 +389,6 @@ def row_record(*, shop, header: Header, cells: list[str], row: int) -> RowResult
         if values.get(name, "").strip()
     }
     common = {
-        "shop": shop,
         "external_id": values["external_id"],
         "customer": values["customer"],
         "kind": values["kind"].strip(),
@@ -392,7 +396,6 @@ def row_record(*, shop, header: Header, cells: list[str], row: int) -> RowResult
         "attributes": attributes,
         "customer_name": values.get("customer_name", ""),
         "customer_email": values.get("customer_email", ""),
-        "judge": False,
     }
     if record == "occasion":
         misplaced = [name for name in ACTION_ONLY if values.get(name, "").strip()]
@@ -404,22 +407,20 @@ def row_record(*, shop, header: Header, cells: list[str], row: int) -> RowResult
                 _("%(column)s belongs to actions; leave it empty on an occasion row.")
                 % {"column": misplaced[0]},
             )
-        call, kwargs = services.occasion_record, common
-    else:
-        reason = values.get("exception_reason", "").strip()
-        note = values.get("exception_note", "").strip()
-        exception = {"reason": reason, "note": note} if reason or note else None
-        call = services.action_record
-        kwargs = {
-            **common,
-            "occasion": values.get("occasion", ""),
-            "staff": values.get("staff", ""),
-            "exception": exception,
-        }
-    try:
-        with transaction.atomic():
-            stored, created = call(**kwargs)
-    except ValidationError as error:
+        return record, common
+    reason = values.get("exception_reason", "").strip()
+    note = values.get("exception_note", "").strip()
+    return record, {
+        **common,
+        "occasion": values.get("occasion", ""),
+        "staff": values.get("staff", ""),
+        "exception": {"reason": reason, "note": note} if reason or note else None,
+    }
+
+
+def _row_result(*, row: int, record: str, stored, created: bool, error=None) -> RowResult:
+    """Return a row's outcome from what the services did with it."""
+    if isinstance(error, ValidationError):
         return RowResult(
             "rejected",
             [
@@ -432,8 +433,27 @@ def row_record(*, shop, header: Header, cells: list[str], row: int) -> RowResult
                 for item in error.error_list
             ],
         )
-    except services.Conflict as conflict:
-        return _reject(row, "external_id", conflict.code, conflict.message)
+    if isinstance(error, services.Conflict):
+        return _reject(row, "external_id", error.code, error.message)
+    if not created:
+        return RowResult("duplicate", [])
+    if record == "action":
+        return RowResult("stored", [], action_id=stored.pk)
+    return RowResult("stored", [], occasion_id=stored.pk)
+
+
+def row_record(*, shop, header: Header, cells: list[str], row: int) -> RowResult:
+    """Record one CSV row through the log's services; return its outcome and errors."""
+    parsed = _row_fields(header=header, cells=cells, row=row)
+    if isinstance(parsed, RowResult):
+        return parsed
+    record, fields = parsed
+    call = services.occasion_record if record == "occasion" else services.action_record
+    try:
+        with transaction.atomic():
+            stored, created = call(shop=shop, judge=False, **fields)
+    except (ValidationError, services.Conflict) as error:
+        return _row_result(row=row, record=record, stored=None, created=False, error=error)
     except DatabaseError as error:
         logger.warning("Import row %s refused by the database: %s", row, error)
         return _reject(
@@ -442,11 +462,47 @@ def row_record(*, shop, header: Header, cells: list[str], row: int) -> RowResult
             ImportErrorCode.DATABASE_ERROR,
             _("The database refused this row: %(error)s") % {"error": error},
         )
-    if not created:
-        return RowResult("duplicate", [])
-    if record == "action":
-        return RowResult("stored", [], action_id=stored.pk)
-    return RowResult("stored", [], occasion_id=stored.pk)
+    return _row_result(row=row, record=record, stored=stored, created=created)
+
+
+def batch_record(*, shop, header: Header, batch: list[tuple[int, list[str]]]) -> list[RowResult]:
+    """Record a batch of CSV rows in a constant number of queries; return each row's outcome.
+
+    The outcomes are those of row_record row by row. If the database refuses the bulk
+    writes (a concurrent writer stored one of the ids first), the batch is rolled back and
+    recorded row by row, so the results never depend on the fast path.
+    """
+    if not BATCH_FAST:
+        return [row_record(shop=shop, header=header, cells=cells, row=row) for row, cells in batch]
+    results: list[RowResult | None] = []
+    rows: list[dict] = []
+    pending: list[tuple[int, int, str]] = []  # (index in results, row number, record)
+    for row, cells in batch:
+        parsed = _row_fields(header=header, cells=cells, row=row)
+        if isinstance(parsed, RowResult):
+            results.append(parsed)
+            continue
+        record, fields = parsed
+        pending.append((len(results), row, record))
+        results.append(None)
+        rows.append({"record": record, **fields})
+    if rows:
+        try:
+            outcomes = services.log_record_batch(shop=shop, rows=rows)
+        except DatabaseError as error:
+            logger.info("Import batch recorded row by row after: %s", error)
+            return [
+                row_record(shop=shop, header=header, cells=cells, row=row) for row, cells in batch
+            ]
+        for (index, row, record), outcome in zip(pending, outcomes, strict=True):
+            results[index] = _row_result(
+                row=row,
+                record=record,
+                stored=outcome.record,
+                created=outcome.created,
+                error=outcome.error,
+            )
+    return results
 
 
 # ------------------------------------------------------------------------------
@@ -605,8 +661,7 @@ def import_run(
         stop = stop or fatal
         with transaction.atomic():
             action_ids, occasion_ids = [], []
-            for row, cells in batch:
-                result = row_record(shop=shop, header=header, cells=cells, row=row)
+            for result in batch_record(shop=shop, header=header, batch=batch):
                 tally.add(result)
                 if result.action_id is not None:
                     action_ids.append(result.action_id)

@@ -12,12 +12,14 @@ failure while judging never loses the record (the sweeper re-judges unjudged act
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.audit import audit_record
@@ -38,6 +40,9 @@ from .models import (
 
 ID_MAX = 100
 EXCEPTION_KEYS = ("reason", "note")
+# Set from loaded objects, so full_clean need not check them with a query each.
+OCCASION_FOREIGN_KEYS = ["shop", "customer"]
+ACTION_FOREIGN_KEYS = ["shop", "customer", "occasion"]
 
 
 class Conflict(Exception):
@@ -257,9 +262,49 @@ def customer_get_or_create(*, shop, external_id: str, name: str = "", email: str
         if changed:
             for field, value in changed.items():
                 setattr(customer, field, value)
-            customer.full_clean(validate_unique=False, validate_constraints=False)
+            # The shop is set from a loaded object: checking it would cost a query.
+            customer.full_clean(exclude=["shop"], validate_unique=False, validate_constraints=False)
             customer.save(update_fields=list(changed))
     return customer
+
+
+def occasion_validate(
+    *,
+    shop,
+    external_id,
+    customer,
+    kind,
+    occurred_at,
+    attributes,
+    customer_name="",
+    customer_email="",
+) -> dict:
+    """Return an occasion's fields checked and cleaned as occasion_record stores them."""
+    errors: list = []
+    external_id, more = _text(external_id, field="external_id", max_length=ID_MAX, required=True)
+    errors += more
+    customer, customer_name, customer_email, more = _customer_fields(
+        customer, customer_name, customer_email
+    )
+    errors += more
+    kind = _collect(errors, lambda: kind_validate(record="occasion", kind=kind))
+    if kind is not None:
+        attributes = _collect(
+            errors,
+            lambda: attributes_validate(record="occasion", kind=kind, attributes=attributes),
+        )
+    moment = _collect(errors, lambda: time_parse(occurred_at, tz=_shop_tz(shop)))
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "external_id": external_id,
+        "customer": customer,
+        "customer_name": customer_name,
+        "customer_email": customer_email,
+        "kind": kind,
+        "attributes": attributes,
+        "occurred_at": moment,
+    }
 
 
 def occasion_record(
@@ -279,22 +324,19 @@ def occasion_record(
     Actions that arrived earlier naming this occasion are linked to it in one UPDATE and
     marked unjudged; with `judge=True` their customers are judged again after the commit.
     """
-    errors: list = []
-    external_id, more = _text(external_id, field="external_id", max_length=ID_MAX, required=True)
-    errors += more
-    customer, customer_name, customer_email, more = _customer_fields(
-        customer, customer_name, customer_email
+    clean = occasion_validate(
+        shop=shop,
+        external_id=external_id,
+        customer=customer,
+        kind=kind,
+        occurred_at=occurred_at,
+        attributes=attributes,
+        customer_name=customer_name,
+        customer_email=customer_email,
     )
-    errors += more
-    kind = _collect(errors, lambda: kind_validate(record="occasion", kind=kind))
-    if kind is not None:
-        attributes = _collect(
-            errors,
-            lambda: attributes_validate(record="occasion", kind=kind, attributes=attributes),
-        )
-    moment = _collect(errors, lambda: time_parse(occurred_at, tz=_shop_tz(shop)))
-    if errors:
-        raise ValidationError(errors)
+    external_id, customer, kind = clean["external_id"], clean["customer"], clean["kind"]
+    customer_name, customer_email = clean["customer_name"], clean["customer_email"]
+    attributes, moment = clean["attributes"], clean["occurred_at"]
 
     content = occasion_content(
         customer=customer, kind=kind, occurred_at=moment, attributes=attributes
@@ -327,7 +369,9 @@ def occasion_record(
             attributes=attributes,
             content_hash=digest,
         )
-        occasion.full_clean(validate_unique=False, validate_constraints=False)
+        occasion.full_clean(
+            exclude=OCCASION_FOREIGN_KEYS, validate_unique=False, validate_constraints=False
+        )
         try:
             with transaction.atomic():
                 occasion.save()
@@ -492,7 +536,9 @@ def action_record(
                 attributes=attributes,
                 content_hash=digest,
             )
-            action.full_clean(validate_unique=False, validate_constraints=False)
+            action.full_clean(
+                exclude=ACTION_FOREIGN_KEYS, validate_unique=False, validate_constraints=False
+            )
             try:
                 with transaction.atomic():
                     action.save()
@@ -519,6 +565,221 @@ def action_record(
         engine.judge_customers(shop=shop, customer_ids=[action.customer_id])
         action.refresh_from_db(fields=["judged_at"])
     return action, created
+
+
+# ------------------------------------------------------------------------------
+# Batches: many records with a constant number of queries
+# ------------------------------------------------------------------------------
+@dataclass
+class RecordOutcome:
+    """What became of one record of a batch: stored (created), found again, or refused."""
+
+    record: Occasion | Action | None = None
+    created: bool = False
+    error: ValidationError | Conflict | None = None
+
+
+def _batch_customer(customers: dict, new: list, changed: dict, *, shop, clean: dict) -> Customer:
+    """Return the batch's customer for a record, as customer_get_or_create would leave it."""
+    external_id, name, email = clean["customer"], clean["customer_name"], clean["customer_email"]
+    customer = customers.get(external_id)
+    if customer is None:
+        customer = Customer(shop=shop, external_id=external_id, name=name, email=email)
+        customers[external_id] = customer
+        new.append(customer)
+        return customer
+    updates = {
+        field: value
+        for field, value in (("name", name), ("email", email))
+        if value and getattr(customer, field) != value
+    }
+    if updates:
+        before = {field: getattr(customer, field) for field in updates}
+        for field, value in updates.items():
+            setattr(customer, field, value)
+        try:
+            customer.full_clean(exclude=["shop"], validate_unique=False, validate_constraints=False)
+        except ValidationError:
+            for field, value in before.items():
+                setattr(customer, field, value)
+            raise
+        if customer.pk is not None:
+            changed[customer.pk] = customer
+    return customer
+
+
+@transaction.atomic
+def log_record_batch(*, shop, rows: list[dict]) -> list[RecordOutcome]:
+    """Record a batch of occasions and actions in a constant number of queries.
+
+    Return each row's outcome. A row is {"record": "occasion" | "action"} plus the
+    arguments of occasion_record / action_record (without shop and judge). The outcomes and
+    the stored rows are those of calling the services row by row in order with judge=False:
+    the same validation, content hashes, duplicates and conflicts (also within the batch),
+    customers and links, and waiting actions linked and marked unjudged. Nothing is judged.
+    A concurrent writer makes an insert raise IntegrityError; the caller then records the
+    rows one by one instead.
+    """
+    outcomes = [RecordOutcome() for _ in rows]
+    cleaned = []
+    for index, row in enumerate(rows):
+        fields = {key: value for key, value in row.items() if key != "record"}
+        try:
+            if row["record"] == "occasion":
+                clean = occasion_validate(shop=shop, **fields)
+                content = occasion_content(
+                    customer=clean["customer"],
+                    kind=clean["kind"],
+                    occurred_at=clean["occurred_at"],
+                    attributes=clean["attributes"],
+                )
+            else:
+                clean = action_validate(shop=shop, **fields)
+                content = action_content(
+                    customer=clean["customer"],
+                    kind=clean["kind"],
+                    occurred_at=clean["occurred_at"],
+                    occasion=clean["occasion"],
+                    staff=clean["staff"],
+                    attributes=clean["attributes"],
+                    exception=clean["exception"],
+                )
+        except ValidationError as error:
+            outcomes[index].error = error
+            continue
+        cleaned.append((index, row["record"], clean, content, content_hash(content)))
+
+    # Three reads for the whole batch: its customers, occasions (stored or answered) and actions.
+    customer_ids = {clean["customer"] for _, _, clean, _, _ in cleaned}
+    occasion_ids = {
+        clean["external_id"] if record == "occasion" else clean["occasion"]
+        for _, record, clean, _, _ in cleaned
+    } - {""}
+    action_ids = {clean["external_id"] for _, record, clean, _, _ in cleaned if record == "action"}
+    customers = {
+        customer.external_id: customer
+        for customer in (
+            Customer.objects.filter(shop=shop, external_id__in=customer_ids) if customer_ids else []
+        )
+    }
+    # external id -> (record, how to read its stored content)
+    occasions = {
+        occasion.external_id: (occasion, _stored_occasion_content)
+        for occasion in (
+            Occasion.objects.select_related("customer").filter(
+                shop=shop, external_id__in=occasion_ids
+            )
+            if occasion_ids
+            else []
+        )
+    }
+    actions = {
+        action.external_id: (action, _stored_action_content)
+        for action in (
+            Action.objects.select_related("customer", "exception").filter(
+                shop=shop, external_id__in=action_ids
+            )
+            if action_ids
+            else []
+        )
+    }
+
+    new_customers: list[Customer] = []
+    changed_customers: dict[int, Customer] = {}
+    new_occasions: list[Occasion] = []
+    new_actions: list[Action] = []
+    new_exceptions: list[ActionException] = []
+    waiting: dict[str, list[Action]] = {}  # actions of this batch whose occasion is not stored
+    for index, record, clean, content, digest in cleaned:
+        outcome = outcomes[index]
+        known = occasions if record == "occasion" else actions
+        stored = known.get(clean["external_id"])
+        if stored is not None:
+            existing, stored_content = stored
+            try:
+                outcome.record = _same_or_conflict(
+                    existing, content=content, digest=digest, stored_content=stored_content
+                )
+            except Conflict as conflict:
+                outcome.error = conflict
+            continue
+        if record == "occasion":
+            instance = Occasion(
+                shop=shop,
+                external_id=clean["external_id"],
+                kind=clean["kind"],
+                occurred_at=clean["occurred_at"],
+                attributes=clean["attributes"],
+                content_hash=digest,
+            )
+            exclude = OCCASION_FOREIGN_KEYS
+        else:
+            answered = occasions.get(clean["occasion"]) if clean["occasion"] else None
+            instance = Action(
+                shop=shop,
+                external_id=clean["external_id"],
+                kind=clean["kind"],
+                occurred_at=clean["occurred_at"],
+                occasion_external_id=clean["occasion"],
+                occasion=None if answered is None else answered[0],
+                staff=clean["staff"],
+                attributes=clean["attributes"],
+                content_hash=digest,
+            )
+            exclude = ACTION_FOREIGN_KEYS
+        try:
+            instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+            instance.customer = _batch_customer(
+                customers, new_customers, changed_customers, shop=shop, clean=clean
+            )
+        except ValidationError as error:
+            outcome.error = error
+            continue
+        # Later rows with this external id compare with this row's content.
+        known[clean["external_id"]] = (instance, lambda _record, content=content: content)
+        outcome.record, outcome.created = instance, True
+        if record == "occasion":
+            new_occasions.append(instance)
+            for action in waiting.pop(clean["external_id"], []):
+                action.occasion = instance
+        else:
+            new_actions.append(instance)
+            if clean["occasion"] and instance.occasion is None:
+                waiting.setdefault(clean["occasion"], []).append(instance)
+            if clean["exception"] is not None:
+                new_exceptions.append(
+                    ActionException(
+                        action=instance,
+                        reason=clean["exception"]["reason"],
+                        note=clean["exception"]["note"],
+                    )
+                )
+
+    if new_customers:
+        Customer.objects.bulk_create(new_customers)
+    if changed_customers:
+        Customer.objects.bulk_update(list(changed_customers.values()), ["name", "email"])
+    if new_occasions:
+        Occasion.objects.bulk_create(new_occasions)
+        # Actions stored earlier naming these occasions: linked in one UPDATE and unjudged
+        # again, as occasion_record does (this batch's actions were linked above).
+        Action.objects.filter(
+            shop=shop,
+            occasion_external_id__in=[occasion.external_id for occasion in new_occasions],
+            occasion__isnull=True,
+        ).update(
+            occasion=Subquery(
+                Occasion.objects.filter(
+                    shop=shop, external_id=OuterRef("occasion_external_id")
+                ).values("pk")[:1]
+            ),
+            judged_at=None,
+        )
+    if new_actions:
+        Action.objects.bulk_create(new_actions)
+    if new_exceptions:
+        ActionException.objects.bulk_create(new_exceptions)
+    return outcomes
 
 
 def exception_record(
