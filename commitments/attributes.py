@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from .error_codes import LogErrorCode
 from .models import ActionKind, OccasionKind
@@ -35,15 +36,15 @@ class Attribute:
         """Return a short human description of the accepted values."""
         if self.type == "int":
             if self.min is not None and self.max is not None:
-                return f"an integer from {self.min} to {self.max}"
+                return _("an integer from %(min)s to %(max)s") % {"min": self.min, "max": self.max}
             if self.min is not None:
-                return f"an integer >= {self.min}"
-            return "an integer"
+                return _("an integer >= %(min)s") % {"min": self.min}
+            return _("an integer")
         if self.type == "bool":
-            return "true or false"
+            return _("true or false")
         if self.type == "str_list":
-            return "a list of non-empty strings"
-        return f"a string of at most {self.max_length} characters"
+            return _("a list of non-empty strings")
+        return _("a string of at most %(max_length)s characters") % {"max_length": self.max_length}
 
 
 OCCASION_ATTRIBUTES: dict[str, tuple[Attribute, ...]] = {
@@ -88,8 +89,12 @@ def kind_validate(*, record: str, kind) -> str:
     """Return the kind if `record` ("occasion" or "action") has it; else raise unknown_kind."""
     kinds = RECORDS[record]
     if not isinstance(kind, str) or kind not in kinds:
+        if record == "occasion":
+            message = _("Unknown occasion kind %(kind)r; expected one of: %(kinds)s.")
+        else:
+            message = _("Unknown action kind %(kind)r; expected one of: %(kinds)s.")
         raise _error(
-            f"Unknown {record} kind {kind!r}; expected one of: {', '.join(kinds)}.",
+            message % {"kind": kind, "kinds": ", ".join(kinds)},
             code=LogErrorCode.UNKNOWN_KIND,
             field="kind",
         )
@@ -128,7 +133,13 @@ def _check(attribute: Attribute, value, kind: str) -> list[ValidationError]:
         return []
     return [
         _error(
-            f"'{attribute.name}' of {kind} must be {attribute.describe()}; got {value!r}.",
+            _("'%(name)s' of %(kind)s must be %(accepted)s; got %(value)r.")
+            % {
+                "name": attribute.name,
+                "kind": kind,
+                "accepted": attribute.describe(),
+                "value": value,
+            },
             code=LogErrorCode.INVALID_ATTRIBUTE,
             field=field,
         )
@@ -147,17 +158,22 @@ def attributes_validate(*, record: str, kind: str, attributes, text: bool = Fals
         attributes = {}
     if not isinstance(attributes, dict):
         raise _error(
-            "attributes must be an object.", code=LogErrorCode.INVALID_ATTRIBUTE, field="attributes"
+            _("attributes must be an object."),
+            code=LogErrorCode.INVALID_ATTRIBUTE,
+            field="attributes",
         )
     errors: list[ValidationError] = []
     clean: dict = {}
     for name, value in attributes.items():
         attribute = spec.get(name)
         if attribute is None:
-            allowed = ", ".join(spec) or "none"
+            if spec:
+                message = _("Unknown attribute %(name)r for %(kind)s; allowed: %(allowed)s.")
+            else:
+                message = _("Unknown attribute %(name)r for %(kind)s; allowed: none.")
             errors.append(
                 _error(
-                    f"Unknown attribute {name!r} for {kind}; allowed: {allowed}.",
+                    message % {"name": name, "kind": kind, "allowed": ", ".join(spec)},
                     code=LogErrorCode.INVALID_ATTRIBUTE,
                     field=f"attributes.{name}",
                 )
@@ -180,7 +196,8 @@ def attributes_validate(*, record: str, kind: str, attributes, text: bool = Fals
         if attribute.required and attribute.name not in clean and field not in reported:
             errors.append(
                 _error(
-                    f"'{attribute.name}' is required for {kind}: {attribute.describe()}.",
+                    _("'%(name)s' is required for %(kind)s: %(accepted)s.")
+                    % {"name": attribute.name, "kind": kind, "accepted": attribute.describe()},
                     code=LogErrorCode.INVALID_ATTRIBUTE,
                     field=field,
                 )
@@ -202,7 +219,11 @@ def time_parse(value, *, tz: ZoneInfo | str, field: str = "occurred_at") -> date
             moment = None
     if moment is None:
         raise _error(
-            f"{field} must be an ISO 8601 time such as 2026-11-20T15:30:00+09:00; got {value!r}.",
+            _(
+                "%(field)s must be an ISO 8601 time such as 2026-11-20T15:30:00+09:00; "
+                "got %(value)r."
+            )
+            % {"field": field, "value": value},
             code=LogErrorCode.INVALID_TIME,
             field=field,
         )

@@ -10,7 +10,9 @@ import logging
 from functools import partial
 
 import django_rq
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from redis.exceptions import RedisError
 
 from policies.models import Shop
@@ -37,7 +39,10 @@ def rejudge_shop_job(shop_id: int) -> int:
 
 def import_process(import_id: int) -> str | None:
     """Run a queued CSV import; return its status (None when it was not queued any more)."""
-    imp = imports.import_process(import_id=import_id)
+    # The stored row errors are read later on the web pages: write them in the site's
+    # language, whatever language the worker process happens to have active.
+    with translation.override(settings.LANGUAGE_CODE):
+        imp = imports.import_process(import_id=import_id)
     return None if imp is None else imp.status
 
 

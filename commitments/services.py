@@ -21,6 +21,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 
@@ -53,12 +54,18 @@ class Conflict(Exception):
     def __init__(self, *, record, fields: list[str]):
         self.record = record
         self.fields = fields
-        noun = "occasion" if isinstance(record, Occasion) else "action"
-        differ = ", ".join(fields) if fields else "the content"
-        self.message = (
-            f"The {noun} {record.external_id!r} is already recorded with other content "
-            f"(differs in: {differ}). Send a new external_id for a new {noun}."
-        )
+        differ = ", ".join(fields) if fields else _("the content")
+        if isinstance(record, Occasion):
+            message = _(
+                "The occasion %(external_id)r is already recorded with other content "
+                "(differs in: %(differ)s). Send a new external_id for a new occasion."
+            )
+        else:
+            message = _(
+                "The action %(external_id)r is already recorded with other content "
+                "(differs in: %(differ)s). Send a new external_id for a new action."
+            )
+        self.message = message % {"external_id": record.external_id, "differ": differ}
         super().__init__(self.message)
 
 
@@ -151,12 +158,17 @@ def _text(value, *, field: str, max_length: int, required: bool) -> tuple[str, l
     if value is None:
         value = ""
     if not isinstance(value, str):
-        return "", [_error(f"{field} must be a string.", code="invalid_param", field=field)]
+        message = _("%(field)s must be a string.") % {"field": field}
+        return "", [_error(message, code="invalid_param", field=field)]
     value = value.strip()
     if required and not value:
-        return "", [_error(f"{field} is required.", code=LogErrorCode.REQUIRED, field=field)]
+        message = _("%(field)s is required.") % {"field": field}
+        return "", [_error(message, code=LogErrorCode.REQUIRED, field=field)]
     if len(value) > max_length:
-        message = f"{field} must be at most {max_length} characters."
+        message = _("%(field)s must be at most %(max_length)s characters.") % {
+            "field": field,
+            "max_length": max_length,
+        }
         return "", [_error(message, code="invalid_param", field=field)]
     return value, []
 
@@ -171,11 +183,13 @@ def exception_validate(exception) -> dict | None:
         return None
     if not isinstance(exception, dict):
         raise _error(
-            "exception must be an object {reason, note}.", code="invalid_param", field="exception"
+            _("exception must be an object {reason, note}."),
+            code="invalid_param",
+            field="exception",
         )
     errors = [
         _error(
-            f"Unknown key {key!r} in exception; allowed: reason, note.",
+            _("Unknown key %(key)r in exception; allowed: reason, note.") % {"key": key},
             code="invalid_param",
             field=f"exception.{key}",
         )
@@ -189,13 +203,13 @@ def exception_validate(exception) -> dict | None:
     errors += note_errors
     if reason in (None, ""):
         errors.append(
-            _error("exception.reason is required.", code="required", field="exception.reason")
+            _error(_("exception.reason is required."), code="required", field="exception.reason")
         )
     elif reason not in ExceptionReason.values:
         errors.append(
             _error(
-                f"exception.reason must be one of: {', '.join(ExceptionReason.values)}; "
-                f"got {reason!r}.",
+                _("exception.reason must be one of: %(reasons)s; got %(reason)r.")
+                % {"reasons": ", ".join(ExceptionReason.values), "reason": reason},
                 code="invalid_param",
                 field="exception.reason",
             )
@@ -203,7 +217,7 @@ def exception_validate(exception) -> dict | None:
     elif reason == ExceptionReason.OTHER and not note:
         errors.append(
             _error(
-                "An exception with reason 'other' needs a note saying why.",
+                _("An exception with reason 'other' needs a note saying why."),
                 code="required",
                 field="exception.note",
             )
@@ -225,7 +239,7 @@ def _customer_fields(customer, customer_name, customer_email) -> tuple[str, str,
         except ValidationError:
             errors.append(
                 _error(
-                    "customer_email is not an e-mail address.",
+                    _("customer_email is not an e-mail address."),
                     code="invalid_param",
                     field="customer_email",
                 )
@@ -841,7 +855,8 @@ def finding_set_status(*, finding: Finding, status: str, note: str = "", by=None
     """Record that a person acknowledged, resolved or reopened a finding, with a note."""
     if status not in FindingStatus.values:
         raise _error(
-            f"status must be one of: {', '.join(FindingStatus.values)}; got {status!r}.",
+            _("status must be one of: %(statuses)s; got %(status)r.")
+            % {"statuses": ", ".join(FindingStatus.values), "status": status},
             code=LogErrorCode.INVALID_STATUS,
             field="status",
         )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
 from django.utils import translation
@@ -318,4 +319,47 @@ class TestPagesInJapanese:
         assert ("営業カレンダーは保存されていません" in html, "不明なタイムゾーンです" in html) == (
             True,
             True,
+        )
+
+
+@pytest.mark.django_db
+class TestValidationMessagesInJapanese:
+    URL = "/api/v1/shops/kobo/prechecks/"
+    BODY = {
+        "customer": "C-1",
+        "kind": "note_enclosed",
+        "occurred_at": "yesterday",
+        "attributes": {"lines": 6},
+    }
+
+    def errors(self, api, language: str) -> list[dict]:
+        # override() restores the language the other tests expect, whatever the middleware did.
+        with translation.override("en"):
+            response = api.post(self.URL, self.BODY, format="json", HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 400
+        return response.json()["errors"]
+
+    def test_a_bad_time_reads_in_japanese_with_the_same_code_and_field(self, api):
+        english, japanese = self.errors(api, "en"), self.errors(api, "ja")
+        assert (
+            [(e["code"], e["field"]) for e in japanese],
+            english[0]["message"].startswith("occurred_at must be an ISO 8601 time"),
+            japanese[0]["message"],
+        ) == (
+            [(e["code"], e["field"]) for e in english],
+            True,
+            "occurred_at は 2026-11-20T15:30:00+09:00 のような ISO 8601 形式の日時で"
+            "指定してください（指定値: 'yesterday'）。",
+        )
+
+    def test_an_attribute_error_names_the_accepted_values_in_japanese(self):
+        from commitments.attributes import attributes_validate
+
+        with translation.override("ja"), pytest.raises(ValidationError) as raised:
+            attributes_validate(record="action", kind="note_enclosed", attributes={"lines": -1})
+        [error] = raised.value.error_list
+        assert (error.code, error.params["field"], error.messages) == (
+            "invalid_attribute",
+            "attributes.lines",
+            ["note_enclosed の「lines」は0 以上の整数で指定してください（指定値: -1）。"],
         )
