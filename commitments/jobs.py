@@ -84,6 +84,11 @@ def rejudge_shop_enqueue(shop_id: int) -> None:
     enqueue_on_commit(rejudge_shop_job, shop_id, job_timeout=IMPORT_TIMEOUT)
 
 
+def rejudge_on_policy_change(request) -> None:
+    """Queue re-judging after a promise or calendar change (policies.hooks receiver)."""
+    rejudge_shop_enqueue(request.shop_id)
+
+
 def import_process_enqueue(import_id: int) -> None:
     """Queue an import's processing once the transaction commits."""
     enqueue_on_commit(import_process, import_id, job_timeout=IMPORT_TIMEOUT)

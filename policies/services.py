@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 
+from . import hooks
 from .error_codes import PromiseErrorCode
 from .immutability import history_deletion
 from .kinds import registry
@@ -23,11 +24,8 @@ def _user_or_none(user):
     return user if getattr(user, "is_authenticated", False) else None
 
 
-def _rejudge_on_commit(shop_id: int) -> None:
-    # Imported here: commitments imports policies, not the other way round at load time.
-    from commitments import jobs as commitment_jobs
-
-    commitment_jobs.rejudge_shop_enqueue(shop_id)
+def _rejudge(shop_id: int, reason: str) -> None:
+    hooks.rejudge_needed(hooks.RejudgeRequest(shop_id=shop_id, reason=reason))
 
 
 def promise_params_validate(*, kind: PromiseKind, params: dict | None) -> dict:
@@ -189,7 +187,7 @@ def promise_edit(
         after=_snapshot(promise, version),
     )
     if rejudge:
-        _rejudge_on_commit(promise.shop_id)
+        _rejudge(promise.shop_id, "promise.edited")
     return version
 
 
@@ -217,7 +215,7 @@ def promise_retire(
         after={"name": promise.name, "retired_at": promise.retired_at},
     )
     if rejudge:
-        _rejudge_on_commit(promise.shop_id)
+        _rejudge(promise.shop_id, "promise.retired")
     return promise
 
 
