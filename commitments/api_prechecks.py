@@ -1,5 +1,7 @@
 """REST API of the pre-check: "is this consistent?" as a dry run that stores nothing."""
 
+from zoneinfo import ZoneInfo
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -8,6 +10,7 @@ from rest_framework.views import APIView
 from accounts.models import Role
 
 from .api import ERRORS, _shop
+from .precheck_context import answer_complete, occasion_resolve
 from .prechecks import VERDICTS, precheck_run
 from .serializers import ActionInSerializer
 
@@ -61,6 +64,20 @@ class PrecheckOutSerializer(serializers.Serializer):
     notes = serializers.JSONField(
         help_text="[{code, message_en, message_ja}]: what the verdict does not say."
     )
+    judged = serializers.BooleanField(
+        help_text="Whether any promise judged the action; an `ok` verdict with `judged` false "
+        "means nothing was checked, not that it is consistent."
+    )
+    occasion = serializers.CharField(
+        allow_null=True,
+        help_text="The external id of the occasion the action was judged against: the one "
+        "sent, or (none sent) the customer's one open occasion waiting for this kind of "
+        "action; null when judged without one.",
+    )
+    occasion_choices = serializers.JSONField(
+        help_text="None sent and several open: [{external_id, kind, occurred_at, attributes}], "
+        "newest first; send one as `occasion` to judge everything. Otherwise []."
+    )
 
 
 class PrecheckRunApi(APIView):
@@ -83,5 +100,14 @@ class PrecheckRunApi(APIView):
         # would only update a stored customer, which a pre-check never does.
         data.pop("customer_name", None)
         data.pop("customer_email", None)
+        # No occasion sent: the customer's one open occasion for this action, if one.
+        resolution = occasion_resolve(
+            shop=shop,
+            customer=data.get("customer", ""),
+            kind=data.get("kind", ""),
+            occurred_at=data.get("occurred_at"),
+            occasion=data.get("occasion") or "",
+        )
+        data["occasion"] = resolution.occasion
         result = precheck_run(shop=shop, **data)
-        return Response(result.as_dict())
+        return Response(answer_complete(result.as_dict(), resolution, tz=ZoneInfo(shop.timezone)))

@@ -174,6 +174,9 @@ class PrecheckForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required for 'other'."),
     )
+    # Typed text that is no customer's id, name or e-mail is recorded as a new customer's id
+    # only when staff confirm it (a name typed by mistake never becomes a customer).
+    confirm_new = forms.BooleanField(label=_("Record a new customer"), required=False)
     # The id the action will be recorded under: fixed when the answer is shown, so pressing
     # "record" twice records it once.
     external_id = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)

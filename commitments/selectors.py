@@ -1,8 +1,13 @@
 """Reads of the log and what it derives, shared by the API, the UI, the pre-check and reports."""
 
-from datetime import datetime
+import re
+import unicodedata
+from datetime import datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Lower, Replace
+
+from policies.kinds import registry
 
 from .models import (
     Action,
@@ -126,6 +131,48 @@ def customers_search(*, shop, q: str, limit: int = 10) -> list[Customer]:
     return [exact, *found] if exact else found
 
 
+_SPACES = re.compile(r"\s+")
+
+
+def customer_name_key(text: str) -> str:
+    """Return a name as compared for an exact match: NFKC, case-folded, without spaces.
+
+    阿部 美紀, 阿部美紀 and 阿部　美紀 (an ideographic space) are one name.
+    """
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text or "").casefold())
+
+
+def customers_matching(*, shop, text: str, limit: int = 20) -> list[Customer]:
+    """Return the customers whose external id, name or e-mail is exactly `text`.
+
+    The exact external id wins alone. Otherwise every customer whose name or e-mail equals
+    the text (case-insensitive, NFKC; spaces in a name do not matter), by external id. Two
+    queries at most; the name is compared in the database without its spaces (ASCII and
+    ideographic) and then exactly here, so a stored name in full-width letters is only found
+    when typed the same way.
+    """
+    text = (text or "").strip()
+    if not text:
+        return []
+    exact = Customer.objects.filter(shop=shop, external_id=text).first()
+    if exact is not None:
+        return [exact]
+    key = customer_name_key(text)
+    email = unicodedata.normalize("NFKC", text).strip()
+    spaceless = Replace(Replace(Lower("name"), Value(" "), Value("")), Value("\u3000"), Value(""))
+    candidates = (
+        Customer.objects.filter(shop=shop)
+        .annotate(name_key=spaceless)
+        .filter(Q(name_key=key) | Q(email__iexact=email))
+        .order_by("external_id")[: limit * 2]
+    )
+    return [
+        customer
+        for customer in candidates
+        if customer_name_key(customer.name) == key or customer.email.lower() == email.lower()
+    ][:limit]
+
+
 def customers_page(*, shop, q: str = "", after: str = "", limit: int = 50) -> tuple[list, bool]:
     """Return a page of the shop's customers by external id after `after`, and whether more follow.
 
@@ -202,6 +249,38 @@ def customer_open_occasions(*, customer, action_kinds: dict[str, str], limit: in
         if occasion.open_for:
             result.append(occasion)
     return result[:limit]
+
+
+# How far back an occasion still counts as open for a pre-check without an occasion: the
+# sweeper's look-back (an order older than that is history, not work in progress).
+OPEN_LOOK_BACK = timedelta(days=90)
+
+
+def occasion_kinds_watched(action_kind: str) -> list[str]:
+    """Return the occasion kinds the promise kinds judging this kind of action watch."""
+    return sorted({k.occasion_kind for k in registry.all() if k.action_kind == action_kind})
+
+
+def open_occasions(
+    *, shop, customer: Customer | None, action_kind: str, at: datetime | None = None, limit=10
+) -> list[Occasion]:
+    """Return the customer's occasions still waiting for an action of this kind, newest first.
+
+    An occasion is open when it is of a kind the promises judging this action watch and no
+    action of this kind answers it yet (by the occasion's external id, so an action recorded
+    before its occasion counts). With `at`, only occasions from OPEN_LOOK_BACK before it up
+    to it (an action cannot answer a later occasion). One query.
+    """
+    kinds = occasion_kinds_watched(action_kind)
+    if customer is None or not kinds:
+        return []
+    occasions = Occasion.objects.filter(shop=shop, customer=customer, kind__in=kinds)
+    if at is not None:
+        occasions = occasions.filter(occurred_at__lte=at, occurred_at__gte=at - OPEN_LOOK_BACK)
+    answered = Action.objects.filter(
+        shop=shop, occasion_external_id=OuterRef("external_id"), kind=action_kind
+    )
+    return list(occasions.exclude(Exists(answered)).order_by("-occurred_at", "-id")[:limit])
 
 
 # ------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from accounts.models import Role
 
 from . import selectors, services
 from .forms import ACTION_KIND_LABELS, OCCASION_KIND_LABELS, PrecheckForm, attach_errors
+from .precheck_context import OccasionResolution, answer_complete, occasion_resolve
 from .prechecks import known_kinds, precheck_run
 from .views import (
     customer_url,
@@ -31,6 +32,7 @@ from .views import (
 
 RECORD_ID = re.compile(r"^tsuzuku-[0-9a-f]{32}$")
 VERDICT_WORDS = {
+    "not_judged": ("➖", "verdict-neutral"),
     "ok": ("✅", "verdict-ok"),
     "drift": ("⚠️", "verdict-warn"),
     "precedent": ("⚠️", "verdict-warn"),
@@ -58,6 +60,10 @@ def _headline(verdict: str) -> tuple[str, str]:
             _("Beyond the promise: this customer would expect it next time."),
         ),
         "breach": (_("Breach"), _("Below the promise.")),
+        "not_judged": (
+            _("Not judged"),
+            _("No promise judged this action: nothing says it is consistent, or that it is not."),
+        ),
     }[verdict]
 
 
@@ -72,11 +78,16 @@ def occasion_label(occasion, tz: ZoneInfo) -> str:
     return f"{kind} {occasion.external_id} · {occasion.occurred_at.astimezone(tz):%Y-%m-%d %H:%M}"
 
 
-def answer_view(result, *, shop) -> dict:
-    """Return the pre-check's answer as the page shows it (and its JSON, for the scripts)."""
-    data = result.as_dict()
-    mark, tone = VERDICT_WORDS[data["verdict"]]
-    title, explanation = _headline(data["verdict"])
+def answer_view(result, *, shop, resolution: OccasionResolution | None = None) -> dict:
+    """Return the pre-check's answer as the page shows it (and its JSON, for the scripts).
+
+    An `ok` that no promise judged is shown as "not judged" (neutral), never as ✅.
+    """
+    tz = ZoneInfo(shop.timezone)
+    data = answer_complete(result.as_dict(), resolution or OccasionResolution(), tz=tz)
+    shown = data["verdict"] if data["judged"] or data["verdict"] != "ok" else "not_judged"
+    mark, tone = VERDICT_WORDS[shown]
+    title, explanation = _headline(shown)
     promises = []
     for promise in data["promises"]:
         key = str(promise["id"])
@@ -123,6 +134,12 @@ def answer_view(result, *, shop) -> dict:
     return {
         "data": data,
         "verdict": data["verdict"],
+        "shown": shown,
+        "judged": data["judged"],
+        "occasion_choices": [
+            {"value": occasion.external_id, "label": occasion_label(occasion, tz)}
+            for occasion in (resolution.choices if resolution else ())
+        ],
         "mark": mark,
         "tone": tone,
         "title": title,
@@ -188,13 +205,61 @@ def _occasion_choices(shop, customer_id: str, selected: str) -> list[dict]:
     return options
 
 
-def _check(request, shop, form: PrecheckForm, *, with_exception: bool | None = None) -> dict:
+def _check(
+    request,
+    shop,
+    form: PrecheckForm,
+    *,
+    with_exception: bool | None = None,
+    resolution: OccasionResolution | None = None,
+) -> dict:
     """Return the answer for the form's action (with its exception when a reason is chosen)."""
     if with_exception is None:
         with_exception = bool(form.cleaned_data.get("exception_reason"))
     payload = form.action_input(with_exception=with_exception)
     result = precheck_run(shop=shop, staff=request.user.get_username()[:100], **payload)
-    return answer_view(result, shop=shop)
+    return answer_view(result, shop=shop, resolution=resolution)
+
+
+def _set(form: PrecheckForm, name: str, value: str) -> None:
+    """Put a resolved value in the form (what is shown, checked and then recorded)."""
+    form.data[name] = value
+    form.cleaned_data[name] = value
+
+
+def _find_customer(shop, form: PrecheckForm) -> dict:
+    """Return who the typed customer is: one customer (by id, name or e-mail), several, none.
+
+    A customer found by name or e-mail replaces the text by its external id in the form, so
+    the check and the recording after it are about that customer.
+    """
+    typed = (form.cleaned_data.get("customer") or "").strip()
+    matches = selectors.customers_matching(shop=shop, text=typed)
+    found = matches[0] if len(matches) == 1 else None
+    if found is not None and found.external_id != typed:
+        _set(form, "customer", found.external_id)
+    return {
+        "typed": typed,
+        "customer": found,
+        "by_name": found is not None and found.external_id != typed,
+        "choices": matches if len(matches) > 1 else [],
+        "unknown": bool(typed) and not matches,
+    }
+
+
+def _resolve_occasion(shop, form: PrecheckForm, lookup: dict) -> OccasionResolution:
+    """Return the occasion to judge against (the one open occasion when none was chosen)."""
+    data = form.cleaned_data
+    resolution = occasion_resolve(
+        shop=shop,
+        customer=lookup["customer"],
+        kind=data.get("kind", ""),
+        occurred_at=data.get("occurred_at") or "",
+        occasion=(data.get("occasion") or "").strip(),
+    )
+    if resolution.chosen:
+        _set(form, "occasion", resolution.occasion)
+    return resolution
 
 
 def _has_action_errors(form: PrecheckForm) -> bool:
@@ -209,20 +274,48 @@ def precheck_page(request, shop):
     shop, _role = shop_for(request.user, shop, role=Role.STAFF)
     tz = ZoneInfo(shop.timezone)
     answer = None
+    lookup = None
     status = 200
     if request.method == "POST":
         data = request.POST.copy()
         if not RECORD_ID.match(data.get("external_id", "")):
             data["external_id"] = new_record_id()
+        # A customer or an occasion picked among the choices the page offered.
+        for picked, name in (("customer_pick", "customer"), ("occasion_pick", "occasion")):
+            if data.get(picked, "").strip():
+                data[name] = data[picked].strip()
         form = PrecheckForm(data)
         op = request.POST.get("op", "check")
         if not form.is_valid():
             status = 400
         elif op != "occasions":
+            lookup = _find_customer(shop, form)
+            recording = op in ("record", "exception")
             try:
-                if op in ("record", "exception"):
-                    return _record(request, shop, form, with_exception=op == "exception")
-                answer = _check(request, shop, form)
+                if lookup["choices"]:
+                    # Several customers match: staff pick one; nothing is judged or recorded.
+                    if recording:
+                        form.add_error("customer", _("Choose the customer first."))
+                        status = 400
+                elif recording and lookup["unknown"] and not form.cleaned_data["confirm_new"]:
+                    # Never a new customer from a name typed by mistake.
+                    form.add_error(
+                        "confirm_new",
+                        _(
+                            "No customer has this id, name or e-mail. Tick the box to record "
+                            "a new customer with the id “%(id)s”."
+                        )
+                        % {"id": lookup["typed"]},
+                    )
+                    status = 400
+                    answer = _check(
+                        request, shop, form, resolution=_resolve_occasion(shop, form, lookup)
+                    )
+                else:
+                    resolution = _resolve_occasion(shop, form, lookup)
+                    if recording:
+                        return _record(request, shop, form, with_exception=op == "exception")
+                    answer = _check(request, shop, form, resolution=resolution)
             except services.Conflict:
                 form.add_error(
                     None,
@@ -253,6 +346,7 @@ def precheck_page(request, shop):
         "shop": shop,
         "form": form,
         "answer": answer,
+        "lookup": lookup,
         "occasions": _occasion_choices(shop, customer_value, form["occasion"].value() or ""),
         "customer_value": customer_value,
         "timezone": shop.timezone,

@@ -259,6 +259,14 @@ def open_days_late(calendar: ShopCalendar, due: date, on: date, channel: str) ->
     return calendar.open_days_between(due, on, channel)
 
 
+def shipment_of(related) -> Event | None:
+    """Return the first shipment among the occasion's actions, or None before it ships."""
+    shipments = [event for event in related if event.kind == "shipped"]
+    if not shipments:
+        return None
+    return min(shipments, key=lambda event: (event.occurred_at, event.external_id))
+
+
 _WEEKDAYS_JA = "月火水木金土日"
 
 
@@ -358,6 +366,9 @@ class PromiseKind:
 
     def judge(self, ctx: JudgeContext) -> Judgement | None:
         """Return the judgement of the action, or None when this promise does not judge it."""
+        if ctx.action.kind == self.action_kind and ctx.occasion is None:
+            # No occasion (none named, or not recorded yet): what needs none is still judged.
+            return self.evaluate_without_occasion(ctx)
         if not self.watches(ctx):
             return None
         if not self.applies(occasion=ctx.occasion, params=ctx.params, calendar=ctx.calendar):
@@ -370,6 +381,15 @@ class PromiseKind:
 
     def evaluate_unpromised(self, ctx: JudgeContext) -> Judgement | None:
         """Return the judgement of an action the promise does not ask for (default: none)."""
+        return None
+
+    def evaluate_without_occasion(self, ctx: JudgeContext) -> Judgement | None:
+        """Return the judgement of an action without its occasion (default: none).
+
+        A kind judges here only what it can know without the occasion (a note's lines, a
+        notice's tracking number, extras against the customer's precedents); the action is
+        judged again, fully, when its occasion is recorded.
+        """
         return None
 
     # -- comparing versions ---------------------------------------------------------------

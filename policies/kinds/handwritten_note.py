@@ -14,6 +14,7 @@ from .base import (
     num,
     number_attribute,
     plural,
+    shipment_of,
 )
 from .registry import register
 
@@ -44,6 +45,17 @@ class HandwrittenNote(PromiseKind):
     level_unit = "lines"
     higher_is_better = True
     Params = HandwrittenNoteParams
+
+    def deadline(self, *, occasion, related, params, calendar):
+        # The note goes in the parcel: once the order has shipped without a note recorded,
+        # the note is overdue. Nothing is due before the shipment.
+        shipment = shipment_of(related)
+        return None if shipment is None else shipment.occurred_at
+
+    def evaluate_without_occasion(self, ctx):
+        # Lines are measured against the promise and the customer's last note whether or
+        # not the order is named: a short note is short for any order.
+        return self.evaluate(ctx)
 
     def evaluate(self, ctx):
         lines = number_attribute(ctx.action.attributes, "lines")

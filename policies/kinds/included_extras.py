@@ -53,6 +53,16 @@ def required_extras(params: dict, *, total: float, gift: bool) -> set[str]:
     return required
 
 
+def customer_precedent_extras(history) -> set[str]:
+    """Return the extras this customer has received beyond the promise (its precedents)."""
+    return {
+        str(extra)
+        for precedent in history.precedents
+        if precedent.get("what") == "extra_extras"
+        for extra in precedent.get("extras") or ()
+    }
+
+
 def _names(extras) -> str:
     return ", ".join(extras)
 
@@ -73,12 +83,28 @@ class IncludedExtras(PromiseKind):
     Params = IncludedExtrasParams
 
     def evaluate(self, ctx):
-        params, last = ctx.params, ctx.history.last_level
         total = number_attribute(ctx.occasion.attributes, "total") or 0.0
         gift = ctx.occasion.attributes.get("gift") is True
-        required = required_extras(params, total=total, gift=gift)
+        return self._judge(ctx, total=total, gift=gift)
+
+    def evaluate_without_occasion(self, ctx):
+        # The order's total is unknown: only what every order earns (a tier from ¥0) can be
+        # missing, and the extras are measured against the customer's precedents. Nothing
+        # can be said to be beyond this order's promise.
+        return self._judge(ctx, total=None, gift=None)
+
+    def _judge(self, ctx, *, total: float | None, gift: bool | None):
+        params, last = ctx.params, ctx.history.last_level
+        known = total is not None
+        # Missing: against what THIS order earned (its tier, gift wrap), never against what
+        # an earlier, larger order earned.
+        required = required_extras(params, total=total or 0.0, gift=bool(gift))
         delivered = {str(e) for e in (ctx.action.attributes.get("extras") or [])}
-        missing, extra = sorted(required - delivered), sorted(delivered - required)
+        missing = sorted(required - delivered)
+        extra = sorted(delivered - required) if known else []
+        # Drift: an extra this customer got beyond the promise before, and not this time.
+        precedented = customer_precedent_extras(ctx.history)
+        dropped = sorted(precedented - delivered)
         level = float(len(delivered))
         details = {
             "total": num(total),
@@ -87,10 +113,15 @@ class IncludedExtras(PromiseKind):
             "delivered_extras": sorted(delivered),
             "missing_extras": missing,
             "extra_extras": extra,
+            "customer_precedent_extras": sorted(precedented),
+            "dropped_extras": dropped,
             "customer_last": num(last),
         }
-        order_ja = f"{_yen(total)}の{'ギフト' if gift else ''}注文"
-        order_en = f"the {_yen(total)} {'gift ' if gift else ''}order"
+        if known:
+            order_ja = f"{_yen(total)}の{'ギフト' if gift else ''}注文"
+            order_en = f"the {_yen(total)} {'gift ' if gift else ''}order"
+        else:
+            order_ja, order_en = "この発送", "this shipment"
         verdicts = []
         if missing:
             verdicts.append(
@@ -101,14 +132,14 @@ class IncludedExtras(PromiseKind):
                     details,
                 )
             )
-        elif last is not None and level < last:
+        elif dropped:
             verdicts.append(
                 Verdict(
                     DRIFT,
-                    f"{order_ja}の同梱物は{len(delivered)}点でした（約束の範囲内）。"
-                    f"このお客様は前回{num(last)}点を受け取っています。",
-                    f"{order_en[0].upper()}{order_en[1:]} came with {len(delivered)} extras "
-                    f"(within the promise); this customer got {num(last)} last time.",
+                    f"{order_ja}に同梱物（{_names(dropped)}）が入っていませんでした（約束の範囲内）。"
+                    "このお客様は以前、約束を超えてこれを受け取っています。",
+                    f"{order_en[0].upper()}{order_en[1:]} came without {_names(dropped)} "
+                    "(within the promise); this customer got it before, beyond the promise.",
                     details,
                 )
             )

@@ -17,6 +17,7 @@ from .base import (
     date_ja,
     iso,
     num,
+    shipment_of,
 )
 from .registry import register
 
@@ -29,14 +30,6 @@ class ShippingNoticeParams(KindParams):
     tracking_required = serializers.BooleanField(
         default=True, help_text=_("The notice carries the tracking number.")
     )
-
-
-def shipment_of(related) -> Event | None:
-    """Return the first shipment among the occasion's actions, or None before it ships."""
-    shipments = [event for event in related if event.kind == "shipped"]
-    if not shipments:
-        return None
-    return min(shipments, key=lambda event: (event.occurred_at, event.external_id))
 
 
 def has_tracking(*events: Event) -> bool:
@@ -74,17 +67,46 @@ class ShippingNotice(PromiseKind):
         allowed = 0 if params["same_day"] else 1
         return calendar.end_of_day(shipped_on + timedelta(days=allowed))
 
+    def evaluate_without_occasion(self, ctx):
+        # Without the order there is no shipment to measure the day against; the tracking
+        # number the customer needs is judged all the same.
+        return self.evaluate(ctx)
+
+    def _untracked(self, ctx) -> Judgement | None:
+        """Return the breach of a notice without its tracking number before any shipment."""
+        if not ctx.params["tracking_required"] or has_tracking(ctx.action):
+            # Judged again when the shipment arrives (the engine re-judges the occasion).
+            return None
+        notified_on = ctx.calendar.local(ctx.action.occurred_at).date()
+        details = {
+            "shipped_on": None,
+            "notified_on": iso(notified_on),
+            "days_after_shipment": None,
+            "same_day": ctx.params["same_day"],
+            "tracking_number_present": False,
+            "tracking_required": True,
+            "customer_last": num(ctx.history.last_level),
+        }
+        verdict = Verdict(
+            BREACH,
+            "お知らせに追跡番号がありません（約束は追跡番号つき）。",
+            "The notice carried no tracking number; the promise requires one.",
+            details,
+        )
+        return Judgement(level=None, kept=False, verdicts=(verdict,))
+
     def evaluate(self, ctx):
         shipment = shipment_of(ctx.related)
         if shipment is None:
-            # Judged again when the shipment arrives (the engine re-judges the occasion).
-            return None
+            return self._untracked(ctx)
         calendar, params, last = ctx.calendar, ctx.params, ctx.history.last_level
         shipped_on = calendar.local(shipment.occurred_at).date()
         notified_on = calendar.local(ctx.action.occurred_at).date()
         days = max((notified_on - shipped_on).days, 0)
         allowed = 0 if params["same_day"] else 1
-        tracking = has_tracking(ctx.action, shipment)
+        # The number must reach the customer in the notice: a number only in the shipment
+        # record does not.
+        tracking = has_tracking(ctx.action)
         details = {
             "shipped_on": iso(shipped_on),
             "notified_on": iso(notified_on),

@@ -148,11 +148,21 @@ class TestHandwrittenNoteThroughTheLog:
         order_and_note(log, 2, "C-1", "2026-11-16 10:00", 4)
         assert findings() == [("N-1", "breach", False)]
 
-    def test_note_without_its_occasion_is_judged_once_the_occasion_arrives(self, log, note_promise):
+    def test_note_before_its_occasion_is_judged_on_its_lines_and_again_when_it_arrives(
+        self, log, note_promise
+    ):
         log.action("N-1", "C-1", "note_enclosed", at("2026-11-17 10:00"), occasion="O-1", lines=3)
-        assert findings() == []
+        assert findings() == [("N-1", "breach", False)]
         log.occasion("O-1", "C-1", "order_placed", at("2026-11-16 10:00"), total=5000)
         assert findings() == [("N-1", "breach", False)]
+        assert Check.objects.get().action.occasion.external_id == "O-1"
+
+    def test_note_answering_an_inquiry_is_not_judged_once_the_inquiry_arrives(
+        self, log, note_promise
+    ):
+        log.action("N-1", "C-1", "note_enclosed", at("2026-11-17 10:00"), occasion="Q-1", lines=3)
+        log.occasion("Q-1", "C-1", "inquiry_received", at("2026-11-16 10:00"))
+        assert findings() == []
 
 
 class TestExceptions:

@@ -116,7 +116,8 @@ class TestJudgingImportedActions:
     def test_an_occasion_arriving_after_its_actions_has_them_judged_again(
         self, shop, promises, rq_queue, run_worker, django_capture_on_commit_callbacks
     ):
-        first = csv_bytes([action("note_enclosed", "N-1", "O-1", lines="4")])
+        # Shipped on Tuesday for a Monday 10:00 order: late, but only the order says so.
+        first = csv_bytes([action("shipped", "S-1", "O-1", when="2026-11-17 14:00")])
         with django_capture_on_commit_callbacks(execute=True):
             run_import(shop, first)
         run_worker()

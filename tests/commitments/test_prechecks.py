@@ -183,10 +183,23 @@ class TestPrecheckVerdicts:
         )
         assert (result.verdict, result.findings[0]["excused"]) == ("precedent", False)
 
-    def test_action_answering_no_occasion_is_ok_and_says_nothing_judged_it(
+    def test_note_answering_no_occasion_is_still_judged_on_its_lines(
         self, shop, log, note_promise
     ):
         result = note_precheck(shop, lines=2, occasion="")
+        assert result.verdict == "breach"
+        assert result.promises[0]["judged"] is True
+        assert [note["code"] for note in result.notes] == ["new_customer"]
+
+    def test_reply_answering_no_occasion_says_nothing_judged_it(self, shop, make_promise):
+        make_promise("reply_time", {"within_business_hours": 8})
+        result = precheck_run(
+            shop=shop,
+            customer="C-1",
+            kind="reply_sent",
+            occurred_at="2026-11-18 10:00",
+            attributes={},
+        )
         assert result.verdict == "ok"
         assert result.promises[0]["judged"] is False
         assert [note["code"] for note in result.notes] == ["new_customer", "not_judged"]

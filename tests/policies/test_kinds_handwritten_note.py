@@ -4,7 +4,7 @@ import pytest
 
 from policies.kinds import registry
 
-from .kinds_support import deadline, event, history, judge
+from .kinds_support import at, deadline, event, history, judge
 
 KIND = "handwritten_note"
 ORDER = event("order_placed", "2026-11-20 10:00", "o1", total=4800)
@@ -111,8 +111,43 @@ class TestHandwrittenNoteJudge:
 
         assert judge(KIND, occasion=ORDER, action=action) is None
 
-    def test_a_note_has_no_deadline(self):
+    def test_a_note_is_not_due_before_the_order_ships(self):
         assert deadline(KIND, occasion=ORDER) is None
+
+    def test_a_note_is_due_when_the_first_shipment_leaves(self):
+        first = event("shipped", "2026-11-21 15:00", "s1")
+        second = event("shipped", "2026-11-22 11:00", "s2")
+        reply = event("shipping_notice_sent", "2026-11-21 09:00", "m1")
+
+        due = deadline(KIND, occasion=ORDER, related=[second, reply, first])
+
+        assert due == at("2026-11-21 15:00")
+
+
+class TestHandwrittenNoteWithoutOccasion:
+    """A note answering no recorded order is still measured: lines are lines."""
+
+    @pytest.mark.parametrize(
+        ("params", "lines", "last", "types"),
+        [
+            ({"min_lines": 5}, 6, 10.0, ("drift",)),
+            ({"min_lines": 5}, 4, None, ("breach",)),
+            ({"min_lines": 5}, 4, 10.0, ("breach",)),
+            ({"min_lines": 5}, 10, 10.0, ()),
+        ],
+        ids=[
+            "6-lines-after-10-is-drift",
+            "4-lines-under-5-for-a-new-customer-is-breach",
+            "below-the-promise-is-breach-not-drift",
+            "10-lines-again-kept",
+        ],
+    )
+    def test_lines_against_the_promise_and_the_last_note(self, params, lines, last, types):
+        result = judge(KIND, occasion=None, action=note(lines), params=params, past=history(last))
+
+        assert result.types == types
+        assert result.level == lines
+        assert result.kept is ("breach" not in types)
 
 
 class TestHandwrittenNoteVersions:

@@ -38,8 +38,8 @@ CASES = [
     ({"gift_wrap_when_gift": False}, order(5000, gift=True), shipped(), 0, None, [], [], ()),
     (TWO_TIERS, order(16000), shipped("greeting_card"), 1, None, ["jade_pendant"], [], ("breach",)),
     (TWO_TIERS, order(16000), shipped("greeting_card", "jade_pendant"), 2, None, [], [], ()),
-    ({}, order(7200), shipped("greeting_card"), 1, 2.0, [], [], ("drift",)),
-    ({}, order(5000), shipped(), 0, 1.0, [], [], ("drift",)),
+    ({}, order(7200), shipped("greeting_card"), 1, 2.0, [], [], ()),
+    ({}, order(5000), shipped(), 0, 1.0, [], [], ()),
     ({}, order(7200), shipped(), 0, 1.0, ["greeting_card"], [], ("breach",)),
     (
         {},
@@ -64,8 +64,8 @@ IDS = [
     "gift-wrap-not-promised",
     "second-tier-missing-is-breach",
     "both-tiers-kept",
-    "fewer-extras-than-last-time-is-drift",
-    "nothing-after-a-card-last-time-is-drift",
+    "fewer-extras-than-last-time-but-all-earned-is-not-drift",
+    "nothing-on-a-small-order-after-an-earned-card-is-not-drift",
     "breach-is-not-also-drift",
     "wrong-extra-is-breach-and-precedent",
     "order-without-total-asks-for-no-tier",
@@ -115,6 +115,89 @@ class TestIncludedExtrasJudge:
 
     def test_extras_have_no_deadline(self):
         assert deadline(KIND, occasion=order()) is None
+
+
+CARD_PRECEDENT = {"what": "extra_extras", "extras": ["greeting_card"], "action": "s0"}
+
+
+class TestIncludedExtrasAgainstThisOrder:
+    """Missing is measured against what this order earned; drift against precedents."""
+
+    def test_a_smaller_order_after_a_larger_one_that_earned_a_card_is_not_drift(self):
+        # The earlier ¥7,200 order earned its card (no precedent); this ¥5,000 one earns none.
+        result = judge(KIND, occasion=order(5000), action=shipped(), past=history(1.0))
+
+        assert result.types == ()
+        assert result.kept is True
+        assert result.level == 0
+
+    def test_no_card_after_a_card_given_as_a_precedent_on_a_small_order_is_drift(self):
+        past = history(1.0, precedents=[CARD_PRECEDENT])
+
+        result = judge(KIND, occasion=order(5000), action=shipped(), past=past)
+
+        assert result.types == ("drift",)
+        assert result.kept is True
+        (verdict,) = result.verdicts
+        assert verdict.details["dropped_extras"] == ["greeting_card"]
+        assert verdict.details["customer_precedent_extras"] == ["greeting_card"]
+        assert verdict.message_en == (
+            "The ¥5,000 order came without greeting_card (within the promise); this customer "
+            "got it before, beyond the promise."
+        )
+        assert verdict.message_ja == (
+            "¥5,000の注文に同梱物（greeting_card）が入っていませんでした（約束の範囲内）。"
+            "このお客様は以前、約束を超えてこれを受け取っています。"
+        )
+
+    def test_the_precedent_card_given_again_is_kept_and_a_precedent_again(self):
+        past = history(1.0, precedents=[CARD_PRECEDENT])
+
+        result = judge(KIND, occasion=order(5000), action=shipped("greeting_card"), past=past)
+
+        assert result.types == ("precedent",)
+
+    def test_a_precedent_extra_missing_where_the_order_earns_it_is_breach_not_drift(self):
+        past = history(1.0, precedents=[CARD_PRECEDENT])
+
+        result = judge(KIND, occasion=order(7200), action=shipped(), past=past)
+
+        assert result.types == ("breach",)
+
+
+class TestIncludedExtrasWithoutOccasion:
+    """Without the order (its total unknown) extras are judged against precedents only."""
+
+    def test_no_card_after_a_precedent_card_is_drift(self):
+        past = history(1.0, precedents=[CARD_PRECEDENT])
+
+        result = judge(KIND, occasion=None, action=shipped(), past=past)
+
+        assert result.types == ("drift",)
+        (verdict,) = result.verdicts
+        assert verdict.details["total"] is None
+        assert verdict.details["dropped_extras"] == ["greeting_card"]
+        assert verdict.message_en.startswith("This shipment came without greeting_card")
+
+    def test_a_card_without_the_order_is_neither_precedent_nor_breach(self):
+        result = judge(KIND, occasion=None, action=shipped("greeting_card"))
+
+        assert result.types == ()
+        assert result.kept is True
+        assert result.level == 1
+
+    def test_nothing_for_a_customer_without_precedents_is_kept(self):
+        result = judge(KIND, occasion=None, action=shipped(), past=history(1.0))
+
+        assert result.types == ()
+
+    def test_an_extra_every_order_earns_missing_is_breach(self):
+        params = {"tiers": [{"min_total": 0, "extras": ["sticker"]}]}
+
+        result = judge(KIND, occasion=None, action=shipped(), params=params)
+
+        assert result.types == ("breach",)
+        assert result.kept is False
 
 
 class TestIncludedExtrasVersions:

@@ -310,13 +310,35 @@ class TestParamsSchema:
         assert extras["tiers"]["items"]["properties"]["extras"]["minItems"] == 1
 
 
+# Kinds that judge what needs no occasion (lines, a tracking number, extras vs precedents).
+WITHOUT_OCCASION = {"handwritten_note", "shipping_notice", "included_extras"}
+
+
 class TestJudgeScope:
-    @pytest.mark.parametrize("kind_id", KINDS)
-    def test_no_kind_judges_an_action_without_its_occasion(self, kind_id):
+    @pytest.mark.parametrize("kind_id", sorted(set(KINDS) - WITHOUT_OCCASION))
+    def test_kinds_measured_against_the_occasion_do_not_judge_without_it(self, kind_id):
         kind = registry.get(kind_id)
         action = event(kind.action_kind, "2026-11-20 10:00", "a1", lines=10, extras=[])
 
         assert judge(kind_id, occasion=None, action=action) is None
+
+    @pytest.mark.parametrize(
+        ("kind_id", "attributes", "types"),
+        [
+            ("handwritten_note", {"lines": 4}, ("breach",)),
+            ("shipping_notice", {}, ("breach",)),
+            ("included_extras", {"extras": ["greeting_card"]}, ()),
+        ],
+        ids=["note-lines", "notice-without-tracking", "extras-without-precedents"],
+    )
+    def test_what_needs_no_occasion_is_judged_without_it(self, kind_id, attributes, types):
+        kind = registry.get(kind_id)
+        action = event(kind.action_kind, "2026-11-20 10:00", "a1", **attributes)
+
+        result = judge(kind_id, occasion=None, action=action)
+
+        assert result is not None
+        assert result.types == types
 
     @pytest.mark.parametrize("kind_id", KINDS)
     def test_no_kind_judges_an_action_of_another_kind(self, kind_id):

@@ -29,7 +29,7 @@ CASES = [
     ({"same_day": False}, shipped(), notice("2026-11-22 09:00"), 2, True, None, ("breach",)),
     ({}, shipped(tracking=None), notice("2026-11-20 16:00", None), 0, False, None, ("breach",)),
     ({}, shipped(tracking="  "), notice("2026-11-20 16:00", ""), 0, False, None, ("breach",)),
-    ({}, shipped(), notice("2026-11-20 16:00", None), 0, True, None, ()),
+    ({}, shipped(), notice("2026-11-20 16:00", None), 0, False, None, ("breach",)),
     (
         {"tracking_required": False},
         shipped(tracking=None),
@@ -51,7 +51,7 @@ IDS = [
     "two-days-is-breach-when-not-same-day",
     "no-tracking-number-is-breach",
     "blank-tracking-number-is-breach",
-    "tracking-number-on-the-shipment-counts",
+    "tracking-number-only-on-the-shipment-is-breach",
     "tracking-not-required",
     "next-day-after-same-day-last-time-is-drift",
     "next-day-like-last-time",
@@ -122,6 +122,46 @@ class TestShippingNoticeJudge:
 
     def test_a_shipment_is_not_judged_as_a_notice(self):
         assert judge(KIND, occasion=ORDER, action=shipped(), related=[shipped()]) is None
+
+
+class TestShippingNoticeTrackingNumber:
+    """The tracking number must reach the customer, whatever the shipment record holds."""
+
+    def test_a_notice_without_tracking_is_breach_though_the_shipment_has_one(self):
+        result = judge(
+            KIND,
+            occasion=ORDER,
+            action=notice("2026-11-20 16:00", None),
+            related=[shipped(tracking="1234-5678-9012")],
+        )
+
+        assert result.types == ("breach",)
+        assert result.verdicts[0].details["tracking_number_present"] is False
+        assert result.verdicts[0].message_en == (
+            "The notice carried no tracking number; the promise requires one."
+        )
+
+    def test_a_notice_without_tracking_before_the_shipment_is_recorded_is_breach(self):
+        result = judge(KIND, occasion=ORDER, action=notice("2026-11-20 16:00", None))
+
+        assert result.types == ("breach",)
+        assert result.level is None
+        assert result.verdicts[0].details["shipped_on"] is None
+
+    def test_a_notice_without_tracking_and_without_an_occasion_is_breach(self):
+        result = judge(KIND, occasion=None, action=notice("2026-11-20 16:00", None))
+
+        assert result.types == ("breach",)
+
+    def test_a_notice_with_tracking_and_without_an_occasion_is_not_judged(self):
+        assert judge(KIND, occasion=None, action=notice("2026-11-20 16:00")) is None
+
+    def test_no_tracking_is_kept_when_not_required(self):
+        action = notice("2026-11-20 16:00", None)
+
+        params = {"tracking_required": False}
+
+        assert judge(KIND, occasion=ORDER, action=action, params=params) is None
 
 
 class TestShippingNoticeDeadline:

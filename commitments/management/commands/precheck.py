@@ -1,15 +1,17 @@
 """Ask "is this consistent?" from the command line: the pre-check, printed. Stores nothing."""
 
 import json
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from commitments.attributes import RECORDS, attributes_validate
+from commitments.precheck_context import answer_complete, occasion_resolve
 from commitments.prechecks import precheck_run
 from policies.models import Shop
 
-MARKS = {"ok": "✅", "drift": "⚠️", "precedent": "⚠️", "breach": "❌"}
+MARKS = {"not_judged": "➖", "ok": "✅", "drift": "⚠️", "precedent": "⚠️", "breach": "❌"}
 
 
 def _attributes(kind: str, pairs: list[str]) -> dict:
@@ -69,13 +71,21 @@ class Command(BaseCommand):
         exception = None
         if options["exception_reason"] or options["exception_note"]:
             exception = {"reason": options["exception_reason"], "note": options["exception_note"]}
+        # No occasion given: the customer's one open occasion for this action, as the API.
+        resolution = occasion_resolve(
+            shop=shop,
+            customer=options["customer"],
+            kind=options["kind"],
+            occurred_at=options["occurred_at"],
+            occasion=options["occasion"],
+        )
         try:
             result = precheck_run(
                 shop=shop,
                 customer=options["customer"],
                 kind=options["kind"],
                 occurred_at=options["occurred_at"],
-                occasion=options["occasion"],
+                occasion=resolution.occasion,
                 staff=options["staff"],
                 exception=exception,
                 attributes=_attributes(options["kind"], options["attr"]),
@@ -86,7 +96,7 @@ class Command(BaseCommand):
                 for item in error.error_list
             ]
             raise CommandError("The action is not valid:\n" + "\n".join(lines)) from error
-        answer = result.as_dict()
+        answer = answer_complete(result.as_dict(), resolution, tz=ZoneInfo(shop.timezone))
         if options["json"]:
             self.stdout.write(json.dumps(answer, ensure_ascii=False, indent=2))
             return
@@ -95,7 +105,8 @@ class Command(BaseCommand):
     def _lines(self, answer: dict, language: str) -> list[str]:
         message = "message_ja" if language == "ja" else "message_en"
         label = "label_ja" if language == "ja" else "label_en"
-        lines = [f"{MARKS[answer['verdict']]} {answer['verdict']}"]
+        shown = answer["verdict"] if answer["judged"] or answer["verdict"] != "ok" else "not_judged"
+        lines = [f"{MARKS[shown]} {shown}"]
         for finding in answer["findings"]:
             promise = finding["promise"]
             excused = " (excused)" if finding["excused"] else ""
