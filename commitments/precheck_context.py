@@ -23,15 +23,15 @@ NOTES = {
         "No occasion was given: judged as the answer to {occasion}, this customer's one open "
         "occasion waiting for this action.",
         "対象の案件が指定されていないため、このお客様の未対応の案件 {occasion} への対応として"
-        "判定しました。",
+        "チェックしました。",
     ),
     "occasion_choices": (
         "No occasion was given and {count} occasions of this customer are waiting for this "
         "action: choose one to judge everything. Meanwhile only what needs no occasion was "
         "judged.",
         "対象の案件が指定されておらず、このお客様にはこの対応を待つ案件が{count}件あります。"
-        "すべてを判定するには一つ選んでください。それまでは案件なしで判定できることだけを"
-        "判定しました。",
+        "すべてをチェックするには一つ選んでください。それまでは案件なしで"
+        "チェックできることだけをチェックしました。",
     ),
 }
 # Notes of the pre-check saying that no promise judged the action.

@@ -183,9 +183,7 @@ class TestPrecheckVerdicts:
         )
         assert (result.verdict, result.findings[0]["excused"]) == ("precedent", False)
 
-    def test_note_answering_no_occasion_is_still_judged_on_its_lines(
-        self, shop, log, note_promise
-    ):
+    def test_note_answering_no_occasion_is_still_judged_on_its_lines(self, shop, log, note_promise):
         result = note_precheck(shop, lines=2, occasion="")
         assert result.verdict == "breach"
         assert result.promises[0]["judged"] is True
