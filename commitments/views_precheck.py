@@ -288,8 +288,9 @@ def precheck_page(request, shop):
         op = request.POST.get("op", "check")
         if not form.is_valid():
             status = 400
-        elif op != "occasions":
+        else:
             lookup = _find_customer(shop, form)
+        if lookup is not None and op != "occasions":
             recording = op in ("record", "exception")
             try:
                 if lookup["choices"]:
