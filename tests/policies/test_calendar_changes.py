@@ -98,7 +98,9 @@ class TestWeeklyRulesFromADate:
 
     def test_a_later_rule_for_the_same_day_replaces_it(self, shop, api):
         api.put(URL, {**CALENDAR, "closed_weekdays": [6], "effective_from": "2027-01-04"}, "json")
-        api.put(URL, {**CALENDAR, "closed_weekdays": [0, 6], "effective_from": "2027-01-04"}, "json")
+        api.put(
+            URL, {**CALENDAR, "closed_weekdays": [0, 6], "effective_from": "2027-01-04"}, "json"
+        )
         shown = api.get("/api/v1/shops/kobo/").json()["weekly_rules"]
         assert [(r["effective_from"], r["closed_weekdays"]) for r in shown] == [
             ("2000-01-01", [5, 6]),
@@ -107,7 +109,9 @@ class TestWeeklyRulesFromADate:
 
     def test_a_later_scheduled_rule_stays_when_an_earlier_one_is_added(self, shop, api):
         api.put(URL, {**CALENDAR, "closed_weekdays": [6], "effective_from": "2027-04-01"}, "json")
-        api.put(URL, {**CALENDAR, "closed_weekdays": [0, 6], "effective_from": "2027-01-04"}, "json")
+        api.put(
+            URL, {**CALENDAR, "closed_weekdays": [0, 6], "effective_from": "2027-01-04"}, "json"
+        )
         assert days(api, "2027-02-01", "2027-02-01") | days(api, "2027-04-05", "2027-04-05") == {
             "2027-02-01": False,  # Monday under the January rule
             "2027-04-05": True,  # Monday under the April rule

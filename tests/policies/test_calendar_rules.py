@@ -129,7 +129,10 @@ class TestForShop:
 
     def test_a_shop_without_rules_uses_its_fields_for_all_time(self, shop):
         calendar = ShopCalendar.for_shop(shop)
-        assert (len(calendar.rules), sorted(calendar.rule_on(date(2001, 1, 1)).closed_weekdays)) == (
+        assert (
+            len(calendar.rules),
+            sorted(calendar.rule_on(date(2001, 1, 1)).closed_weekdays),
+        ) == (
             1,
             [5, 6],
         )
