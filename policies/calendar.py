@@ -45,6 +45,8 @@ DEFAULT_BUSINESS_HOURS = ({"start": "10:00", "end": "18:00"},)
 # Holiday names in the country's own language where the library has it.
 _HOLIDAY_LANGUAGE = {"JP": "ja"}
 _ONE_DAY = timedelta(days=1)
+# Closures covering more days than this in all are scanned per day instead of indexed.
+_CLOSURE_INDEX_DAYS = 100_000
 
 
 class Channel(StrEnum):
@@ -253,6 +255,8 @@ class ShopCalendar:
         # A calendar never changes once built, so each day is worked out once.
         self._days: dict[date, Day] = {}
         self._periods_of: dict[date, list[tuple[datetime, datetime]]] = {}
+        # Closures by day, built on first use (None: not yet; False: too many days, scan).
+        self._closure_index: dict[date, list[Closure]] | bool | None = None
 
     @classmethod
     def for_shop(cls, shop) -> ShopCalendar:
@@ -318,7 +322,7 @@ class ShopCalendar:
         if d.weekday() in self.rule_on(d).closed_weekdays:
             reasons.append("closed weekday")
             shipping_open = inquiries_open = False
-        for closure in self.closures:
+        for closure in self._closures_on(d):
             if closure.start <= d <= closure.end:
                 reasons.append(f"closure: {closure.label}" if closure.label else "closure")
                 if closure.closes(Channel.SHIPPING):
@@ -326,6 +330,24 @@ class ShopCalendar:
                 if closure.closes(Channel.INQUIRIES):
                     inquiries_open = False
         return Day(d, shipping_open, inquiries_open, "; ".join(reasons), tuple(reasons), holiday)
+
+    def _closures_on(self, d: date) -> Iterable[Closure]:
+        """Return the closures that may cover the day (in the order given): an index by day
+        when the closures cover a reasonable number of days, otherwise all of them."""
+        index = self._closure_index
+        if index is None:
+            total = sum((c.end - c.start).days + 1 for c in self.closures)
+            index = {}
+            if total <= _CLOSURE_INDEX_DAYS:
+                for closure in self.closures:
+                    day = closure.start
+                    while day <= closure.end:
+                        index.setdefault(day, []).append(closure)
+                        day += _ONE_DAY
+            else:
+                index = False
+            self._closure_index = index
+        return self.closures if index is False else index.get(d, ())
 
     def days(self, start: date, end: date) -> list[Day]:
         """Return every day from start to end, inclusive (empty when end is before start)."""

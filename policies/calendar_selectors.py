@@ -10,8 +10,9 @@ from .models import Shop, WeeklyRule
 
 def weekly_rules_of(shop: Shop) -> list[dict]:
     """Return the shop's weekly rules in the order they take effect, one per day (the later
-    written wins), as JSON values. A shop without rules has its fields as one rule for all
-    time, shown from the first date a calendar answers for. One query, none if prefetched."""
+    written wins) and each different from the one before, as JSON values. A shop without
+    rules has its fields as one rule for all time, shown from the first date a calendar
+    answers for. One query, none if prefetched."""
     prefetched = getattr(shop, "_prefetched_objects_cache", {}).get("weekly_rules")
     found = (
         prefetched
@@ -33,6 +34,16 @@ def weekly_rules_of(shop: Shop) -> list[dict]:
                 "created_at": None,
             }
         ]
+    # A rule that repeats the one before it changes nothing (e.g. a scheduled change that
+    # was called off by writing the old rule for its day): shown once, from the first.
+    timeline: list[WeeklyRule] = []
+    for rule in by_day.values():
+        previous = timeline[-1] if timeline else None
+        if previous is None or (previous.closed_weekdays, previous.business_hours) != (
+            rule.closed_weekdays,
+            rule.business_hours,
+        ):
+            timeline.append(rule)
     return [
         {
             "effective_from": rule.effective_from,
@@ -42,7 +53,7 @@ def weekly_rules_of(shop: Shop) -> list[dict]:
             "created_by": rule.created_by.get_username() if rule.created_by_id else None,
             "created_at": rule.created_at,
         }
-        for rule in by_day.values()
+        for rule in timeline
     ]
 
 

@@ -287,3 +287,14 @@ class TestSchema:
             "effective_from" in components["Calendar"]["properties"],
             "weekly_rules" in components["ShopOutput"]["properties"],
         ) == (True, True)
+
+
+class TestCallingOffAScheduledRule:
+    def test_writing_the_old_rule_for_its_day_calls_it_off(self, shop, api):
+        api.put(URL, {**CALENDAR, "closed_weekdays": [6], "effective_from": "2027-01-04"}, "json")
+        api.put(URL, {**CALENDAR, "effective_from": "2027-01-04"}, "json")
+        shown = api.get("/api/v1/shops/kobo/").json()["weekly_rules"]
+        assert (
+            [(r["effective_from"], r["closed_weekdays"]) for r in shown],
+            days(api, "2027-01-09", "2027-01-09"),
+        ) == ([("2000-01-01", [5, 6])], {"2027-01-09": False})
