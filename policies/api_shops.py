@@ -14,7 +14,7 @@ from accounts.access import shop_for
 from accounts.models import Role
 from config.api_errors import ApiError
 
-from .calendar import ShopCalendar
+from .calendar import MAX_DATE, MIN_DATE, ShopCalendar
 from .calendar_selectors import shop_with_calendar
 from .shop_services import (
     CalendarSerializer,
@@ -162,18 +162,30 @@ class CalendarDaysApi(APIView):
                 code="invalid_param", field=name, message=f"Give `{name}` as YYYY-MM-DD."
             )
         try:
-            return date.fromisoformat(value)
+            found = date.fromisoformat(value)
         except ValueError:
             raise ApiError(
                 code="invalid_param",
                 field=name,
                 message=f"`{name}` must be a date as YYYY-MM-DD, not {value!r}.",
             ) from None
+        if not MIN_DATE <= found <= MAX_DATE:
+            raise ApiError(
+                code="invalid_param",
+                field=name,
+                message=f"`{name}` must be between {MIN_DATE} and {MAX_DATE}, not {value}.",
+            )
+        return found
 
     @extend_schema(
         operation_id="shop_calendar_days",
         parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATE, required=True, description="first day"),
+            OpenApiParameter(
+                "from",
+                OpenApiTypes.DATE,
+                required=True,
+                description="first day (2000-01-01 to 2100-12-31)",
+            ),
             OpenApiParameter(
                 "to",
                 OpenApiTypes.DATE,

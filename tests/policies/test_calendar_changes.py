@@ -298,3 +298,16 @@ class TestCallingOffAScheduledRule:
             [(r["effective_from"], r["closed_weekdays"]) for r in shown],
             days(api, "2027-01-09", "2027-01-09"),
         ) == ([("2000-01-01", [5, 6])], {"2027-01-09": False})
+
+
+class TestDaysWithinTheSupportedYears:
+    @pytest.mark.parametrize(
+        ("params", "field"),
+        [
+            ({"from": "1999-12-31", "to": "2000-01-02"}, "from"),
+            ({"from": "2100-12-30", "to": "2101-01-01"}, "to"),
+        ],
+    )
+    def test_days_outside_2000_to_2100_are_refused(self, shop, api, params, field):
+        response = api.get(f"{URL}days/", params)
+        assert (response.status_code, errors(response)) == (400, [("invalid_param", field)])
