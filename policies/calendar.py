@@ -3,7 +3,7 @@
 Pure: everything is read at construction; no database queries afterwards. A calendar is
 cheap to build per request (national holidays are cached per country and year), and
 `ShopCalendar.for_shop` shares one calendar between requests while the shop's calendar is
-unchanged (keyed by `calendar_config_key`).
+unchanged (keyed by `calendar_config_key`; no query: the rules' timeline is on the shop row).
 
 The weekly rules (closed weekdays, business hours) change over time: each rule applies from
 its `effective_from` day (shop time) until the next rule's, so "from January we open at 9:00"
@@ -260,8 +260,8 @@ class ShopCalendar:
 
     @classmethod
     def for_shop(cls, shop) -> ShopCalendar:
-        """Return the calendar of a shop: its fields and its weekly rules (one query, none
-        when `weekly_rules` is prefetched). Shared while the shop's calendar is unchanged."""
+        """Return the calendar of a shop: its fields and its weekly rules over time (read
+        from the shop row, no query). Shared while the shop's calendar is unchanged."""
         return _calendar_from_key(calendar_config_key(shop))
 
     def rule_on(self, d: date) -> WeeklyRule:
@@ -472,25 +472,22 @@ class ShopCalendar:
 
 def calendar_config(shop) -> dict:
     """Return everything a shop's calendar is built from, as JSON values: its fields and
-    its weekly rules (one query, none when `weekly_rules` is prefetched)."""
+    its weekly rules over time (`Shop.weekly_rule_timeline`; no query)."""
     config = {
         "timezone": shop.timezone,
         "holidays": shop.holidays,
         "closures": list(shop.closures or ()),
         "open_days": list(shop.open_days or ()),
     }
-    manager = getattr(shop, "weekly_rules", None) if getattr(shop, "pk", None) else None
-    rules = list(manager.all()) if manager is not None else []
-    if rules:
-        # In the order they were written: with two rules for one day, the later one wins.
-        rules.sort(key=lambda rule: (rule.effective_from, rule.pk or 0))
+    timeline = getattr(shop, "weekly_rule_timeline", None) or []
+    if timeline:
         config["rules"] = [
             {
-                "effective_from": rule.effective_from.isoformat(),
-                "closed_weekdays": list(rule.closed_weekdays or ()),
-                "business_hours": list(rule.business_hours or ()),
+                "effective_from": str(rule["effective_from"]),
+                "closed_weekdays": list(rule.get("closed_weekdays") or ()),
+                "business_hours": list(rule.get("business_hours") or ()),
             }
-            for rule in rules
+            for rule in timeline
         ]
     else:
         # A shop without rules (made before weekly rules had dates, or in a test): its

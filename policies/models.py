@@ -24,6 +24,11 @@ class Shop(models.Model):
     closures = models.JSONField(default=list, blank=True)
     # ["2026-11-23"]: days open although the rules above would close them.
     open_days = models.JSONField(default=list, blank=True)
+    # The weekly rules over time as the calendar reads them (no query):
+    # [{"effective_from": "2000-01-01", "closed_weekdays": [...], "business_hours": [...]}],
+    # written by calendar_update together with the WeeklyRule history rows (who, when, why).
+    # Empty: closed_weekdays and business_hours above hold for all time.
+    weekly_rule_timeline = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

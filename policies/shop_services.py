@@ -543,6 +543,8 @@ def calendar_update(*, shop: Shop, actor, calendar: dict, reason: str = "") -> S
     now_rule = rule_in_force(rules_after, today)
     locked.closed_weekdays = now_rule["closed_weekdays"]
     locked.business_hours = now_rule["business_hours"]
+    # What the calendar reads (no query), written with the history rows below.
+    locked.weekly_rule_timeline = _rules_json(rules_after)
     try:
         locked.full_clean()
     except ValidationError as error:
@@ -559,7 +561,9 @@ def calendar_update(*, shop: Shop, actor, calendar: dict, reason: str = "") -> S
     if error is not None:
         raise error
 
-    locked.save(update_fields=[*cleaned, "closed_weekdays", "business_hours"])
+    locked.save(
+        update_fields=[*cleaned, "closed_weekdays", "business_hours", "weekly_rule_timeline"]
+    )
     if new_rule:
         WeeklyRule.objects.create(
             shop=locked,
@@ -588,7 +592,7 @@ def calendar_update(*, shop: Shop, actor, calendar: dict, reason: str = "") -> S
         rejudge_needed(
             RejudgeRequest(shop_id=locked.pk, reason="calendar.changed", since=since, until=until)
         )
-    for field in CALENDAR_FIELDS:
+    for field in (*CALENDAR_FIELDS, "weekly_rule_timeline"):
         setattr(shop, field, getattr(locked, field))
     # A prefetched list of rules on the caller's shop would now be stale.
     getattr(shop, "_prefetched_objects_cache", {}).pop("weekly_rules", None)

@@ -16,6 +16,7 @@ FIRST_DAY = datetime.date(2000, 1, 1)
 def first_rules(apps, schema_editor):
     Shop = apps.get_model("policies", "Shop")
     WeeklyRule = apps.get_model("policies", "WeeklyRule")
+    shops = list(Shop.objects.all().only("pk", "closed_weekdays", "business_hours"))
     WeeklyRule.objects.bulk_create(
         WeeklyRule(
             shop_id=shop.pk,
@@ -24,8 +25,17 @@ def first_rules(apps, schema_editor):
             business_hours=shop.business_hours or [],
             reason="The shop's weekly rules before they had effective dates.",
         )
-        for shop in Shop.objects.all().only("pk", "closed_weekdays", "business_hours")
+        for shop in shops
     )
+    for shop in shops:
+        shop.weekly_rule_timeline = [
+            {
+                "effective_from": FIRST_DAY.isoformat(),
+                "closed_weekdays": shop.closed_weekdays or [],
+                "business_hours": shop.business_hours or [],
+            }
+        ]
+    Shop.objects.bulk_update(shops, ["weekly_rule_timeline"], batch_size=500)
 
 
 class Migration(migrations.Migration):
@@ -36,6 +46,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name="shop",
+            name="weekly_rule_timeline",
+            field=models.JSONField(blank=True, default=list),
+        ),
         migrations.CreateModel(
             name='WeeklyRule',
             fields=[

@@ -311,3 +311,17 @@ class TestDaysWithinTheSupportedYears:
     def test_days_outside_2000_to_2100_are_refused(self, shop, api, params, field):
         response = api.get(f"{URL}days/", params)
         assert (response.status_code, errors(response)) == (400, [("invalid_param", field)])
+
+
+class TestTimelineAndHistoryAgree:
+    def test_the_shop_row_holds_the_timeline_the_history_rows_record(self, shop, api):
+        api.put(URL, {**CALENDAR, "closed_weekdays": [6], "effective_from": "2027-01-04"}, "json")
+        shop.refresh_from_db()
+        assert shop.weekly_rule_timeline == [
+            {"effective_from": r.effective_from.isoformat(), **_weekly_of(r)}
+            for r in WeeklyRule.objects.order_by("effective_from")
+        ]
+
+
+def _weekly_of(rule) -> dict:
+    return {"closed_weekdays": rule.closed_weekdays, "business_hours": rule.business_hours}
