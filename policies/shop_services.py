@@ -364,7 +364,9 @@ def _channel_name(channel: Channel) -> str:
     return _("shipping") if channel is Channel.SHIPPING else _("inquiries")
 
 
-def _closed_run_error(calendar: ShopCalendar, closures: list[dict]) -> ValidationError | None:
+def _closed_run_error(
+    calendar: ShopCalendar, closures: list[dict], only: set[int] | None = None
+) -> ValidationError | None:
     """Return an error naming a closure if, with the weekly rules and the holidays, it keeps a
     channel closed for MAX_CLOSED_RUN_DAYS days or more in a row; None if every channel opens
     at least once within any such span.
@@ -372,10 +374,12 @@ def _closed_run_error(calendar: ShopCalendar, closures: list[dict]) -> Validatio
     Only the spans around closures are walked: without closures a weekly rule with an open
     weekday opens every week (holidays never cover a weekday four weeks running), so a run
     that long must contain a closure day; each closure is checked with the days around it.
+    `only`: the indexes of the closures to check (those this change can make too long).
     """
     reach = timedelta(days=MAX_CLOSED_RUN_DAYS)
+    checked = [c for i, c in enumerate(closures) if only is None or i in only]
     spans = sorted(
-        (max(MIN_DATE, c["start"] - reach), min(MAX_DATE, c["end"] + reach)) for c in closures
+        (max(MIN_DATE, c["start"] - reach), min(MAX_DATE, c["end"] + reach)) for c in checked
     )
     merged: list[list[date]] = []
     for start, end in spans:
@@ -394,25 +398,23 @@ def _closed_run_error(calendar: ShopCalendar, closures: list[dict]) -> Validatio
                     run_start = run_start or day
                     run += 1
                 elif run >= MAX_CLOSED_RUN_DAYS:
-                    return _run_error(channel, run_start, day - timedelta(days=1), run, closures)
+                    last = day - timedelta(days=1)
+                    return _run_error(channel, run_start, last, run, closures, only)
                 else:
                     run_start, run = None, 0
                 day += timedelta(days=1)
     return None
 
 
-def _run_error(channel, first: date, last: date, days: int, closures: list[dict]):
-    # The closure to blame: the latest one given that closes the channel within the run.
-    index = max(
-        (
-            i
-            for i, c in enumerate(closures)
-            if c["applies_to"] in ("all", channel.value)
-            and c["start"] <= last
-            and c["end"] >= first
-        ),
-        default=0,
-    )
+def _run_error(channel, first, last, days: int, closures: list[dict], only: set[int] | None):
+    # The closure to blame: the latest one given (and checked, if any is) that closes the
+    # channel within the run.
+    within = [
+        i
+        for i, c in enumerate(closures)
+        if c["applies_to"] in ("all", channel.value) and c["start"] <= last and c["end"] >= first
+    ]
+    index = max([i for i in within if only is None or i in only] or within or [0])
     message = _(
         "With this closure, the closed weekdays and the holidays, %(channel)s would be closed "
         "for %(days)s days in a row (%(first)s to %(last)s). Every channel needs at least one "
@@ -425,6 +427,26 @@ def _run_error(channel, first: date, last: date, days: int, closures: list[dict]
         "limit": MAX_CLOSED_RUN_DAYS,
     }
     return ValidationError({f"closures[{index}].end": [ValidationError(message, "invalid_param")]})
+
+
+def _closures_to_check(
+    closures: list[dict], *, stored: dict, open_days, new_rule_from: date | None
+) -> set[int]:
+    """Return the indexes of the closures this change can make too long: new or changed
+    ones, those within reach of a removed open day, and with a new weekly rule those that
+    end within reach of (or after) its first day. A stored closure nothing touches is left
+    as it was, so an old calendar never blocks an unrelated change."""
+    reach = timedelta(days=MAX_CLOSED_RUN_DAYS)
+    known = {(c["start"], c["end"], c.get("applies_to") or "all") for c in stored["closures"]}
+    removed = [date.fromisoformat(d) for d in set(stored["open_days"]) - set(open_days or ())]
+    found = set()
+    for index, closure in enumerate(closures):
+        key = (closure["start"].isoformat(), closure["end"].isoformat(), closure["applies_to"])
+        near_removed = any(closure["start"] - reach <= d <= closure["end"] + reach for d in removed)
+        ruled = new_rule_from is not None and closure["end"] >= new_rule_from - reach
+        if key not in known or near_removed or ruled:
+            found.add(index)
+    return found
 
 
 def _closure_days(closures) -> set[tuple[date, str]]:
@@ -557,7 +579,19 @@ def calendar_update(*, shop: Shop, actor, calendar: dict, reason: str = "") -> S
         open_days=locked.open_days,
         rules=_rules_json(rules_after),
     )
-    error = _closed_run_error(candidate, closures_given)
+    # New holidays or another timezone can lengthen any closed run: then check them all.
+    everything = (before["timezone"], before["holidays"]) != (locked.timezone, locked.holidays)
+    only = (
+        None
+        if everything
+        else _closures_to_check(
+            closures_given,
+            stored=before,
+            open_days=locked.open_days,
+            new_rule_from=effective_from if new_rule else None,
+        )
+    )
+    error = _closed_run_error(candidate, closures_given, only)
     if error is not None:
         raise error
 

@@ -325,3 +325,37 @@ class TestTimelineAndHistoryAgree:
 
 def _weekly_of(rule) -> dict:
     return {"closed_weekdays": rule.closed_weekdays, "business_hours": rule.business_hours}
+
+
+class TestOldClosuresDoNotBlockOtherChanges:
+    @pytest.fixture
+    def long_closure_of_2020(self, shop):
+        # Stored before calendars were checked: 40 days closed in 2020.
+        shop.closures = [
+            {"start": "2020-04-01", "end": "2020-05-10", "label": "Lockdown", "applies_to": "all"}
+        ]
+        shop.save()
+        return shop.closures[0]
+
+    def test_an_unrelated_change_is_saved(self, shop, api, long_closure_of_2020):
+        new = {"start": "2027-02-10", "end": "2027-02-12", "label": "", "applies_to": "all"}
+        body = {**CALENDAR, "closures": [long_closure_of_2020, new]}
+        response = api.put(URL, body, format="json")
+        assert (response.status_code, len(response.json()["closures"])) == (200, 2)
+
+    def test_a_new_long_closure_is_still_refused(self, shop, api, long_closure_of_2020):
+        new = {"start": "2027-02-01", "end": "2027-03-05", "label": "", "applies_to": "all"}
+        body = {**CALENDAR, "closures": [long_closure_of_2020, new]}
+        response = api.put(URL, body, format="json")
+        assert (response.status_code, errors(response)) == (
+            400,
+            [("invalid_param", "closures[1].end")],
+        )
+
+    def test_changing_the_holidays_checks_every_closure(self, shop, api, long_closure_of_2020):
+        body = {**CALENDAR, "holidays": "", "closures": [long_closure_of_2020]}
+        response = api.put(URL, body, format="json")
+        assert (response.status_code, errors(response)) == (
+            400,
+            [("invalid_param", "closures[0].end")],
+        )
