@@ -132,6 +132,8 @@ def _calendar_payload(start: date, end: date) -> dict:
         "business_hours": [{"start": "10:00", "end": "12:00"}, {"start": "13:00", "end": "18:00"}],
         "closures": closures,
         "open_days": [],
+        # The weekly rules held for the whole demo history, not only from today.
+        "effective_from": (start - timedelta(days=7)).isoformat(),
     }
 
 

@@ -9,11 +9,9 @@ constant number of queries; nothing is written (an unknown customer stays unknow
 customer with no history).
 """
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, Max, OuterRef, Q
@@ -133,27 +131,14 @@ class PrecheckResult:
         }
 
 
-@lru_cache(maxsize=64)
-def _calendar(config: str) -> ShopCalendar:
-    return ShopCalendar(**json.loads(config))
-
-
 def calendar_for(shop) -> ShopCalendar:
     """Return the shop's calendar, shared between pre-checks while the shop's rules are unchanged.
 
-    A calendar is immutable and memoises the days it has worked out, so a pre-check reuses
-    the closed days and holidays the previous ones computed. Keyed by the rules themselves:
-    a calendar change is a new key, never a stale answer.
+    `ShopCalendar.for_shop` caches by `policies.calendar.calendar_config_key` (the shop's
+    calendar fields and its dated weekly rules): a calendar change is a new key, never a
+    stale answer.
     """
-    config = {
-        "timezone": shop.timezone,
-        "closed_weekdays": list(shop.closed_weekdays or ()),
-        "holidays": shop.holidays,
-        "business_hours": list(shop.business_hours or ()),
-        "closures": list(shop.closures or ()),
-        "open_days": list(shop.open_days or ()),
-    }
-    return _calendar(json.dumps(config, sort_keys=True))
+    return ShopCalendar.for_shop(shop)
 
 
 def _when(moment: datetime | None, tz: ZoneInfo) -> str | None:

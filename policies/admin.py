@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import Promise, PromiseVersion, Shop
+from .models import Promise, PromiseVersion, Shop, WeeklyRule
 
 
 class ReadOnlyVersionInline(admin.TabularInline):
@@ -20,10 +20,28 @@ class ReadOnlyVersionInline(admin.TabularInline):
         return False
 
 
+class ReadOnlyWeeklyRuleInline(admin.TabularInline):
+    """Weekly rules are immutable: change them on the calendar page (a new dated rule)."""
+
+    model = WeeklyRule
+    fields = ["effective_from", "closed_weekdays", "business_hours", "created_by", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["effective_from", "id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Shop)
 class ShopAdmin(admin.ModelAdmin):
     list_display = ["slug", "name", "timezone", "holidays", "created_at"]
     search_fields = ["slug", "name"]
+    inlines = [ReadOnlyWeeklyRuleInline]
 
     def has_delete_permission(self, request, obj=None):
         # Promise history goes only with policies.services.shop_delete (the database refuses

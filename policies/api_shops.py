@@ -14,7 +14,8 @@ from accounts.access import shop_for
 from accounts.models import Role
 from config.api_errors import ApiError
 
-from .calendar import ShopCalendar
+from .calendar import MAX_DATE, MIN_DATE, ShopCalendar
+from .calendar_selectors import shop_with_calendar
 from .shop_services import (
     CalendarSerializer,
     calendar_update,
@@ -47,6 +48,17 @@ class ClosureOutputSerializer(serializers.Serializer):
     applies_to = serializers.ChoiceField(choices=["all", "shipping", "inquiries"])
 
 
+class WeeklyRuleOutputSerializer(serializers.Serializer):
+    effective_from = serializers.DateField(help_text="first day (shop time) the rule applies")
+    closed_weekdays = serializers.ListField(child=serializers.IntegerField())
+    business_hours = PeriodOutputSerializer(many=True)
+    in_force = serializers.BooleanField(help_text="the rule applying today")
+    upcoming = serializers.BooleanField(help_text="takes effect after today")
+    reason = serializers.CharField()
+    created_by = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField(allow_null=True)
+
+
 class ShopOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     slug = serializers.SlugField()
@@ -58,6 +70,15 @@ class ShopOutputSerializer(serializers.Serializer):
     closures = ClosureOutputSerializer(many=True)
     open_days = serializers.ListField(child=serializers.DateField())
     created_at = serializers.DateTimeField()
+    weekly_rules = WeeklyRuleOutputSerializer(
+        many=True,
+        help_text="closed weekdays and business hours over time, in the order they take "
+        "effect; closed_weekdays and business_hours above are the rule in force today",
+    )
+
+
+def _shop_data(shop) -> dict:
+    return ShopOutputSerializer(shop_with_calendar(shop)).data
 
 
 class ShopCreateApi(APIView):
@@ -94,7 +115,7 @@ class ShopCreateApi(APIView):
                     status_code=status.HTTP_409_CONFLICT,
                 ) from None
             raise
-        return Response(ShopOutputSerializer(shop).data, status=status.HTTP_201_CREATED)
+        return Response(_shop_data(shop), status=status.HTTP_201_CREATED)
 
 
 class ShopDetailApi(APIView):
@@ -103,7 +124,7 @@ class ShopDetailApi(APIView):
     @extend_schema(operation_id="shop_detail", responses=ShopOutputSerializer, tags=["shops"])
     def get(self, request, shop):
         shop = _shop_for(request, shop, Role.VIEWER)
-        return Response(ShopOutputSerializer(shop).data)
+        return Response(_shop_data(shop))
 
 
 class CalendarUpdateApi(APIView):
@@ -118,7 +139,7 @@ class CalendarUpdateApi(APIView):
     def put(self, request, shop):
         shop = _shop_for(request, shop, Role.MANAGER)
         shop = calendar_update(shop=shop, actor=request.user, calendar=request.data)
-        return Response(ShopOutputSerializer(shop).data)
+        return Response(_shop_data(shop))
 
 
 class CalendarDaysApi(APIView):
@@ -141,18 +162,30 @@ class CalendarDaysApi(APIView):
                 code="invalid_param", field=name, message=f"Give `{name}` as YYYY-MM-DD."
             )
         try:
-            return date.fromisoformat(value)
+            found = date.fromisoformat(value)
         except ValueError:
             raise ApiError(
                 code="invalid_param",
                 field=name,
                 message=f"`{name}` must be a date as YYYY-MM-DD, not {value!r}.",
             ) from None
+        if not MIN_DATE <= found <= MAX_DATE:
+            raise ApiError(
+                code="invalid_param",
+                field=name,
+                message=f"`{name}` must be between {MIN_DATE} and {MAX_DATE}, not {value}.",
+            )
+        return found
 
     @extend_schema(
         operation_id="shop_calendar_days",
         parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATE, required=True, description="first day"),
+            OpenApiParameter(
+                "from",
+                OpenApiTypes.DATE,
+                required=True,
+                description="first day (2000-01-01 to 2100-12-31)",
+            ),
             OpenApiParameter(
                 "to",
                 OpenApiTypes.DATE,

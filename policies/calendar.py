@@ -1,12 +1,21 @@
 """The shop calendar: which days are open for shipping and for inquiries, and business time.
 
 Pure: everything is read at construction; no database queries afterwards. A calendar is
-cheap to build per request (national holidays are cached per country and year).
+cheap to build per request (national holidays are cached per country and year), and
+`ShopCalendar.for_shop` shares one calendar between requests while the shop's calendar is
+unchanged (keyed by `calendar_config_key`; no query: the rules' timeline is on the shop row).
+
+The weekly rules (closed weekdays, business hours) change over time: each rule applies from
+its `effective_from` day (shop time) until the next rule's, so "from January we open at 9:00"
+does not rewrite last year. Every question is answered per day with the rule in force on
+that day. Dated closures and open days are facts about their own dates.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -23,12 +32,21 @@ MAX_SEARCH_DAYS = 400
 # refused rather than walked day by day.
 MAX_SPAN_DAYS = 3660
 
+# The dates a calendar is asked about, and the dates a shop may write into it: questions
+# outside them could overflow Python's dates and mean nothing for a shop.
+MIN_DATE = date(2000, 1, 1)
+MAX_DATE = date(2100, 12, 31)
+# Every channel must open at least once within any this many days in a row.
+MAX_CLOSED_RUN_DAYS = 30
+
 APPLIES_TO = ("all", "shipping", "inquiries")
 DEFAULT_BUSINESS_HOURS = ({"start": "10:00", "end": "18:00"},)
 
 # Holiday names in the country's own language where the library has it.
 _HOLIDAY_LANGUAGE = {"JP": "ja"}
 _ONE_DAY = timedelta(days=1)
+# Closures covering more days than this in all are scanned per day instead of indexed.
+_CLOSURE_INDEX_DAYS = 100_000
 
 
 class Channel(StrEnum):
@@ -71,6 +89,47 @@ class Closure:
     def closes(self, channel: Channel) -> bool:
         """Return whether this closure closes the channel."""
         return self.applies_to in ("all", channel.value)
+
+
+@dataclass(frozen=True)
+class WeeklyRule:
+    """Closed weekdays and business hours from a day on (until the next rule's day)."""
+
+    effective_from: date
+    closed_weekdays: frozenset[int]
+    business_hours: tuple[tuple[time, time], ...]
+
+
+def parse_weekly_rule(
+    *,
+    effective_from: date | str,
+    closed_weekdays: Iterable[int],
+    business_hours: Iterable[Mapping],
+    what: str = "",
+) -> WeeklyRule:
+    """Return a weekly rule from its stored form (refusing what the calendar cannot use)."""
+    prefix = f"{what}." if what else ""
+    weekdays = set()
+    for value in closed_weekdays:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 6:
+            raise CalendarError(f"Closed weekdays are 0 (Monday) to 6, not {value!r}.")
+        weekdays.add(value)
+    periods = []
+    for index, period in enumerate(business_hours):
+        start = parse_time(period["start"], what=f"{prefix}business_hours[{index}].start")
+        end = parse_time(period["end"], what=f"{prefix}business_hours[{index}].end")
+        if start >= end:
+            raise CalendarError(f"{prefix}business_hours[{index}] must start before it ends.")
+        periods.append((start, end))
+    periods.sort()
+    for (_, end), (start, _) in zip(periods, periods[1:], strict=False):
+        if start < end:
+            raise CalendarError("Business hours periods must not overlap.")
+    return WeeklyRule(
+        effective_from=parse_date(effective_from, what=f"{prefix}effective_from"),
+        closed_weekdays=frozenset(weekdays),
+        business_hours=tuple(periods),
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -127,6 +186,7 @@ class ShopCalendar:
         business_hours: Iterable[Mapping] = DEFAULT_BUSINESS_HOURS,
         closures: Iterable[Mapping | Closure] = (),
         open_days: Iterable[date | str] = (),
+        rules: Iterable[Mapping | WeeklyRule] = (),
     ):
         try:
             self.tz = ZoneInfo(str(timezone))
@@ -134,29 +194,44 @@ class ShopCalendar:
             raise CalendarError(f"Unknown timezone {timezone!r}.") from None
         self.timezone = str(timezone)
 
-        weekdays = set()
-        for value in closed_weekdays:
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 6:
-                raise CalendarError(f"Closed weekdays are 0 (Monday) to 6, not {value!r}.")
-            weekdays.add(value)
-        self.closed_weekdays = frozenset(weekdays)
-
         self.holidays = (holidays or "").upper()
         if self.holidays and self.holidays not in supported_countries():
             raise CalendarError(f"No national holidays known for {holidays!r}.")
 
-        periods = []
-        for index, period in enumerate(business_hours):
-            start = parse_time(period["start"], what=f"business_hours[{index}].start")
-            end = parse_time(period["end"], what=f"business_hours[{index}].end")
-            if start >= end:
-                raise CalendarError(f"business_hours[{index}] must start before it ends.")
-            periods.append((start, end))
-        periods.sort()
-        for (_, end), (start, _) in zip(periods, periods[1:], strict=False):
-            if start < end:
-                raise CalendarError("Business hours periods must not overlap.")
-        self.business_hours: tuple[tuple[time, time], ...] = tuple(periods)
+        # The weekly rules in the order they take effect; with several on one day the one
+        # given last wins. The first rule also answers for every day before its own.
+        if isinstance(rules, Iterable) and not isinstance(rules, str | bytes):
+            given = [
+                rule
+                if isinstance(rule, WeeklyRule)
+                else parse_weekly_rule(
+                    effective_from=rule["effective_from"],
+                    closed_weekdays=rule.get("closed_weekdays") or (),
+                    business_hours=rule.get("business_hours") or (),
+                    what=f"rules[{index}]",
+                )
+                for index, rule in enumerate(rules)
+            ]
+        else:
+            raise CalendarError("rules must be a list of weekly rules.")
+        if not given:
+            given = [
+                parse_weekly_rule(
+                    effective_from=date.min,
+                    closed_weekdays=closed_weekdays,
+                    business_hours=business_hours,
+                )
+            ]
+        by_day: dict[date, WeeklyRule] = {}
+        for rule in sorted(given, key=lambda rule: rule.effective_from):
+            by_day[rule.effective_from] = rule
+        timeline = list(by_day.values())
+        timeline[0] = WeeklyRule(date.min, timeline[0].closed_weekdays, timeline[0].business_hours)
+        self.rules: tuple[WeeklyRule, ...] = tuple(timeline)
+        self._rule_days = [rule.effective_from for rule in timeline]
+        # The latest rule, for callers that know only one rule (use rule_on for a day).
+        self.closed_weekdays = timeline[-1].closed_weekdays
+        self.business_hours: tuple[tuple[time, time], ...] = timeline[-1].business_hours
 
         parsed = []
         for index, closure in enumerate(closures):
@@ -179,23 +254,25 @@ class ShopCalendar:
         )
         # A calendar never changes once built, so each day is worked out once.
         self._days: dict[date, Day] = {}
+        self._periods_of: dict[date, list[tuple[datetime, datetime]]] = {}
+        # Closures by day, built on first use (None: not yet; False: too many days, scan).
+        self._closure_index: dict[date, list[Closure]] | bool | None = None
 
     @classmethod
     def for_shop(cls, shop) -> ShopCalendar:
-        """Return the calendar of a shop (its fields, read once)."""
-        return cls(
-            timezone=shop.timezone,
-            closed_weekdays=shop.closed_weekdays or (),
-            holidays=shop.holidays,
-            business_hours=shop.business_hours or (),
-            closures=shop.closures or (),
-            open_days=shop.open_days or (),
-        )
+        """Return the calendar of a shop: its fields and its weekly rules over time (read
+        from the shop row, no query). Shared while the shop's calendar is unchanged."""
+        return _calendar_from_key(calendar_config_key(shop))
+
+    def rule_on(self, d: date) -> WeeklyRule:
+        """Return the weekly rule in force on the day."""
+        return self.rules[bisect.bisect_right(self._rule_days, _plain_date(d)) - 1]
 
     def __repr__(self) -> str:
         return (
             f"<ShopCalendar {self.timezone} closed={sorted(self.closed_weekdays)} "
             f"holidays={self.holidays or '-'} hours={len(self.business_hours)} "
+            f"rules={len(self.rules)} "
             f"closures={len(self.closures)} open_days={len(self.open_days)}>"
         )
 
@@ -212,7 +289,10 @@ class ShopCalendar:
 
     def end_of_day(self, d: date) -> datetime:
         """Return the start of the next day, aware (the day is [start_of_day, end_of_day))."""
-        return self.start_of_day(_plain_date(d) + _ONE_DAY)
+        try:
+            return self.start_of_day(_plain_date(d) + _ONE_DAY)
+        except OverflowError:
+            raise CalendarError(f"No day after {d}: beyond the last date.") from None
 
     def holiday_name(self, d: date) -> str:
         """Return the name of the national holiday on the day, or ""."""
@@ -239,10 +319,10 @@ class ShopCalendar:
         if holiday:
             reasons.append(f"holiday: {holiday}")
             shipping_open = inquiries_open = False
-        if d.weekday() in self.closed_weekdays:
+        if d.weekday() in self.rule_on(d).closed_weekdays:
             reasons.append("closed weekday")
             shipping_open = inquiries_open = False
-        for closure in self.closures:
+        for closure in self._closures_on(d):
             if closure.start <= d <= closure.end:
                 reasons.append(f"closure: {closure.label}" if closure.label else "closure")
                 if closure.closes(Channel.SHIPPING):
@@ -250,6 +330,24 @@ class ShopCalendar:
                 if closure.closes(Channel.INQUIRIES):
                     inquiries_open = False
         return Day(d, shipping_open, inquiries_open, "; ".join(reasons), tuple(reasons), holiday)
+
+    def _closures_on(self, d: date) -> Iterable[Closure]:
+        """Return the closures that may cover the day (in the order given): an index by day
+        when the closures cover a reasonable number of days, otherwise all of them."""
+        index = self._closure_index
+        if index is None:
+            total = sum((c.end - c.start).days + 1 for c in self.closures)
+            index = {}
+            if total <= _CLOSURE_INDEX_DAYS:
+                for closure in self.closures:
+                    day = closure.start
+                    while day <= closure.end:
+                        index.setdefault(day, []).append(closure)
+                        day += _ONE_DAY
+            else:
+                index = False
+            self._closure_index = index
+        return self.closures if index is False else index.get(d, ())
 
     def days(self, start: date, end: date) -> list[Day]:
         """Return every day from start to end, inclusive (empty when end is before start)."""
@@ -265,11 +363,17 @@ class ShopCalendar:
     def next_open_day(self, d: date, channel: Channel | str, *, include: bool = False) -> date:
         """Return the first day after d (or from d, with include) open for the channel."""
         channel = Channel(channel)
-        current = _plain_date(d) if include else _plain_date(d) + _ONE_DAY
-        for _ in range(MAX_SEARCH_DAYS):
-            if self.day(current).is_open(channel):
-                return current
-            current += _ONE_DAY
+        current = _plain_date(d)
+        try:
+            if not include:
+                current += _ONE_DAY
+            for _ in range(MAX_SEARCH_DAYS):
+                if self.day(current).is_open(channel):
+                    return current
+                current += _ONE_DAY
+        except OverflowError:
+            message = f"No day open for {channel} after {d}: beyond the last date."
+            raise CalendarError(message) from None
         raise CalendarError(f"No day open for {channel} within {MAX_SEARCH_DAYS} days of {d}.")
 
     def ship_by(self, ordered_at: datetime, cutoff: time) -> date:
@@ -296,17 +400,23 @@ class ShopCalendar:
     # --- business hours (inbox time: business hours on days open for inquiries) --------
 
     def _periods(self, d: date) -> list[tuple[datetime, datetime]]:
-        """Return the business hours periods of an inquiries-open day, in UTC."""
-        if not self.day(d).inquiries_open:
-            return []
-        # Arithmetic in UTC: aware datetimes sharing a tzinfo subtract as wall-clock times.
-        return [
-            (
-                datetime.combine(d, start, tzinfo=self.tz).astimezone(UTC),
-                datetime.combine(d, end, tzinfo=self.tz).astimezone(UTC),
-            )
-            for start, end in self.business_hours
-        ]
+        """Return the business hours periods of an inquiries-open day, in UTC (each day
+        with the business hours of the weekly rule in force that day)."""
+        found = self._periods_of.get(d)
+        if found is None:
+            if not self.day(d).inquiries_open:
+                found = []
+            else:
+                # Arithmetic in UTC: aware datetimes sharing a tzinfo subtract as wall-clock.
+                found = [
+                    (
+                        datetime.combine(d, start, tzinfo=self.tz).astimezone(UTC),
+                        datetime.combine(d, end, tzinfo=self.tz).astimezone(UTC),
+                    )
+                    for start, end in self.rule_on(d).business_hours
+                ]
+            self._periods_of[d] = found
+        return found
 
     def business_hours_between(self, start: datetime, end: datetime) -> float:
         """Return the hours of business time in [start, end] (negative if end < start)."""
@@ -351,11 +461,52 @@ class ShopCalendar:
                 remaining -= available
             idle = 0 if periods else idle + 1
             walked += 1
+            if d >= date.max:
+                break
             d += _ONE_DAY
         raise CalendarError(
             f"Cannot add {hours} business hours to {start.isoformat()}: no business time "
             f"found within {MAX_SEARCH_DAYS if idle else MAX_SPAN_DAYS} days."
         )
+
+
+def calendar_config(shop) -> dict:
+    """Return everything a shop's calendar is built from, as JSON values: its fields and
+    its weekly rules over time (`Shop.weekly_rule_timeline`; no query)."""
+    config = {
+        "timezone": shop.timezone,
+        "holidays": shop.holidays,
+        "closures": list(shop.closures or ()),
+        "open_days": list(shop.open_days or ()),
+    }
+    timeline = getattr(shop, "weekly_rule_timeline", None) or []
+    if timeline:
+        config["rules"] = [
+            {
+                "effective_from": str(rule["effective_from"]),
+                "closed_weekdays": list(rule.get("closed_weekdays") or ()),
+                "business_hours": list(rule.get("business_hours") or ()),
+            }
+            for rule in timeline
+        ]
+    else:
+        # A shop without rules (made before weekly rules had dates, or in a test): its
+        # fields are the one rule for all time.
+        config["closed_weekdays"] = list(shop.closed_weekdays or ())
+        config["business_hours"] = list(shop.business_hours or ())
+    return config
+
+
+def calendar_config_key(shop) -> str:
+    """Return a key that changes whenever anything the shop's calendar answers from does
+    (fields and weekly rules): calendars cached under it are never stale."""
+    return json.dumps(calendar_config(shop), sort_keys=True, ensure_ascii=False)
+
+
+@functools.lru_cache(maxsize=256)
+def _calendar_from_key(key: str) -> ShopCalendar:
+    # A calendar is immutable and memoises the days it worked out, so requests share it.
+    return ShopCalendar(**json.loads(key))
 
 
 def _require_aware(moment: datetime) -> None:

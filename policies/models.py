@@ -24,6 +24,11 @@ class Shop(models.Model):
     closures = models.JSONField(default=list, blank=True)
     # ["2026-11-23"]: days open although the rules above would close them.
     open_days = models.JSONField(default=list, blank=True)
+    # The weekly rules over time as the calendar reads them (no query):
+    # [{"effective_from": "2000-01-01", "closed_weekdays": [...], "business_hours": [...]}],
+    # written by calendar_update together with the WeeklyRule history rows (who, when, why).
+    # Empty: closed_weekdays and business_hours above hold for all time.
+    weekly_rule_timeline = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -31,6 +36,52 @@ class Shop(models.Model):
 
     def __str__(self):
         return self.slug
+
+
+class ImmutableVersionError(IntegrityError):
+    """A promise version (or weekly rule) was asked to change or go away; they never do."""
+
+
+class WeeklyRule(models.Model):
+    """The shop's closed weekdays and business hours from a day on; never changed once written.
+
+    A shop's weekly rules are a history: each applies from `effective_from` (a day in shop
+    time) until the next rule's day; with two rules for one day the later one (higher id)
+    wins. A change "from January" adds a rule and leaves the past as it was.
+    """
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="weekly_rules")
+    effective_from = models.DateField()
+    # Monday = 0 ... Sunday = 6.
+    closed_weekdays = models.JSONField(default=list, blank=True)
+    business_hours = models.JSONField(default=default_business_hours, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="weekly_rules",
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["shop", "effective_from", "id"]
+        indexes = [models.Index(fields=["shop", "effective_from"])]
+        verbose_name = _("weekly rule")
+
+    def __str__(self):
+        return f"{self.shop_id} weekly rule from {self.effective_from}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding or self.pk is not None:
+            raise ImmutableVersionError(
+                f"{self} is immutable: add a rule with a new effective date instead."
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableVersionError(f"{self} is immutable: add a rule instead of deleting one.")
 
 
 class Promise(models.Model):
@@ -48,10 +99,6 @@ class Promise(models.Model):
 
     def __str__(self):
         return f"{self.shop.slug}: {self.name} ({self.kind})"
-
-
-class ImmutableVersionError(IntegrityError):
-    """A promise version was asked to change or go away; versions never do."""
 
 
 class PromiseVersion(models.Model):

@@ -17,6 +17,7 @@ from accounts.access import ROLE_RANK, shop_for
 from accounts.models import Role
 
 from .calendar import APPLIES_TO, ShopCalendar
+from .calendar_selectors import shop_with_calendar
 from .shop_services import HOLIDAY_COUNTRIES, calendar_update
 
 _PATH = re.compile(r"^(?P<name>\w+)(?:\[(?P<index>\d+)\])?(?:\.(?P<sub>\w+))?$")
@@ -101,6 +102,8 @@ def _payload(post) -> tuple[dict, dict]:
         "business_hours": rows["business_hours"],
         "closures": rows["closures"],
         "open_days": [row["date"] for row in rows["open_days"]],
+        # Empty: the weekly rules apply from today (shop time).
+        "effective_from": post.get("effective_from", "").strip() or None,
     }
     return payload, rows
 
@@ -132,10 +135,10 @@ def _attach_errors(error: ValidationError, rows: dict) -> dict:
     return general
 
 
-def _stored_rows(shop) -> dict:
-    """Return the shop's calendar lists as editor rows."""
+def _stored_rows(shop, shown: dict) -> dict:
+    """Return the shop's calendar lists as editor rows (the weekly rule in force today)."""
     return {
-        "business_hours": [dict(period) for period in shop.business_hours or []],
+        "business_hours": [dict(period) for period in shown["business_hours"]],
         "closures": [dict(closure) for closure in shop.closures or []],
         "open_days": [{"date": value} for value in shop.open_days or []],
     }
@@ -150,11 +153,13 @@ def calendar_page(request, shop):
     can_edit = ROLE_RANK[Role(role)] >= ROLE_RANK[Role.MANAGER]
     errors: dict = {}
     failed = False
-    rows = _stored_rows(shop)
+    shown = shop_with_calendar(shop)
+    rows = _stored_rows(shop, shown)
     form_values = {
         "timezone": shop.timezone,
         "holidays": shop.holidays,
-        "closed_weekdays": [str(value) for value in shop.closed_weekdays or []],
+        "closed_weekdays": [str(value) for value in shown["closed_weekdays"]],
+        "effective_from": "",
     }
     if request.method == "POST":
         payload, rows = _payload(request.POST)
@@ -167,6 +172,7 @@ def calendar_page(request, shop):
                 "timezone": payload["timezone"],
                 "holidays": payload["holidays"],
                 "closed_weekdays": payload["closed_weekdays"],
+                "effective_from": payload["effective_from"] or "",
             }
             messages.error(request, _("The calendar was not saved: see the errors below."))
         else:
@@ -180,6 +186,19 @@ def calendar_page(request, shop):
         row["applies_to_label"] = labels.get(row.get("applies_to"), row.get("applies_to"))
     calendar = ShopCalendar.for_shop(shop)
     today = dj_timezone.now().astimezone(calendar.tz).date()
+    in_force = calendar.rule_on(today)
+    weekly_rules = [
+        {
+            **rule,
+            "closed_names": [WEEKDAYS[i] for i in rule["closed_weekdays"]],
+            "state": _("upcoming")
+            if rule["upcoming"]
+            else _("in force")
+            if rule["in_force"]
+            else _("past"),
+        }
+        for rule in shown["weekly_rules"]
+    ]
     first = _month_from(request.GET.get("month") or request.POST.get("month"), today)
     context = {
         "shop": shop,
@@ -193,7 +212,10 @@ def calendar_page(request, shop):
         "this_month": f"{today:%Y-%m}",
         "weekday_heads": [WEEKDAYS_ABBR[i] for i in range(7)],
         "weekdays": [(str(i), WEEKDAYS[i]) for i in range(7)],
-        "closed_weekday_names": [WEEKDAYS[i] for i in sorted(calendar.closed_weekdays)],
+        "closed_weekday_names": [WEEKDAYS[i] for i in sorted(in_force.closed_weekdays)],
+        "business_hours_now": in_force.business_hours,
+        "weekly_rules": weekly_rules,
+        "today": today,
         "weeks": _month_weeks(calendar, first, today),
         "holiday_choices": [
             (code, _("Japan") if code else _("None")) for code in HOLIDAY_COUNTRIES
