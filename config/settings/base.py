@@ -38,10 +38,16 @@ INSTALLED_APPS = [
     "commitments",
     "reports",
     "accounts",
+    # Operations: `manage.py worker`, `scheduler` and `status` (config/management/).
+    "config.apps.ConfigConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app itself (whitenoise), before anything reads the session.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A request id, and one log line per request with its shop, user and duration.
+    "config.logging.RequestContextMiddleware",
     # Content-Security-Policy on every response (nonces for inline scripts), then the body cap.
     "accounts.middleware.ContentSecurityPolicyMiddleware",
     "accounts.middleware.RequestSizeLimitMiddleware",
@@ -88,10 +94,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # REDIS AND BACKGROUND JOBS (django-rq)
 # ------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
-RQ_QUEUES = {
-    "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600},
-}
+# One queue per kind of work, so a long import never holds back judging or a report; a
+# worker names the queues it serves (`manage.py rqworker imports judging reports default`).
+QUEUE_NAMES = ("imports", "judging", "reports", "default")
+RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600} for name in QUEUE_NAMES}
+# Which queue each kind of job goes to (config.queues.queue_for); the tests send them all to
+# "default" so one burst worker runs them (config/settings/test.py).
+JOB_QUEUES = {name: name for name in QUEUE_NAMES}
 RQ_CRON_CONFIG = "config.cron"
+# The scheduler holds this Redis lock while it runs; a second scheduler idles until it expires.
+SCHEDULER_LOCK_SECONDS = env.int("SCHEDULER_LOCK_SECONDS", default=90)
+SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=300)
 
 # ------------------------------------------------------------------------------
 # AUTHENTICATION
@@ -202,9 +215,27 @@ SPECTACULAR_SETTINGS = {
 # ------------------------------------------------------------------------------
 # LOGGING
 # ------------------------------------------------------------------------------
+# LOG_FORMAT=json writes one JSON object per line (production's default), with the request
+# id, shop, user and duration of each request (config.logging.RequestContextMiddleware).
+LOG_FORMAT = env("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request": {"()": "config.logging.RequestContextFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
