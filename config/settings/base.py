@@ -188,6 +188,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 *
 # Uploaded files larger than this are streamed to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# Uploaded files are kept in the database in pieces of this size until their import ends.
+IMPORT_CHUNK_BYTES = env.int("IMPORT_CHUNK_BYTES", default=1024 * 1024)
+# A running import whose heartbeat is older than this lost its worker: the sweeper resumes
+# it (at most IMPORT_RESUMES_MAX times), then marks it failed with the row it reached.
+IMPORT_DEAD_AFTER_SECONDS = env.int("IMPORT_DEAD_AFTER_SECONDS", default=180)
+IMPORT_RESUMES_MAX = env.int("IMPORT_RESUMES_MAX", default=3)
 
 # ------------------------------------------------------------------------------
 # REST API
