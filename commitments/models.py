@@ -28,6 +28,8 @@ class Customer(models.Model):
     name = models.CharField(max_length=200, blank=True)
     email = models.CharField(max_length=254, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a manager erased the customer's personal data (APPI); see commitments.privacy.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
