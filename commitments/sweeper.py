@@ -35,6 +35,7 @@ BATCH_SIZE = 500
 UNJUDGED_AFTER = timedelta(minutes=2)
 # At most this many actions are re-queued per sweep; the next sweep takes the rest.
 UNJUDGED_MAX = 100 * BATCH_SIZE
+# The default of settings.IMPORT_QUEUED_STALE_SECONDS: an import queued this long lost its job.
 IMPORT_STALE_AFTER = timedelta(minutes=5)
 # An import older than this no longer holds back its shop's overdue findings.
 IMPORT_HOLD = timedelta(hours=24)
@@ -105,9 +106,10 @@ def unjudged_requeue(*, now: datetime) -> int:
 
 def imports_requeue(*, now: datetime) -> int:
     """Queue again the imports still waiting to start; return how many."""
+    stale_after = timedelta(seconds=settings.IMPORT_QUEUED_STALE_SECONDS)
     has_chunks = Exists(ImportChunk.objects.filter(import_ref_id=OuterRef("pk")))
     waiting = list(
-        Import.objects.filter(status=ImportStatus.QUEUED, created_at__lt=now - IMPORT_STALE_AFTER)
+        Import.objects.filter(status=ImportStatus.QUEUED, created_at__lt=now - stale_after)
         .filter(has_chunks | ~Q(file=""))
         .order_by("id")
         .values_list("id", flat=True)[:100]

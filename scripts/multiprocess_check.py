@@ -100,7 +100,8 @@ def main() -> int:
         "REDIS_URL": f"redis://127.0.0.1:{options.redis_port}/0",
         "SWEEP_INTERVAL_SECONDS": str(SWEEP_SECONDS),
         "SCHEDULER_LOCK_SECONDS": "15",
-        "IMPORT_DEAD_AFTER_SECONDS": "15",
+        "IMPORT_DEAD_AFTER_SECONDS": "30",
+        "IMPORT_QUEUED_STALE_SECONDS": "30",
         "LOG_LEVEL": "WARNING",
         "PY": PY,
     }

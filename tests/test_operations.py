@@ -279,7 +279,8 @@ class TestProductionSettings:
         }
         code = "import django; django.setup(); from django.conf import settings as s; " + (
             "print(s.DATABASES['default']['CONN_MAX_AGE'], s.DATABASES['default']"
-            "['CONN_HEALTH_CHECKS'], s.STORAGES['staticfiles']['BACKEND'], s.LOG_FORMAT)"
+            "['CONN_HEALTH_CHECKS'], s.STORAGES['staticfiles']['BACKEND'], s.LOG_FORMAT, "
+            "s.MIDDLEWARE[1])"
         )
         return subprocess.run(  # noqa: S603
             [sys.executable, "-c", code],
@@ -302,4 +303,5 @@ class TestProductionSettings:
             "True",
             "whitenoise.storage.CompressedManifestStaticFilesStorage",
             "json",
+            "whitenoise.middleware.WhiteNoiseMiddleware",
         ]

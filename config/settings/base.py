@@ -44,8 +44,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Static files from the app itself (whitenoise), before anything reads the session.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     # A request id, and one log line per request with its shop, user and duration.
     "config.logging.RequestContextMiddleware",
     # Content-Security-Policy on every response (nonces for inline scripts), then the body cap.
@@ -194,6 +192,8 @@ IMPORT_CHUNK_BYTES = env.int("IMPORT_CHUNK_BYTES", default=1024 * 1024)
 # it (at most IMPORT_RESUMES_MAX times), then marks it failed with the row it reached.
 IMPORT_DEAD_AFTER_SECONDS = env.int("IMPORT_DEAD_AFTER_SECONDS", default=180)
 IMPORT_RESUMES_MAX = env.int("IMPORT_RESUMES_MAX", default=3)
+# An import still queued this long after its upload lost its job: the sweeper queues it again.
+IMPORT_QUEUED_STALE_SECONDS = env.int("IMPORT_QUEUED_STALE_SECONDS", default=300)
 
 # ------------------------------------------------------------------------------
 # REST API
