@@ -13,7 +13,9 @@ import time
 from collections.abc import Callable
 
 import redis
+import rq
 from django.conf import settings
+from django.db import connections as db_connections
 from django_rq.cron import DjangoCronScheduler
 from django_rq.utils import reset_db_connections
 from django_rq.workers import get_worker
@@ -39,6 +41,21 @@ def redis_wait(connection, *, stop: Callable[[], bool], sleep=time.sleep) -> boo
     return False
 
 
+class Worker(rq.Worker):
+    """RQ's forking worker, whose work horse never uses a database connection it inherited.
+
+    A connection the worker process holds is shared with every horse it forks; a horse that
+    talked on it would leave it in a state the next horse (or the worker) cannot read, which
+    shows up as a hang or an OperationalError. The horse drops the inherited connection
+    (without closing it: the socket is the parent's) and opens its own.
+    """
+
+    def main_work_horse(self, job, queue):
+        for connection in db_connections.all(initialized_only=True):
+            connection.connection = None
+        return super().main_work_horse(job, queue)
+
+
 def worker_run(*, queues: list[str], max_restarts: int | None = None, **work_kwargs) -> int:
     """Run an RQ worker on these queues, starting it again after Redis errors; return runs.
 
@@ -48,7 +65,7 @@ def worker_run(*, queues: list[str], max_restarts: int | None = None, **work_kwa
     runs = 0
     while True:
         runs += 1
-        worker = get_worker(*queues)
+        worker = get_worker(*queues, worker_class=Worker)
         # Django's connections must not be shared with the work horse RQ forks.
         reset_db_connections()
         try:

@@ -181,7 +181,7 @@ class TestWorker:
     def test_a_worker_that_quit_on_a_redis_error_is_started_again(self):
         workers = []
 
-        def fake_worker(*queues):
+        def fake_worker(*queues, **kwargs):
             worker = mock.Mock(_shutdown_requested_date=None, connection=mock.Mock())
             worker.work.side_effect = redis.exceptions.ConnectionError("gone")
             workers.append(worker)
