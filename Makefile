@@ -1,12 +1,13 @@
 # The two commands of the README: `make run` and `make test`.
-PYTHON ?= python3.11
+# The first of python3.11, 3.12, 3.13 found (override: make PYTHON=python3.12 install).
+PYTHON ?= $(or $(firstword $(foreach v,3.11 3.12 3.13,$(shell command -v python$(v) 2>/dev/null))),python3.11)
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint format bench
+.PHONY: install run serve test lint format bench
 
 $(STAMP): pyproject.toml constraints.txt
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (Debian: apt-get install python3.11 python3.11-venv)"; exit 1; }
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11, 3.12 or 3.13 is needed: install one (Debian: apt-get install python3 python3-venv)"; exit 1; }
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet -c constraints.txt -e ".[dev]"
@@ -17,6 +18,9 @@ install: $(STAMP)
 
 run: install
 	./scripts/run
+
+serve: install
+	./scripts/serve
 
 test: install
 	./scripts/test

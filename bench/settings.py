@@ -18,7 +18,8 @@ if not env("DATABASE_URL", default=""):
     DATABASES["default"]["NAME"] = str(RESULTS / "bench.sqlite3")
     DATABASES["default"]["TEST"] = {"NAME": str(RESULTS / "bench.sqlite3")}
 REDIS_URL = env("BENCH_REDIS_URL", default="redis://127.0.0.1:6379/14")
-RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600} for name in QUEUE_NAMES}  # noqa: F405
+JOB_QUEUES = dict.fromkeys(QUEUE_NAMES, "default")  # noqa: F405
 MEDIA_ROOT = tempfile.mkdtemp(prefix="tsuzuku-bench-media-")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING = {

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, api_imports, api_prechecks
+from . import api, api_imports, api_prechecks, api_privacy
 
 urlpatterns = [
     path("shops/<slug:shop>/occasions/", api.OccasionRecordApi.as_view(), name="occasion-record"),
@@ -17,6 +17,11 @@ urlpatterns = [
         "shops/<slug:shop>/customers/<str:customer>/commitments/",
         api.CustomerCommitmentListApi.as_view(),
         name="customer-commitment-list",
+    ),
+    path(
+        "shops/<slug:shop>/customers/<str:customer>/erase/",
+        api_privacy.CustomerEraseApi.as_view(),
+        name="customer-erase",
     ),
     path("shops/<slug:shop>/imports/", api_imports.ImportsApi.as_view(), name="imports"),
     path(

@@ -15,6 +15,8 @@ queue is unreachable the import still completes and the sweeper judges them late
 import codecs
 import csv
 import gc
+import io
+import itertools
 import logging
 import os
 import re
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import BinaryIO
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
@@ -30,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import jobs, services
 from .attributes import ACTION_ATTRIBUTES, OCCASION_ATTRIBUTES
-from .models import Action, Import, ImportStatus
+from .models import Action, Import, ImportChunk, ImportStatus
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +64,7 @@ class ImportErrorCode(StrEnum):
     DATABASE_ERROR = "database_error"
     ERRORS_TRUNCATED = "errors_truncated"
     FAILED = "failed"
+    WORKER_LOST = "worker_lost"
 
 
 # ------------------------------------------------------------------------------
@@ -546,8 +550,10 @@ class _Tally:
             imp.warnings = [
                 w for w in imp.warnings if w.get("code") != ImportErrorCode.ERRORS_TRUNCATED
             ] + [note]
+        imp.heartbeat_at = timezone.now()
         imp.save(
             update_fields=[
+                "heartbeat_at",
                 "rows",
                 "stored",
                 "duplicates",
@@ -616,17 +622,22 @@ def import_run(
     stream: BinaryIO,
     batch_rows: int = BATCH_ROWS,
     on_progress: Callable[[Import], None] | None = None,
+    resume: bool = False,
 ) -> Import:
     """Record every row of the CSV stream into the import's shop; return the finished import.
 
     Must not run inside a transaction: each batch of rows is committed (with the import's
-    counts) so the progress is visible and the batch's actions can be queued for judging.
+    counts and heartbeat) so the progress is visible and the batch's actions can be queued
+    for judging. With resume, the rows the import already counts (committed with their
+    batches by a run that died) are read past and its counts and errors are kept.
     """
     shop = imp.shop
     tally = _Tally(imp)
     imp.status = ImportStatus.RUNNING
-    imp.rows = imp.stored = imp.duplicates = imp.rejected = imp.bytes_read = 0
-    imp.errors, imp.warnings = [], []
+    skip = imp.rows if resume else 0
+    if not skip:
+        imp.rows = imp.stored = imp.duplicates = imp.rejected = imp.bytes_read = 0
+        imp.errors, imp.warnings = [], []
     head = stream.read(SNIFF_BYTES)
     problem = binary_problem(head) if head else str(_("The file is empty."))
     if problem is not None:
@@ -648,18 +659,21 @@ def import_run(
         fatal = _problem(1, None, ImportErrorCode.INVALID_CSV, error)
         _finish(imp, tally, status=ImportStatus.FAILED, fatal=fatal)
         return imp
-    imp.warnings = [
-        {
-            "code": str(ImportErrorCode.UNKNOWN_COLUMN),
-            "column": name,
-            "message": str(_("Unknown column %(name)r: ignored.") % {"name": name}),
-        }
-        for name in header.unknown
-    ]
+    if not skip:
+        imp.warnings = [
+            {
+                "code": str(ImportErrorCode.UNKNOWN_COLUMN),
+                "column": name,
+                "message": str(_("Unknown column %(name)r: ignored.") % {"name": name}),
+            }
+            for name in header.unknown
+        ]
     stop: FatalImportError | None = None
-    for batch, fatal in _batches(_records(reader, source), batch_rows):
+    records = itertools.islice(_records(reader, source), skip, None)
+    for batch, fatal in _batches(records, batch_rows):
         stop = stop or fatal
         with transaction.atomic():
+            _run_check(imp)
             action_ids, occasion_ids = [], []
             for result in batch_record(shop=shop, header=header, batch=batch):
                 tally.add(result)
@@ -734,46 +748,144 @@ def upload_validate(upload, *, max_bytes: int) -> None:
         )
 
 
+class ImportSuperseded(Exception):
+    """The sweeper gave this import to another run: this one stops without a word."""
+
+
+def _run_check(imp: Import) -> None:
+    """Raise ImportSuperseded unless this run still owns the import (inside the batch's
+    transaction, with the import's row locked, so two runs never record the same batch)."""
+    mine = (
+        Import.objects.select_for_update()
+        .filter(pk=imp.pk, status=ImportStatus.RUNNING, resumes=imp.resumes)
+        .exists()
+    )
+    if not mine:
+        raise ImportSuperseded(imp.pk)
+
+
+class ChunkReader(io.RawIOBase):
+    """A binary stream over an import's stored chunks, one chunk in memory at a time."""
+
+    def __init__(self, import_id: int):
+        super().__init__()
+        self.import_id = import_id
+        self.index = 0
+        self.chunk = memoryview(b"")
+        self.position = 0
+        self.exhausted = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _next_chunk(self) -> bool:
+        data = (
+            ImportChunk.objects.filter(import_ref_id=self.import_id, index=self.index)
+            .values_list("data", flat=True)
+            .first()
+        )
+        if data is None:
+            self.exhausted = True
+            return False
+        self.chunk, self.position, self.index = memoryview(bytes(data)), 0, self.index + 1
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        """Return up to size bytes (all the rest when size < 0); b"" at the end."""
+        parts: list[bytes] = []
+        wanted = size if size >= 0 else None
+        while wanted is None or wanted > 0:
+            if self.position >= len(self.chunk) and (self.exhausted or not self._next_chunk()):
+                break
+            end = (
+                len(self.chunk) if wanted is None else min(len(self.chunk), self.position + wanted)
+            )
+            part = bytes(self.chunk[self.position : end])
+            self.position = end
+            parts.append(part)
+            if wanted is not None:
+                wanted -= len(part)
+        return b"".join(parts)
+
+
+def import_file_store(*, imp: Import, upload) -> int:
+    """Store the upload's bytes in the database as the import's chunks; return how many.
+
+    Read and written a chunk at a time (IMPORT_CHUNK_BYTES), so memory stays flat.
+    """
+    upload.seek(0)
+    count = 0
+    # read(n), not chunks(): an in-memory upload's chunks() is the whole file at once.
+    while data := upload.read(settings.IMPORT_CHUNK_BYTES):
+        ImportChunk.objects.create(import_ref=imp, index=count, data=data)
+        count += 1
+    return count
+
+
+def import_file_discard(*, imp: Import) -> None:
+    """Delete an ended import's file (its chunks, or a legacy file under MEDIA_ROOT)."""
+    ImportChunk.objects.filter(import_ref=imp).delete()
+    if imp.file:
+        imp.file.delete(save=False)
+        Import.objects.filter(pk=imp.pk).update(file="")
+
+
 @transaction.atomic
 def import_create(*, shop, upload, created_by=None, max_bytes: int) -> Import:
-    """Record an uploaded CSV file as an import and queue its processing on commit."""
+    """Record an uploaded CSV file as an import (its bytes in the database, so a worker on
+    any machine reads it) and queue its processing on commit."""
     upload_validate(upload, max_bytes=max_bytes)
     imp = Import(
         shop=shop,
-        file=upload,
         filename=os.path.basename(upload.name)[:255],
         size=upload.size,
         created_by=created_by if getattr(created_by, "is_authenticated", False) else None,
     )
-    imp.full_clean()
+    imp.full_clean(exclude=["file"])
     imp.save()
+    import_file_store(imp=imp, upload=upload)
     jobs.import_process_enqueue(imp.pk)
     return imp
 
 
 def import_process(*, import_id: int) -> Import | None:
-    """Run a queued import from its stored file; None when it is not queued any more.
+    """Run (or resume) a queued import from its stored file; None when it is not queued.
 
     Taking it from queued to running is one conditional UPDATE, so an import queued twice
-    (the sweeper re-queues stale ones) runs once.
+    (the sweeper re-queues stale ones) runs once. An import the sweeper resumed goes on
+    from the row its dead worker reached. Once it is done or failed, its file is deleted.
     """
     taken = Import.objects.filter(pk=import_id, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.RUNNING
+        status=ImportStatus.RUNNING, heartbeat_at=timezone.now()
     )
     if not taken:
         return None
     imp = Import.objects.select_related("shop").get(pk=import_id)
-    return _run_or_fail(imp, lambda: imp.file.open("rb"))
+    from_database = imp.chunks.exists()
+
+    def opener():
+        return ChunkReader(imp.pk) if from_database else imp.file.open("rb")
+
+    try:
+        return _run_or_fail(imp, opener, resume=True)
+    finally:
+        if imp.status in (ImportStatus.DONE, ImportStatus.FAILED):
+            import_file_discard(imp=imp)
 
 
 def _run_or_fail(imp: Import, opener, **kwargs) -> Import:
     """Run the import; if anything stops it (even Ctrl-C), record it as failed and re-raise.
 
-    A failed import no longer holds back its shop's overdue findings (see the sweeper).
+    A failed import no longer holds back its shop's overdue findings (see the sweeper). A
+    run the sweeper superseded (its worker looked dead) just stops.
     """
     try:
         with opener() as stream:
             return import_run(imp=imp, stream=stream, **kwargs)
+    except ImportSuperseded:
+        logger.warning("Import %s was taken over by another run; this one stops", imp.pk)
+        imp.refresh_from_db()
+        return imp
     except BaseException as error:
         logger.exception("Import %s failed", imp.pk)
         imp.refresh_from_db()
@@ -793,6 +905,45 @@ def _run_or_fail(imp: Import, opener, **kwargs) -> Import:
         raise
 
 
+def import_dead_recover(*, imp: Import, resumes_max: int) -> str:
+    """Resume (re-queue from the row it reached) or fail an import whose worker died.
+
+    Return "resumed" or "failed". It fails when it was resumed resumes_max times already or
+    has no stored file to read again (a `manage.py import_log` run that died).
+    """
+    has_file = bool(imp.file) or imp.chunks.exists()
+    if has_file and imp.resumes < resumes_max:
+        moved = Import.objects.filter(
+            pk=imp.pk, status=ImportStatus.RUNNING, resumes=imp.resumes
+        ).update(status=ImportStatus.QUEUED, resumes=imp.resumes + 1)
+        if moved:
+            jobs.import_process_enqueue(imp.pk)
+            logger.warning("Import %s lost its worker at row %s: resumed", imp.pk, imp.rows + 1)
+        return "resumed"
+    problem = _problem(
+        imp.rows + 1,
+        None,
+        ImportErrorCode.WORKER_LOST,
+        _(
+            "The process running this import stopped before row %(row)s; the %(rows)s rows "
+            "before it were recorded. Import the rest of the file again (rows already stored "
+            "count as duplicates)."
+        )
+        % {"row": imp.rows + 1, "rows": imp.rows},
+    )
+    moved = Import.objects.filter(
+        pk=imp.pk, status=ImportStatus.RUNNING, resumes=imp.resumes
+    ).update(
+        status=ImportStatus.FAILED,
+        finished_at=timezone.now(),
+        errors=[problem, *imp.errors][:ERRORS_KEPT],
+    )
+    if moved:
+        import_file_discard(imp=imp)
+        logger.warning("Import %s lost its worker at row %s: failed", imp.pk, imp.rows + 1)
+    return "failed"
+
+
 def import_from_path(*, shop, path: str, created_by=None, **kwargs) -> Import:
     """Record a local CSV file as an import of the shop and run it now (the command)."""
     imp = Import(
@@ -800,6 +951,7 @@ def import_from_path(*, shop, path: str, created_by=None, **kwargs) -> Import:
         filename=os.path.basename(path)[:255],
         size=os.path.getsize(path),
         status=ImportStatus.RUNNING,
+        heartbeat_at=timezone.now(),
         created_by=created_by,
     )
     imp.full_clean(exclude=["file"])

@@ -21,7 +21,11 @@ from . import engine, imports, sweeper
 
 logger = logging.getLogger(__name__)
 
+# Queues (settings.JOB_QUEUES maps each to a real queue; production: the same names). Imports
+# get a queue of their own so a long file never holds back judging.
 QUEUE = "default"
+QUEUE_IMPORTS = "imports"
+QUEUE_JUDGING = "judging"
 # An import of a large file may take longer than the queue's default timeout.
 IMPORT_TIMEOUT = 6 * 3600
 
@@ -54,10 +58,12 @@ def sweep() -> dict:
 # ------------------------------------------------------------------------------
 # Queueing on commit
 # ------------------------------------------------------------------------------
-def enqueue_now(func, *args, job_timeout: int | None = None) -> bool:
-    """Queue the job now; return False (and log why) if Redis cannot be reached."""
+def enqueue_now(func, *args, job_timeout: int | None = None, queue_name: str = QUEUE) -> bool:
+    """Queue the job now on its queue; return False (and log why) if Redis cannot be reached."""
     try:
-        queue = django_rq.get_queue(QUEUE, commit_mode="auto")
+        queue = django_rq.get_queue(
+            settings.JOB_QUEUES.get(queue_name, queue_name), commit_mode="auto"
+        )
         queue.enqueue(func, *args, job_timeout=job_timeout)
     except (RedisError, OSError) as error:
         logger.warning(
@@ -67,21 +73,28 @@ def enqueue_now(func, *args, job_timeout: int | None = None) -> bool:
     return True
 
 
-def enqueue_on_commit(func, *args, job_timeout: int | None = None) -> None:
+def enqueue_on_commit(func, *args, job_timeout: int | None = None, queue_name: str = QUEUE) -> None:
     """Queue the job once the current transaction commits (at once outside one)."""
-    transaction.on_commit(partial(enqueue_now, func, *args, job_timeout=job_timeout), robust=True)
+    transaction.on_commit(
+        partial(enqueue_now, func, *args, job_timeout=job_timeout, queue_name=queue_name),
+        robust=True,
+    )
 
 
 def judge_actions_enqueue(action_ids: list[int]) -> None:
     """Queue the judging of these actions, in batches, once the transaction commits."""
     ids = sorted(set(action_ids))
     for start in range(0, len(ids), engine.BATCH_SIZE):
-        enqueue_on_commit(judge_actions_job, ids[start : start + engine.BATCH_SIZE])
+        enqueue_on_commit(
+            judge_actions_job, ids[start : start + engine.BATCH_SIZE], queue_name=QUEUE_JUDGING
+        )
 
 
 def rejudge_shop_enqueue(shop_id: int) -> None:
     """Queue judging the whole shop again once the transaction commits."""
-    enqueue_on_commit(rejudge_shop_job, shop_id, job_timeout=IMPORT_TIMEOUT)
+    enqueue_on_commit(
+        rejudge_shop_job, shop_id, job_timeout=IMPORT_TIMEOUT, queue_name=QUEUE_JUDGING
+    )
 
 
 def rejudge_on_policy_change(request) -> None:
@@ -91,4 +104,6 @@ def rejudge_on_policy_change(request) -> None:
 
 def import_process_enqueue(import_id: int) -> None:
     """Queue an import's processing once the transaction commits."""
-    enqueue_on_commit(import_process, import_id, job_timeout=IMPORT_TIMEOUT)
+    enqueue_on_commit(
+        import_process, import_id, job_timeout=IMPORT_TIMEOUT, queue_name=QUEUE_IMPORTS
+    )

@@ -28,6 +28,8 @@ class Customer(models.Model):
     name = models.CharField(max_length=200, blank=True)
     email = models.CharField(max_length=254, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a manager erased the customer's personal data (APPI); see commitments.privacy.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -271,7 +273,8 @@ class Import(models.Model):
     """One CSV file of occasions and actions being imported, with its progress and counts."""
 
     shop = models.ForeignKey("policies.Shop", on_delete=models.CASCADE, related_name="imports")
-    file = models.FileField(upload_to="imports/%Y/%m/")
+    # Imports uploaded before the file went into the database (ImportChunk) kept it here.
+    file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
     filename = models.CharField(max_length=255)
     size = models.PositiveBigIntegerField(default=0)
     status = models.CharField(max_length=20, choices=ImportStatus.choices, default="queued")
@@ -290,9 +293,35 @@ class Import(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Set when the import starts and after every batch: a running import whose heartbeat is
+    # old has lost its worker, and the sweeper resumes it from the rows it reached.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # How many times the sweeper took it up again; a run whose number is not this one has
+    # been superseded and stops.
+    resumes = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self):
         return f"import {self.pk} ({self.filename})"
+
+
+class ImportChunk(models.Model):
+    """One piece of an uploaded CSV file, kept in the database until its import ends.
+
+    Any worker, on any machine, reads the file from here; the pieces are deleted when the
+    import is done or failed (the recorded rows are what is kept, APPI).
+    """
+
+    import_ref = models.ForeignKey(Import, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["import_ref", "index"], name="import_chunk_once")
+        ]
+
+    def __str__(self):
+        return f"import {self.import_ref_id} chunk {self.index}"

@@ -4,6 +4,8 @@ Run every few minutes by rqcron (config/cron.py). It
 - re-queues actions still unjudged a while after they were stored (Redis was down, a worker
   died), in batches of ids, so every stored action ends up judged;
 - re-queues imports still waiting in `queued` (their job was never queued or was lost);
+- resumes a running import whose heartbeat stopped (its worker died) from the row it
+  reached, or marks it failed with that row (imports.import_dead_recover);
 - raises one `overdue` finding per occasion and promise whose deadline (the kind's, with the
   promise version in force at the occasion's time) has passed with no fulfilling action.
   An overdue finding is never withdrawn: an action arriving later is judged late by the
@@ -17,21 +19,23 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from policies.calendar import ShopCalendar
 from policies.kinds.base import date_en, date_ja, moment_en, moment_ja
 from policies.models import Shop
 
-from . import engine, jobs
-from .models import Action, Finding, FindingType, Import, ImportStatus, Occasion
+from . import engine, imports, jobs
+from .models import Action, Finding, FindingType, Import, ImportChunk, ImportStatus, Occasion
 
 BATCH_SIZE = 500
 # Actions stored this long ago and still unjudged have lost their job.
 UNJUDGED_AFTER = timedelta(minutes=2)
 # At most this many actions are re-queued per sweep; the next sweep takes the rest.
 UNJUDGED_MAX = 100 * BATCH_SIZE
+# The default of settings.IMPORT_QUEUED_STALE_SECONDS: an import queued this long lost its job.
 IMPORT_STALE_AFTER = timedelta(minutes=5)
 # An import older than this no longer holds back its shop's overdue findings.
 IMPORT_HOLD = timedelta(hours=24)
@@ -58,6 +62,8 @@ class SweepResult:
 
     requeued_actions: int = 0
     requeued_imports: int = 0
+    resumed_imports: int = 0
+    failed_imports: int = 0
     overdue: int = 0
 
     def as_dict(self) -> dict:
@@ -72,6 +78,8 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
         requeued_actions=unjudged_requeue(now=now),
         requeued_imports=imports_requeue(now=now),
     )
+    recovered = imports_recover(now=now)
+    result.resumed_imports, result.failed_imports = recovered["resumed"], recovered["failed"]
     busy = Import.objects.filter(
         status__in=(ImportStatus.QUEUED, ImportStatus.RUNNING), created_at__gte=now - IMPORT_HOLD
     ).values("shop_id")
@@ -98,15 +106,30 @@ def unjudged_requeue(*, now: datetime) -> int:
 
 def imports_requeue(*, now: datetime) -> int:
     """Queue again the imports still waiting to start; return how many."""
+    stale_after = timedelta(seconds=settings.IMPORT_QUEUED_STALE_SECONDS)
+    has_chunks = Exists(ImportChunk.objects.filter(import_ref_id=OuterRef("pk")))
     waiting = list(
-        Import.objects.filter(status=ImportStatus.QUEUED, created_at__lt=now - IMPORT_STALE_AFTER)
-        .exclude(file="")
+        Import.objects.filter(status=ImportStatus.QUEUED, created_at__lt=now - stale_after)
+        .filter(has_chunks | ~Q(file=""))
         .order_by("id")
         .values_list("id", flat=True)[:100]
     )
     for import_id in waiting:
         jobs.import_process_enqueue(import_id)
     return len(waiting)
+
+
+def imports_recover(*, now: datetime) -> dict[str, int]:
+    """Resume or fail the running imports whose heartbeat stopped; return the counts."""
+    dead_before = now - timedelta(seconds=settings.IMPORT_DEAD_AFTER_SECONDS)
+    dead = Import.objects.filter(status=ImportStatus.RUNNING).filter(
+        Q(heartbeat_at__lt=dead_before) | Q(heartbeat_at__isnull=True, created_at__lt=dead_before)
+    )
+    counts = {"resumed": 0, "failed": 0}
+    for imp in dead.order_by("id")[:100]:
+        outcome = imports.import_dead_recover(imp=imp, resumes_max=settings.IMPORT_RESUMES_MAX)
+        counts[outcome] += 1
+    return counts
 
 
 # ------------------------------------------------------------------------------

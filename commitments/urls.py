@@ -2,13 +2,22 @@
 
 from django.urls import path  # noqa: F401
 
-from . import views_customers, views_exceptions, views_findings, views_imports, views_precheck
+from . import (
+    views_customers,
+    views_exceptions,
+    views_findings,
+    views_imports,
+    views_precheck,
+    views_privacy,
+)
 
 app_name = "commitments"
 urlpatterns = [
     path("precheck/", views_precheck.precheck_page, name="precheck"),
     path("precheck/occasions/", views_precheck.precheck_occasions, name="precheck-occasions"),
     path("customers/", views_customers.customer_list, name="customer-list"),
+    # The customer's id is in the form (ids may hold "/"): manager only, POST only.
+    path("privacy/erase/", views_privacy.customer_erase_view, name="customer-erase"),
     path("customers/search/", views_customers.customer_search, name="customer-search"),
     # path: a shop's customer ids may hold "/"; listed after search/ so that stays reachable.
     path("customers/<path:customer>/", views_customers.customer_detail, name="customer-detail"),

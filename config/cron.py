@@ -4,12 +4,16 @@ RQ's cron strings are read in UTC: jobs tied to a shop's local time run often an
 the shops whose local time has come.
 """
 
+from django.conf import settings
 from rq import cron
 
 from commitments import jobs as commitment_jobs
 from reports import jobs as reports_jobs
 
 # Hourly: each shop's report of the week just ended goes out from Monday 09:00 shop time.
-cron.register(reports_jobs.weekly_reports_due, queue_name="default", cron="0 * * * *")
-# Every 5 minutes: re-queue unjudged actions and stale imports, raise overdue findings.
-cron.register(commitment_jobs.sweep, queue_name="default", interval=300)
+cron.register(
+    reports_jobs.weekly_reports_due, queue_name=settings.JOB_QUEUES["reports"], cron="0 * * * *"
+)
+# Every 5 minutes (SWEEP_INTERVAL_SECONDS): re-queue unjudged actions and stale imports,
+# resume imports whose worker died, raise overdue findings.
+cron.register(commitment_jobs.sweep, queue_name="default", interval=settings.SWEEP_INTERVAL_SECONDS)

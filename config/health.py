@@ -1,23 +1,27 @@
-"""GET /healthz: is the database and Redis reachable?"""
+"""Health for load balancers and operators: /healthz/live, /healthz/ready (and /healthz).
 
-import django_rq
-from django.db import connection
+- live: the process answers; it touches nothing else, so a slow database never gets a web
+  process restarted.
+- ready: the database is required (503 without it). Redis is reported but not fatal: the
+  API keeps accepting data without it and the sweeper judges later, so a Redis outage must
+  not take every web process out of the load balancer ("status": "degraded", still 200).
+  With them, the jobs waiting per queue and the age of the oldest unjudged action.
+"""
+
 from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+
+from .status import system_status
 
 
-def healthz(request):
-    """Return 200 with each dependency "ok", or 503 naming what is down."""
-    result = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        result["database"] = "ok"
-    except Exception as error:  # noqa: BLE001 - any failure means "down"
-        result["database"] = f"down: {error.__class__.__name__}"
-    try:
-        django_rq.get_connection("default").ping()
-        result["redis"] = "ok"
-    except Exception as error:  # noqa: BLE001
-        result["redis"] = f"down: {error.__class__.__name__}"
-    healthy = all(value == "ok" for value in result.values())
-    return JsonResponse(result, status=200 if healthy else 503)
+@never_cache
+def live(request):
+    """Return 200 while the process can answer at all."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def ready(request):
+    """Return 200 when the database answers (Redis reported), 503 when it does not."""
+    status = system_status()
+    return JsonResponse(status, status=503 if status["database"] != "ok" else 200)

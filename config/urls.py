@@ -2,10 +2,22 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import user_passes_test
 from django.urls import include, path
+from django_rq.urls import get_admin_urlpatterns, get_api_urlpatterns
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import health, views
+
+# The RQ dashboard shows every shop's job arguments and can delete jobs: superusers only
+# (django-rq itself lets any staff member in). Its stats.json keeps django-rq's own check.
+superuser_required = user_passes_test(
+    lambda user: user.is_active and user.is_superuser, login_url="admin:login"
+)
+django_rq_urls = (
+    [*get_api_urlpatterns(), *get_admin_urlpatterns(view_wrapper=superuser_required)],
+    "django_rq",
+)
 
 api_v1 = [
     path("", include("policies.api_urls")),
@@ -18,7 +30,10 @@ api_v1 = [
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", health.healthz, name="healthz"),
+    # /healthz is /healthz/ready under its old name (load balancers already configured).
+    path("healthz", health.ready, name="healthz"),
+    path("healthz/live", health.live, name="healthz-live"),
+    path("healthz/ready", health.ready, name="healthz-ready"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -28,5 +43,5 @@ urlpatterns = [
     path("shops/<slug:shop>/", include("reports.urls")),
     path("account/", include("accounts.urls")),
     path("admin/", admin.site.urls),
-    path("django-rq/", include("django_rq.urls")),
+    path("django-rq/", include(django_rq_urls)),
 ]

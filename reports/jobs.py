@@ -3,6 +3,7 @@
 from datetime import datetime
 
 import django_rq
+from django.conf import settings
 from django.utils import timezone
 
 from policies.models import Shop
@@ -13,7 +14,7 @@ from . import selectors, services
 def weekly_reports_due(now: datetime | None = None) -> list[tuple[int, str]]:
     """Enqueue the delivery of every report due now (run hourly); return (shop id, week)."""
     due = selectors.weekly_reports_due(now=now or timezone.now())
-    queue = django_rq.get_queue("default")
+    queue = django_rq.get_queue(settings.JOB_QUEUES.get("reports", "reports"))
     for shop, week in due:
         queue.enqueue(report_deliver, shop.id, week)
     return [(shop.id, week) for shop, week in due]

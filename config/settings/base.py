@@ -38,10 +38,14 @@ INSTALLED_APPS = [
     "commitments",
     "reports",
     "accounts",
+    # Operations: `manage.py worker`, `scheduler` and `status` (config/management/).
+    "config.apps.ConfigConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A request id, and one log line per request with its shop, user and duration.
+    "config.logging.RequestContextMiddleware",
     # Content-Security-Policy on every response (nonces for inline scripts), then the body cap.
     "accounts.middleware.ContentSecurityPolicyMiddleware",
     "accounts.middleware.RequestSizeLimitMiddleware",
@@ -88,10 +92,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # REDIS AND BACKGROUND JOBS (django-rq)
 # ------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
-RQ_QUEUES = {
-    "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600},
-}
+# One queue per kind of work, so a long import never holds back judging or a report; a
+# worker names the queues it serves (`manage.py rqworker imports judging reports default`).
+QUEUE_NAMES = ("imports", "judging", "reports", "default")
+RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600} for name in QUEUE_NAMES}
+# Which queue each kind of job goes to (config.queues.queue_for); the tests send them all to
+# "default" so one burst worker runs them (config/settings/test.py).
+JOB_QUEUES = {name: name for name in QUEUE_NAMES}
 RQ_CRON_CONFIG = "config.cron"
+# The scheduler holds this Redis lock while it runs; a second scheduler idles until it expires.
+SCHEDULER_LOCK_SECONDS = env.int("SCHEDULER_LOCK_SECONDS", default=90)
+SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=300)
 
 # ------------------------------------------------------------------------------
 # AUTHENTICATION
@@ -175,6 +186,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 *
 # Uploaded files larger than this are streamed to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# Uploaded files are kept in the database in pieces of this size until their import ends.
+IMPORT_CHUNK_BYTES = env.int("IMPORT_CHUNK_BYTES", default=1024 * 1024)
+# A running import whose heartbeat is older than this lost its worker: the sweeper resumes
+# it (at most IMPORT_RESUMES_MAX times), then marks it failed with the row it reached.
+IMPORT_DEAD_AFTER_SECONDS = env.int("IMPORT_DEAD_AFTER_SECONDS", default=180)
+IMPORT_RESUMES_MAX = env.int("IMPORT_RESUMES_MAX", default=3)
+# An import still queued this long after its upload lost its job: the sweeper queues it again.
+IMPORT_QUEUED_STALE_SECONDS = env.int("IMPORT_QUEUED_STALE_SECONDS", default=300)
 
 # ------------------------------------------------------------------------------
 # REST API
@@ -202,9 +221,29 @@ SPECTACULAR_SETTINGS = {
 # ------------------------------------------------------------------------------
 # LOGGING
 # ------------------------------------------------------------------------------
+# LOG_FORMAT=json writes one JSON object per line (production's default), with the request
+# id, shop, user and duration of each request (config.logging.RequestContextMiddleware).
+LOG_FORMAT = env("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request": {"()": "config.logging.RequestContextFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            # "time": ISO 8601 in UTC, whatever TIME_ZONE the process has.
+            "timestamp": "time",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }

@@ -24,6 +24,8 @@ MATRIX = {
     # --- foundation -----------------------------------------------------------
     "home": Case(GET=signed_in()),
     "healthz": Case(GET=everyone(200)),
+    "healthz-live": Case(GET=everyone(200)),
+    "healthz-ready": Case(GET=everyone(200)),
     "login": Case(
         GET=everyone(200),
         POST=everyone(200),  # wrong password: the form again, with its error

@@ -24,6 +24,8 @@ class TestDeploySettings:
             "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "SECRET_KEY": "deploy-check-" + "k" * 60,
             "ALLOWED_HOSTS": "tsuzuku.example.com",
+            # Production refuses SQLite; the check itself never connects.
+            "DATABASE_URL": "postgres://check@127.0.0.1:5432/not-connected",
         }
         result = subprocess.run(  # noqa: S603 - our own manage.py
             [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

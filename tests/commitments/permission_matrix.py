@@ -111,6 +111,12 @@ MATRIX = {
     "commitments:customer-list": Case(GET=page("viewer")),
     "commitments:customer-search": Case(GET=page("viewer"), query="q=MX"),
     "commitments:customer-detail": Case(kwargs=_customer, GET=page("viewer")),
+    "commitments:customer-erase": Case(
+        GET=signed_in(ok=405),
+        POST=page("manager", ok=302),
+        data=lambda world: {"customer": _customer(world)["customer"], "confirm": "yes"},
+    ),
+    "customer-erase": Case(kwargs=_customer, POST=api("manager")),
     # --- findings and exceptions ------------------------------------------------------
     "commitments:finding-list": Case(GET=page("viewer")),
     "commitments:finding-status": Case(

@@ -215,7 +215,13 @@ class TestJobs:
         job = jobs.django_rq.get_queue("default", commit_mode="auto").enqueue(jobs.sweep)
         run_worker()
         job.refresh()
-        assert job.return_value() == {"requeued_actions": 0, "requeued_imports": 0, "overdue": 1}
+        assert job.return_value() == {
+            "requeued_actions": 0,
+            "requeued_imports": 0,
+            "resumed_imports": 0,
+            "failed_imports": 0,
+            "overdue": 1,
+        }
         assert Finding.objects.filter(type=FindingType.OVERDUE).count() == 1
 
     def test_the_sweep_is_scheduled_every_five_minutes(self, rq_queue):
