@@ -9,5 +9,7 @@ class CommitmentsConfig(AppConfig):
         from policies import hooks
 
         from . import jobs
+        from .judging import marks
 
         hooks.rejudge_receiver(jobs.rejudge_on_policy_change)
+        hooks.rejudge_pending_provider(lambda shop_id: marks.rejudge_progress(shop=shop_id))

@@ -34,7 +34,8 @@ from commitments.models import (
 )
 from policies.kinds import registry
 from policies.models import Promise, PromiseVersion
-from policies.selectors import promise_versions_for_shop, version_in_force_of
+from policies.selectors import promise_versions_for_shop
+from policies.versions import version_in_force
 
 from .models import Report
 from .weeks import Week, parse_week
@@ -164,7 +165,7 @@ def _promise_section(*, promise, versions, week, trend_weeks, checks, findings) 
     at = week.end
     if promise.retired_at is not None and promise.retired_at < at:
         at = promise.retired_at
-    version = version_in_force_of(
+    version = version_in_force(
         versions, at=at - timedelta(microseconds=1), retired_at=promise.retired_at
     )
     params = version.params if version is not None else {}
