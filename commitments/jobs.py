@@ -32,8 +32,9 @@ QUEUE = "default"
 IMPORT_TIMEOUT = 6 * 3600
 # One batch of at most judging.BATCH_SIZE customers (a few seconds; minutes on a slow day).
 JUDGE_TIMEOUT = 15 * 60
-SWEEP_TIMEOUT = 15 * 60
 RETRIES = 3
+# Customers per re-judge job.
+REJUDGE_BATCH = judging.BATCH_SIZE
 
 
 def judge_actions_job(action_ids: list[int]) -> int:
@@ -58,7 +59,7 @@ def rejudge_batch_job(shop_id: int) -> int:
     shop = Shop.objects.filter(pk=shop_id).first()
     if shop is None:
         return 0
-    result, remaining = marks.rejudge_marked_batch(shop=shop)
+    result, remaining = marks.rejudge_marked_batch(shop=shop, batch_size=REJUDGE_BATCH)
     if remaining:
         rejudge_batch_enqueue(shop_id)
     return result.customers
