@@ -61,6 +61,10 @@ class PrecheckOutSerializer(serializers.Serializer):
     notes = serializers.JSONField(
         help_text="[{code, message_en, message_ja}]: what the verdict does not say."
     )
+    judged = serializers.BooleanField(
+        help_text='Whether any promise judged the action. False: `verdict` is "ok" only '
+        "because nothing judged it; show it as not judged, not as consistent."
+    )
 
 
 class PrecheckRunApi(APIView):
