@@ -12,4 +12,4 @@ class CommitmentsConfig(AppConfig):
         from .judging import marks
 
         hooks.rejudge_receiver(jobs.rejudge_on_policy_change)
-        hooks.rejudge_pending_provider(lambda shop_id: marks.rejudge_progress(shop=shop_id))
+        hooks.rejudge_pending_provider(marks.rejudge_pending_count)

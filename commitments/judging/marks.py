@@ -64,6 +64,11 @@ def rejudge_progress(*, shop) -> int:
     return Customer.objects.filter(shop_id=shop_id, rejudge_requested_at__isnull=False).count()
 
 
+def rejudge_pending_count(shop_id: int) -> int:
+    """Return `rejudge_progress` for a shop id (the policies.hooks provider)."""
+    return rejudge_progress(shop=shop_id)
+
+
 def rejudge_marked_batch(*, shop: Shop, batch_size: int = BATCH_SIZE) -> tuple[JudgeResult, bool]:
     """Judge the next `batch_size` marked customers of the shop; return what changed, and
     whether marked customers remain (then the caller queues the next batch)."""
