@@ -12,7 +12,7 @@
 See docs/ARCHITECTURE.md, "Judging".
 """
 
-from .load import LoadedPromise, calendar_for, promises_load
+from .load import LoadedPromise, calendar_for, calendar_load, promises_load
 from .reconcile import (
     BATCH_SIZE,
     JudgeResult,
@@ -29,6 +29,7 @@ __all__ = [
     "JudgeResult",
     "LoadedPromise",
     "calendar_for",
+    "calendar_load",
     "derive",
     "event_of",
     "judge_actions",

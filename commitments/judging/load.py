@@ -105,17 +105,23 @@ def promises_load(*, shop, action_kind: str | None = None) -> list[LoadedPromise
 # ------------------------------------------------------------------------------
 # The calendar
 # ------------------------------------------------------------------------------
+def calendar_load(shop: Shop) -> ShopCalendar:
+    """Return the shop's calendar as judging and overdue detection use it (fresh)."""
+    return ShopCalendar.for_shop(shop)
+
+
 @lru_cache(maxsize=64)
 def _calendar(config: str) -> ShopCalendar:
     return ShopCalendar(**json.loads(config))
 
 
 def calendar_for(shop: Shop) -> ShopCalendar:
-    """Return the shop's calendar, shared between judgings while the shop's rules are unchanged.
+    """Return the shop's calendar, shared between pre-checks while the shop's rules are unchanged.
 
-    A calendar is immutable and memoises the days it has worked out, so a judging reuses the
-    closed days and holidays the previous ones computed. Keyed by the rules themselves: a
-    calendar change is a new key, never a stale answer.
+    A calendar is immutable and memoises the days it has worked out, so a pre-check reuses
+    the closed days and holidays the previous ones computed. Keyed by the rules themselves: a
+    calendar change is a new key, never a stale answer. The key must hold every rule
+    `ShopCalendar.for_shop` reads (the property test compares both paths).
     """
     config = {
         "timezone": shop.timezone,
@@ -225,7 +231,7 @@ def log_load(
         actions=actions,
         occasions=_occasions(shop=shop, actions=actions),
         promises=promises_load(shop=shop) if promises is None else promises,
-        calendar=calendar_for(shop) if calendar is None else calendar,
+        calendar=calendar_load(shop) if calendar is None else calendar,
     )
 
 

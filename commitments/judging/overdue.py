@@ -18,7 +18,7 @@ from policies.kinds.base import date_en, date_ja, moment_en, moment_ja
 from policies.models import Shop
 
 from ..models import Action, Finding, FindingType, Occasion
-from .load import calendar_for, promises_load
+from .load import calendar_load, promises_load
 from .walk import event_of
 
 BATCH_SIZE = 500
@@ -93,7 +93,7 @@ def overdue_raise(*, shop: Shop, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     since = now - LOOK_BACK
-    calendar = calendar_for(shop)
+    calendar = calendar_load(shop)
     raised = 0
     for loaded in promises_load(shop=shop):
         kind, promise = loaded.kind, loaded.promise

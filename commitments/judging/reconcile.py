@@ -24,7 +24,7 @@ from django.utils import timezone
 from policies.models import Shop
 
 from ..models import Action, Check, Commitment, Customer, Finding, FindingType
-from .load import calendar_for, log_load, promises_load
+from .load import calendar_load, log_load, promises_load
 from .walk import Derivation, derive
 
 logger = logging.getLogger(__name__)
@@ -206,7 +206,7 @@ def _judge_batch(*, shop: Shop, ids: list[int], only_marked: bool) -> JudgeResul
     # its promises and calendar are the ones read here.
     shop = Shop.objects.get(pk=shop.pk)
     log = log_load(
-        shop=shop, customer_ids=ids, promises=promises_load(shop=shop), calendar=calendar_for(shop)
+        shop=shop, customer_ids=ids, promises=promises_load(shop=shop), calendar=calendar_load(shop)
     )
     derived = derive(
         actions=log.actions, occasions=log.occasions, promises=log.promises, calendar=log.calendar

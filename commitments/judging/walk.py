@@ -73,7 +73,6 @@ class Derivation:
     checks: dict = field(default_factory=dict)
     findings: dict = field(default_factory=dict)
     commitments: dict = field(default_factory=dict)
-    histories: dict = field(default_factory=dict)
 
 
 def plain(value):
@@ -235,7 +234,6 @@ def walk(*, result, customer_id, actions, events, answering, occasions, loaded, 
         first_at = first_at or action.occurred_at
         last_at = action.occurred_at
     if history.count:
-        result.histories[(customer_id, promise_id)] = history
         result.commitments[(customer_id, promise_id)] = CommitmentRow(
             customer_id=customer_id,
             promise_id=promise_id,
