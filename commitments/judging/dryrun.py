@@ -146,6 +146,17 @@ def precheck_run(
     involved, before, answered, resume = log.promises, log.stored, log.answered, log.resume
     new = _unsaved_action(owner=owner, clean=clean, answered=answered)
     customer_key = owner.pk if owner is not None else None
+    if resume is None and owner is not None:
+        # Walked, not resumed: "before" is the walk of the log without the new action, not
+        # the stored rows (a pending re-judge may be about to change them).
+        walked = derive(
+            actions=log.actions, occasions=log.occasions, promises=involved, calendar=log.calendar
+        )
+        before = {
+            promise_id: row
+            for (customer_id, promise_id), row in walked.commitments.items()
+            if customer_id == customer_key
+        }
     after = derive(
         actions=[*log.actions, new],
         occasions=log.occasions,

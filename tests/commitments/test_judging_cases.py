@@ -365,3 +365,29 @@ class TestPoisonCustomer:
         poison = Customer.objects.get(external_id="POISON")
         assert (poison.judge_error, poison.judge_failed_at, poison.judge_attempts) == ("", None, 0)
         assert Commitment.objects.count() == 4
+
+
+@pytest.mark.django_db
+class TestPrecheckWhileARejudgeIsPending:
+    def test_it_walks_the_log_instead_of_trusting_stored_commitments(self, shop, log, make_promise):
+        promise = make_promise("handwritten_note", {"min_lines": 5})
+        note_history(log, "C-1", [9, 10])
+        log.occasion("O-new", "C-1", "order_placed", at("2026-11-20 10:00"), total=5000)
+
+        def answer():
+            return precheck_run(
+                shop=shop,
+                customer="C-1",
+                kind="note_enclosed",
+                occurred_at=at("2026-11-20 13:00"),
+                occasion="O-new",
+                attributes={"lines": 6},
+            )
+
+        # Stored rows a pending re-judge is about to change (as after a policy change).
+        Commitment.objects.filter(promise=promise).update(last_level=6.0, best_level=6.0)
+        assert answer().verdict == "ok"  # resumed from the (stale) stored commitment
+        marks.rejudge_mark(shop_id=shop.pk)
+        pending = answer()
+        assert pending.verdict == "drift"
+        assert pending.commitment[str(promise.pk)]["before"]["last_level"] == 10.0
