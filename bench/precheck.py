@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from commitments import engine, services
+from commitments import judging, services
 from commitments.models import Action, Customer, Occasion
 from commitments.prechecks import precheck_run
 from policies.models import Promise
@@ -81,7 +81,7 @@ def history_build(*, shop, orders: int = 100) -> Customer:
                 judge=False,
             )
     customer = Customer.objects.get(shop=shop, external_id=CUSTOMER)
-    engine.judge_customers(shop=shop, customer_ids=[customer.pk])
+    judging.judge_customers(shop=shop, customer_ids=[customer.pk])
     return customer
 
 

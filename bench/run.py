@@ -151,22 +151,17 @@ def judging_bench(*, customers: int, orders: int) -> dict:
 
     First judging creates the checks, findings and commitments; judged again, nothing
     changes. Reads must not depend on the batch size; writes may be split by the database
-    (SQLite's 999 parameters per statement) or by the engine's chunks of ids.
+    (SQLite's 999 parameters per statement) or by judging's chunks of ids.
     """
-    from commitments import engine
+    from commitments import judging
     from commitments.models import Action, Check, Commitment, Customer, Finding
-    from policies.calendar import ShopCalendar
 
     shop = shop_make("bench-judging")
     actions = log_bulk(shop=shop, customers=customers, orders=orders)
     ids = list(Customer.objects.filter(shop=shop).order_by("id").values_list("id", flat=True))
-    promises = engine.promises_load(shop=shop)
-    calendar = ShopCalendar.for_shop(shop)
 
     def judge(batch):
-        return lambda: engine.judge_customers(
-            shop=shop, customer_ids=batch, promises=promises, calendar=calendar
-        )
+        return lambda: judging.judge_customers(shop=shop, customer_ids=batch)
 
     small, large = ids[:BATCH_SMALL], ids[BATCH_SMALL : BATCH_SMALL + BATCH_LARGE]
     first = {str(BATCH_SMALL): _queries(judge(small)), str(BATCH_LARGE): _queries(judge(large))}
@@ -177,7 +172,7 @@ def judging_bench(*, customers: int, orders: int) -> dict:
     Commitment.objects.filter(shop=shop).delete()
     Action.objects.filter(shop=shop).update(judged_at=None)
     started = time.perf_counter()
-    total = engine.judge_shop(shop=shop)
+    total = judging.judge_shop(shop=shop)
     seconds = time.perf_counter() - started
     small_key, large_key = str(BATCH_SMALL), str(BATCH_LARGE)
     return {

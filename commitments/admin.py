@@ -29,10 +29,34 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class JudgeFailedFilter(admin.SimpleListFilter):
+    title = "judging"
+    parameter_name = "judging"
+
+    def lookups(self, request, model_admin):
+        return [("failed", "failed"), ("pending", "re-judge pending")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "failed":
+            return queryset.filter(judge_failed_at__isnull=False)
+        if self.value() == "pending":
+            return queryset.filter(rejudge_requested_at__isnull=False)
+        return queryset
+
+
 @admin.register(Customer)
 class CustomerAdmin(ReadOnlyAdmin):
-    list_display = ("external_id", "name", "shop", "created_at")
-    list_filter = ("shop",)
+    list_display = (
+        "external_id",
+        "name",
+        "shop",
+        "created_at",
+        "judge_failed_at",
+        "judge_attempts",
+        "judge_error",
+        "rejudge_requested_at",
+    )
+    list_filter = (JudgeFailedFilter, "shop")
     search_fields = ("external_id", "name", "email")
 
 

@@ -9,5 +9,7 @@ class CommitmentsConfig(AppConfig):
         from policies import hooks
 
         from . import jobs
+        from .judging import marks
 
         hooks.rejudge_receiver(jobs.rejudge_on_policy_change)
+        hooks.rejudge_pending_provider(marks.rejudge_pending_count)

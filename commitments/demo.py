@@ -26,7 +26,7 @@ from policies.models import Shop
 from policies.services import promise_create, promise_edit, shop_delete
 from policies.shop_services import calendar_update, shop_create
 
-from . import engine, services, sweeper
+from . import judging, services, sweeper
 from .models import Check, Finding
 
 SHIPPING = Channel.SHIPPING
@@ -162,6 +162,7 @@ def _promises(*, shop, manager, start: date, today: date, calendar: ShopCalendar
             params=params,
             author=manager,
             effective_from=calendar.start_of_day(start),
+            rejudge=False,
         )
     promise_edit(
         promise=made["handwritten_note"],
@@ -464,7 +465,7 @@ def demo_build(
             )
             result.actions += 1
     result.customers = len(seen)
-    engine.judge_shop(shop=shop)
+    judging.judge_shop(shop=shop)
     sweeper.overdue_raise(shop=shop, now=now)
     findings = Finding.objects.filter(shop=shop)
     result.findings = dict(Counter(findings.values_list("type", flat=True)))

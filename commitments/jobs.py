@@ -2,8 +2,12 @@
 
 `*_enqueue` helpers queue a job once the current transaction commits. If Redis cannot be
 reached the error is logged and nothing else happens: what was stored stays stored, and the
-sweeper (commitments.sweeper, every few minutes) judges actions left unjudged and re-queues
-imports left queued.
+sweeper (commitments.sweeper, every few minutes) judges actions left unjudged, finishes
+re-judges left marked, retries failed customers and re-queues imports left queued.
+
+Every job is retried (RQ `Retry`) and has a timeout suited to its size: a batch of at most
+500 customers for judging, a whole file for an import. Retries are immediate (the worker
+runs no scheduler); what they cannot finish, the sweeper picks up.
 """
 
 import logging
@@ -14,10 +18,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import translation
 from redis.exceptions import RedisError
+from rq import Retry
 
 from policies.models import Shop
 
-from . import engine, imports, sweeper
+from . import imports, judging, sweeper
+from .judging import marks
 
 logger = logging.getLogger(__name__)
 
@@ -28,17 +34,39 @@ QUEUE_IMPORTS = "imports"
 QUEUE_JUDGING = "judging"
 # An import of a large file may take longer than the queue's default timeout.
 IMPORT_TIMEOUT = 6 * 3600
+# One batch of at most judging.BATCH_SIZE customers (a few seconds; minutes on a slow day).
+JUDGE_TIMEOUT = 15 * 60
+RETRIES = 3
+# Customers per re-judge job.
+REJUDGE_BATCH = judging.BATCH_SIZE
 
 
 def judge_actions_job(action_ids: list[int]) -> int:
     """Judge the customers of these actions again; return the number of actions judged."""
-    return engine.judge_actions(action_ids=action_ids).actions
+    return judging.judge_actions(action_ids=action_ids).actions
 
 
-def rejudge_shop_job(shop_id: int) -> int:
-    """Judge every customer of the shop again (after a promise change); return the actions."""
+def judge_customers_job(shop_id: int, customer_ids: list[int]) -> int:
+    """Judge these customers of the shop again (a failed customer's retry); return actions."""
     shop = Shop.objects.filter(pk=shop_id).first()
-    return 0 if shop is None else engine.judge_shop(shop=shop).actions
+    if shop is None:
+        return 0
+    return judging.judge_customers(shop=shop, customer_ids=customer_ids).actions
+
+
+def rejudge_batch_job(shop_id: int) -> int:
+    """Re-judge the next batch of the shop's marked customers; queue the next batch, if any.
+
+    Return the number of customers judged. Each batch is its own job (bounded time); a
+    worker killed midway leaves the marks, which the sweeper queues again.
+    """
+    shop = Shop.objects.filter(pk=shop_id).first()
+    if shop is None:
+        return 0
+    result, remaining = marks.rejudge_marked_batch(shop=shop, batch_size=REJUDGE_BATCH)
+    if remaining:
+        rejudge_batch_enqueue(shop_id)
+    return result.customers
 
 
 def import_process(import_id: int) -> str | None:
@@ -59,12 +87,15 @@ def sweep() -> dict:
 # Queueing on commit
 # ------------------------------------------------------------------------------
 def enqueue_now(func, *args, job_timeout: int | None = None, queue_name: str = QUEUE) -> bool:
-    """Queue the job now on its queue; return False (and log why) if Redis cannot be reached."""
+    """Queue the job now on its queue, with retries; return False (and log why) if Redis cannot
+    be reached."""
     try:
         queue = django_rq.get_queue(
             settings.JOB_QUEUES.get(queue_name, queue_name), commit_mode="auto"
         )
-        queue.enqueue(func, *args, job_timeout=job_timeout)
+        queue.enqueue(
+            func, *args, job_timeout=job_timeout or JUDGE_TIMEOUT, retry=Retry(max=RETRIES)
+        )
     except (RedisError, OSError) as error:
         logger.warning(
             "Could not queue %s%r (%s); the sweeper will pick it up.", func.__name__, args, error
@@ -84,22 +115,44 @@ def enqueue_on_commit(func, *args, job_timeout: int | None = None, queue_name: s
 def judge_actions_enqueue(action_ids: list[int]) -> None:
     """Queue the judging of these actions, in batches, once the transaction commits."""
     ids = sorted(set(action_ids))
-    for start in range(0, len(ids), engine.BATCH_SIZE):
+    for start in range(0, len(ids), judging.BATCH_SIZE):
         enqueue_on_commit(
-            judge_actions_job, ids[start : start + engine.BATCH_SIZE], queue_name=QUEUE_JUDGING
+            judge_actions_job,
+            ids[start : start + judging.BATCH_SIZE],
+            job_timeout=JUDGE_TIMEOUT,
+            queue_name=QUEUE_JUDGING,
         )
 
 
-def rejudge_shop_enqueue(shop_id: int) -> None:
-    """Queue judging the whole shop again once the transaction commits."""
+def judge_customers_enqueue(shop_id: int, customer_ids: list[int]) -> None:
+    """Queue judging these customers of the shop again once the transaction commits."""
+    ids = sorted(set(customer_ids))
+    for start in range(0, len(ids), judging.BATCH_SIZE):
+        enqueue_on_commit(
+            judge_customers_job,
+            shop_id,
+            ids[start : start + judging.BATCH_SIZE],
+            job_timeout=JUDGE_TIMEOUT,
+            queue_name=QUEUE_JUDGING,
+        )
+
+
+def rejudge_batch_enqueue(shop_id: int) -> None:
+    """Queue re-judging the next batch of the shop's marked customers after the commit."""
     enqueue_on_commit(
-        rejudge_shop_job, shop_id, job_timeout=IMPORT_TIMEOUT, queue_name=QUEUE_JUDGING
+        rejudge_batch_job, shop_id, job_timeout=JUDGE_TIMEOUT, queue_name=QUEUE_JUDGING
     )
 
 
 def rejudge_on_policy_change(request) -> None:
-    """Queue re-judging after a promise or calendar change (policies.hooks receiver)."""
-    rejudge_shop_enqueue(request.shop_id)
+    """Mark the customers a promise or calendar change may re-judge, then queue the work.
+
+    The policies.hooks receiver, called inside the change's transaction: the marks commit
+    with the change (or not at all), and the first batch is queued after the commit.
+    """
+    marked = marks.rejudge_mark(shop_id=request.shop_id, since=request.since, until=request.until)
+    if marked:
+        rejudge_batch_enqueue(request.shop_id)
 
 
 def import_process_enqueue(import_id: int) -> None:

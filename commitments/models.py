@@ -30,10 +30,30 @@ class Customer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # When a manager erased the customer's personal data (APPI); see commitments.privacy.
     erased_at = models.DateTimeField(null=True, blank=True)
+    # Set (durably, in the policy change's transaction) when a promise or calendar change may
+    # change this customer's judgements; cleared with the new judgements (commitments/judging).
+    rejudge_requested_at = models.DateTimeField(null=True, blank=True)
+    # The last judging of this customer raised: what, when, how many times in a row. The
+    # other customers are judged all the same; the sweeper retries with backoff.
+    judge_error = models.TextField(blank=True)
+    judge_failed_at = models.DateTimeField(null=True, blank=True)
+    judge_attempts = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["shop", "external_id"], name="customer_unique_id")
+        ]
+        indexes = [
+            models.Index(
+                fields=["shop", "id"],
+                name="customer_rejudge_pending",
+                condition=Q(rejudge_requested_at__isnull=False),
+            ),
+            models.Index(
+                fields=["judge_failed_at"],
+                name="customer_judge_failed",
+                condition=Q(judge_failed_at__isnull=False),
+            ),
         ]
 
     def __str__(self):

@@ -5,7 +5,7 @@ the record once per (shop, external id): the same content again returns the stor
 other content under the same id raises `Conflict`. The unique constraints decide races
 between concurrent requests; a lost race re-reads the winner and compares.
 
-Judging is left to `commitments.engine`; with `judge=True` (the default) a service judges
+Judging is left to `commitments.judging`; with `judge=True` (the default) a service judges
 the customers whose findings its write may change once the record is committed, so a
 failure while judging never loses the record (the sweeper re-judges unjudged actions).
 """
@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 
-from . import engine
+from . import judging
 from .attributes import attributes_validate, kind_validate, time_parse
 from .error_codes import LogErrorCode
 from .models import (
@@ -406,10 +406,10 @@ def occasion_record(
         linked_customers = sorted(set(waiting.values_list("customer_id", flat=True)))
         if linked_customers:
             # Unjudged again: a judge that read them unlinked will not mark them judged
-            # (engine._mark_judged), so the sweeper finds them if nobody judges them now.
+            # (judging.reconcile._mark_judged), so the sweeper finds them if nobody judges them now.
             waiting.update(occasion=occasion, judged_at=None)
     if judge and linked_customers:
-        engine.judge_customers(shop=shop, customer_ids=linked_customers)
+        judging.judge_customers(shop=shop, customer_ids=linked_customers)
     return occasion, True
 
 
@@ -576,7 +576,7 @@ def action_record(
                 existing, content=content, digest=digest, stored_content=_stored_action_content
             )
     if judge and (created or action.judged_at is None):
-        engine.judge_customers(shop=shop, customer_ids=[action.customer_id])
+        judging.judge_customers(shop=shop, customer_ids=[action.customer_id])
         action.refresh_from_db(fields=["judged_at"])
     return action, created
 
@@ -817,7 +817,7 @@ def exception_record(
         exception.full_clean()
         exception.save()
     if judge:
-        engine.judge_customers(shop=action.shop, customer_ids=[action.customer_id])
+        judging.judge_customers(shop=action.shop, customer_ids=[action.customer_id])
     return exception
 
 
@@ -847,7 +847,7 @@ def exception_decide(
         exception.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     if judge:
         action = exception.action
-        engine.judge_customers(shop=action.shop, customer_ids=[action.customer_id])
+        judging.judge_customers(shop=action.shop, customer_ids=[action.customer_id])
     return exception
 
 

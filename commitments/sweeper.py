@@ -2,33 +2,37 @@
 
 Run every few minutes by rqcron (config/cron.py). It
 - re-queues actions still unjudged a while after they were stored (Redis was down, a worker
-  died), in batches of ids, so every stored action ends up judged;
+  died), in batches of ids, so every stored action ends up judged; actions of customers
+  whose judging failed are left to the retries below;
+- finishes re-judges a dead worker left: shops with re-judge marks older than a few
+  minutes get their batches queued again (commitments/judging/marks.py);
+- retries customers whose judging failed, with backoff (5 minutes doubling, at most a
+  day), and reports them (the result's `failed`, and the log);
 - re-queues imports still waiting in `queued` (their job was never queued or was lost);
 - resumes a running import whose heartbeat stopped (its worker died) from the row it
   reached, or marks it failed with that row (imports.import_dead_recover);
-- raises one `overdue` finding per occasion and promise whose deadline (the kind's, with the
-  promise version in force at the occasion's time) has passed with no fulfilling action.
-  An overdue finding is never withdrawn: an action arriving later is judged late by the
-  engine, which leaves overdue findings alone.
+- raises overdue findings (commitments/judging/overdue.py).
 
 Shops with an import queued or running are skipped for overdue until it ends, so an order
 whose shipment is further down the same file is not reported overdue in between.
 """
 
-from collections import defaultdict
-from dataclasses import asdict, dataclass
+import logging
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from policies.calendar import ShopCalendar
-from policies.kinds.base import date_en, date_ja, moment_en, moment_ja
 from policies.models import Shop
 
-from . import engine, imports, jobs
-from .models import Action, Finding, FindingType, Import, ImportChunk, ImportStatus, Occasion
+from . import imports, jobs
+from .judging import marks
+from .judging.overdue import overdue_raise
+from .models import Action, Customer, Import, ImportChunk, ImportStatus
+
+logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 # Actions stored this long ago and still unjudged have lost their job.
@@ -39,21 +43,15 @@ UNJUDGED_MAX = 100 * BATCH_SIZE
 IMPORT_STALE_AFTER = timedelta(minutes=5)
 # An import older than this no longer holds back its shop's overdue findings.
 IMPORT_HOLD = timedelta(hours=24)
-LOOK_BACK = timedelta(days=90)
+# Re-judge marks this old were left by a worker that died (a batch takes seconds).
+MARK_STALE_AFTER = timedelta(minutes=3)
+RETRY_FIRST = timedelta(minutes=5)
+RETRY_MAX = timedelta(days=1)
 
-OCCASION_WORDS = {
-    "order_placed": ("ご注文", "order"),
-    "inquiry_received": ("お問い合わせ", "inquiry"),
-    "review_posted": ("レビュー", "review"),
-}
-ACTION_WORDS = {
-    "shipped": ("発送", "shipment"),
-    "note_enclosed": ("手書きメッセージの同封", "handwritten note"),
-    "shipping_notice_sent": ("発送通知", "shipping notice"),
-    "reply_sent": ("返信", "reply"),
-    "review_replied": ("レビューへの返信", "review reply"),
-    "thank_you_sent": ("お礼メッセージ", "thank-you message"),
-}
+
+def retry_backoff(attempts: int) -> timedelta:
+    """Return how long to wait before judging again a customer that failed `attempts` times."""
+    return min(RETRY_MAX, RETRY_FIRST * 2 ** max(0, min(attempts, 20) - 1))
 
 
 @dataclass
@@ -65,6 +63,10 @@ class SweepResult:
     resumed_imports: int = 0
     failed_imports: int = 0
     overdue: int = 0
+    rejudge_resumed: int = 0
+    retried_customers: int = 0
+    # Customers whose judging is failing: [{"shop", "customer", "attempts", "error"}].
+    failed: list = field(default_factory=list)
 
     def as_dict(self) -> dict:
         """Return the counts as a dict (the job's result)."""
@@ -72,11 +74,14 @@ class SweepResult:
 
 
 def sweep(*, now: datetime | None = None) -> SweepResult:
-    """Re-queue unjudged actions and stale imports, and raise overdue findings."""
+    """Re-queue unjudged actions, re-judges and failed customers, stale imports; raise overdue."""
     now = now or timezone.now()
     result = SweepResult(
         requeued_actions=unjudged_requeue(now=now),
         requeued_imports=imports_requeue(now=now),
+        rejudge_resumed=rejudges_resume(now=now),
+        retried_customers=failed_retry(now=now),
+        failed=failed_report(),
     )
     recovered = imports_recover(now=now)
     result.resumed_imports, result.failed_imports = recovered["resumed"], recovered["failed"]
@@ -91,7 +96,10 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
 def unjudged_requeue(*, now: datetime) -> int:
     """Queue the judging of actions left unjudged, a batch of ids per job; return how many."""
     queued, last_id = 0, 0
-    stale = Action.objects.filter(judged_at__isnull=True, created_at__lt=now - UNJUDGED_AFTER)
+    failing = Customer.objects.filter(pk=OuterRef("customer_id"), judge_failed_at__isnull=False)
+    stale = Action.objects.filter(
+        judged_at__isnull=True, created_at__lt=now - UNJUDGED_AFTER
+    ).exclude(Exists(failing))
     while queued < UNJUDGED_MAX:
         ids = list(
             stale.filter(id__gt=last_id).order_by("id").values_list("id", flat=True)[:BATCH_SIZE]
@@ -132,121 +140,47 @@ def imports_recover(*, now: datetime) -> dict[str, int]:
     return counts
 
 
-# ------------------------------------------------------------------------------
-# Overdue
-# ------------------------------------------------------------------------------
-def _due_text(calendar: ShopCalendar, deadline: datetime) -> tuple[str, str]:
-    """Return the deadline as a manager reads it; midnight is the end of the day before."""
-    local = calendar.local(deadline)
-    if (local.hour, local.minute, local.second) == (0, 0, 0):
-        day = local.date() - timedelta(days=1)
-        return f"{date_ja(day)}中", f"the end of {date_en(day)}"
-    return moment_ja(local), moment_en(local)
+def rejudges_resume(*, now: datetime) -> int:
+    """Queue again the re-judges a dead worker left (marks older than a few minutes).
 
-
-def overdue_finding(*, loaded, version, occasion: Occasion, deadline: datetime, calendar):
-    """Return the (unsaved) overdue finding of an occasion whose deadline passed."""
-    kind = loaded.kind
-    occasion_ja, occasion_en = OCCASION_WORDS.get(occasion.kind, (occasion.kind, occasion.kind))
-    action_ja, action_en = ACTION_WORDS.get(kind.action_kind, (kind.action_kind, kind.action_kind))
-    at = calendar.local(occasion.occurred_at)
-    due_ja, due_en = _due_text(calendar, deadline)
-    return Finding(
-        shop_id=occasion.shop_id,
-        customer_id=occasion.customer_id,
-        promise=loaded.promise,
-        promise_version=version,
-        occasion=occasion,
-        action=None,
-        type=FindingType.OVERDUE,
-        occurred_at=deadline,
-        message_ja=(
-            f"{moment_ja(at)}の{occasion_ja}（{occasion.external_id}）への{action_ja}が、"
-            f"期限の{due_ja}を過ぎても記録されていません（{kind.label_ja}）。"
-        ),
-        message_en=(
-            f"No {action_en} is recorded for the {occasion_en} {occasion.external_id} of "
-            f"{moment_en(at)}; it was due by {due_en} ({kind.label_en})."
-        ),
-        details={
-            "deadline": calendar.local(deadline).isoformat(),
-            "occasion_at": at.isoformat(),
-            "occasion": occasion.external_id,
-            "awaited": kind.action_kind,
-        },
-    )
-
-
-def overdue_raise(*, shop: Shop, now: datetime | None = None) -> int:
-    """Raise the overdue findings of the shop's occasions in the look-back window.
-
-    Per promise, only occasions with no fulfilling action and no overdue finding yet are
-    loaded, a batch at a time with the actions answering them: a few queries per batch.
-    Returns the number of findings raised.
+    A re-judge still running only has its next batch judged twice at worst: judging locks
+    the customers and skips those whose mark is gone. Returns the shops queued.
     """
-    now = now or timezone.now()
-    since = now - LOOK_BACK
-    calendar = ShopCalendar.for_shop(shop)
-    raised = 0
-    for loaded in engine.promises_load(shop=shop):
-        kind, promise = loaded.kind, loaded.promise
-        if promise.retired_at is not None and promise.retired_at <= since:
-            continue
-        candidates = (
-            Occasion.objects.filter(
-                shop=shop, kind=kind.occasion_kind, occurred_at__gte=since, occurred_at__lt=now
-            )
-            .exclude(
-                Exists(Action.objects.filter(occasion_id=OuterRef("pk"), kind=kind.action_kind))
-            )
-            .exclude(
-                Exists(
-                    Finding.objects.filter(
-                        occasion_id=OuterRef("pk"), promise=promise, type=FindingType.OVERDUE
-                    )
-                )
-            )
-            .order_by("id")
+    shops = marks.marks_stale(now=now, older_than=MARK_STALE_AFTER)
+    for shop_id in shops:
+        jobs.rejudge_batch_enqueue(shop_id)
+    return len(shops)
+
+
+def failed_retry(*, now: datetime) -> int:
+    """Queue judging again the failed customers whose backoff has passed; return how many."""
+    due = marks.failed_due(now=now, backoff=retry_backoff)
+    by_shop: dict[int, list[int]] = {}
+    for shop_id, customer_id in due:
+        by_shop.setdefault(shop_id, []).append(customer_id)
+    for shop_id, ids in sorted(by_shop.items()):
+        jobs.judge_customers_enqueue(shop_id, ids)
+    return len(due)
+
+
+def failed_report(*, limit: int = 50) -> list[dict]:
+    """Return (and log) the customers whose judging is failing, oldest failure first."""
+    rows = [
+        {
+            "shop": customer.shop.slug,
+            "customer": customer.external_id,
+            "attempts": customer.judge_attempts,
+            "failed_at": customer.judge_failed_at.isoformat(),
+            "error": customer.judge_error,
+        }
+        for customer in marks.failed_customers()[:limit]
+    ]
+    for row in rows:
+        logger.warning(
+            "Judging fails for customer %s of shop %s (%s attempts): %s",
+            row["customer"],
+            row["shop"],
+            row["attempts"],
+            row["error"],
         )
-        last_id = 0
-        while True:
-            occasions = list(candidates.filter(id__gt=last_id)[:BATCH_SIZE])
-            if not occasions:
-                break
-            last_id = occasions[-1].pk
-            related = defaultdict(list)
-            for action in Action.objects.filter(occasion_id__in=[o.pk for o in occasions]):
-                related[action.occasion_id].append(engine.event_of(action))
-            found = []
-            for occasion in occasions:
-                version = loaded.version_at(occasion.occurred_at)
-                if version is None:
-                    continue
-                params = loaded.params(version)
-                event = engine.event_of(occasion)
-                if not kind.applies(occasion=event, params=params, calendar=calendar):
-                    continue
-                deadline = kind.deadline(
-                    occasion=event,
-                    related=tuple(related[occasion.pk]),
-                    params=params,
-                    calendar=calendar,
-                )
-                if deadline is None or deadline > now:
-                    continue
-                if promise.retired_at is not None and promise.retired_at <= deadline:
-                    continue
-                found.append(
-                    overdue_finding(
-                        loaded=loaded,
-                        version=version,
-                        occasion=occasion,
-                        deadline=deadline,
-                        calendar=calendar,
-                    )
-                )
-            # The constraint finding_overdue_once keeps it to one per occasion and promise,
-            # also when two sweeps overlap.
-            Finding.objects.bulk_create(found, ignore_conflicts=True)
-            raised += len(found)
-    return raised
+    return rows

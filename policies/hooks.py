@@ -3,7 +3,9 @@
 Policies sit below commitments: a promise or calendar change must make the log be judged
 again, but policies may not import commitments. So a policy write calls `rejudge_needed`
 inside its transaction, and commitments registers a receiver (in its AppConfig.ready) that
-records what must be re-judged and queues the work.
+records what must be re-judged (durably, in the same transaction) and queues the work.
+Pages of policies show how far that work is through `rejudge_pending`, answered by a
+provider commitments registers the same way.
 """
 
 from collections.abc import Callable
@@ -35,3 +37,18 @@ def rejudge_needed(request: RejudgeRequest) -> None:
     """Tell the receivers that judgements may have changed; call inside the write's transaction."""
     for receiver in list(_receivers):
         receiver(request)
+
+
+_pending_providers: list[Callable[[int], int]] = []
+
+
+def rejudge_pending_provider(func: Callable[[int], int]) -> Callable[[int], int]:
+    """Register `func(shop_id) -> customers still waiting for a re-judge` (idempotent)."""
+    if func not in _pending_providers:
+        _pending_providers.append(func)
+    return func
+
+
+def rejudge_pending(shop_id: int) -> int:
+    """Return how many of the shop's customers wait for a re-judge (0 with no provider)."""
+    return sum(provider(shop_id) for provider in list(_pending_providers))

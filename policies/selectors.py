@@ -10,63 +10,48 @@ from commitments.models import Commitment, Occasion, OccasionKind
 
 from .kinds import registry
 from .models import Promise, PromiseVersion, Shop
+from .versions import version_in_force as in_force_rule
 
 IMPACT_CUSTOMERS_LISTED = 50
-
-
-def _in_force_version(*, at: datetime):
-    """Return a subquery of the id of the version of OuterRef("pk") in force at `at`."""
-    return Subquery(
-        PromiseVersion.objects.filter(promise=OuterRef("pk"), effective_from__lte=at)
-        .order_by("-effective_from", "-number")
-        .values("pk")[:1]
-    )
 
 
 def promises_in_force(*, shop: Shop, at: datetime | None = None) -> list[Promise]:
     """Return the shop's promises in force at `at` (default now), each with `.version` set.
 
-    `.version` is the PromiseVersion in force at that moment. Two queries, whatever the count.
+    `.version` is the PromiseVersion in force at that moment (policies.versions rule). Two
+    queries, whatever the count.
     """
     at = at or timezone.now()
     promises = list(
         Promise.objects.filter(shop=shop)
         .filter(Q(retired_at__isnull=True) | Q(retired_at__gt=at))
-        .annotate(in_force_version_id=_in_force_version(at=at))
-        .filter(in_force_version_id__isnull=False)
         .order_by("id")
     )
-    versions = PromiseVersion.objects.select_related("author").in_bulk(
-        [promise.in_force_version_id for promise in promises]
-    )
+    by_promise: dict[int, list[PromiseVersion]] = {}
+    for version in PromiseVersion.objects.select_related("author").filter(
+        promise__in=[promise.pk for promise in promises]
+    ):
+        by_promise.setdefault(version.promise_id, []).append(version)
+    in_force = []
     for promise in promises:
-        promise.version = versions[promise.in_force_version_id]
-    return promises
+        version = in_force_rule(
+            by_promise.get(promise.pk, ()), at=at, retired_at=promise.retired_at
+        )
+        if version is not None:
+            promise.version = version
+            in_force.append(promise)
+    return in_force
 
 
 def version_in_force(*, promise: Promise, at: datetime) -> PromiseVersion | None:
-    """Return the version of the promise in force at `at`, or None.
+    """Return the version of the promise in force at `at`, or None (policies.versions rule).
 
-    None before the first version takes effect and from the moment the promise is retired.
-    Of versions with the same effective time, the higher number wins.
+    The query narrows to the versions that could be in force; the rule itself decides.
     """
-    if promise.retired_at is not None and promise.retired_at <= at:
-        return None
-    return (
-        PromiseVersion.objects.filter(promise=promise, effective_from__lte=at)
-        .order_by("-effective_from", "-number")
-        .first()
-    )
-
-
-def version_in_force_of(versions: list[PromiseVersion], *, at: datetime, retired_at=None):
-    """Return which of a promise's versions (any order) is in force at `at`, without a query."""
-    if retired_at is not None and retired_at <= at:
-        return None
-    candidates = [version for version in versions if version.effective_from <= at]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda version: (version.effective_from, version.number))
+    candidates = PromiseVersion.objects.filter(promise=promise, effective_from__lte=at).order_by(
+        "-effective_from", "-number"
+    )[:1]
+    return in_force_rule(candidates, at=at, retired_at=promise.retired_at)
 
 
 def promise_latest_version(*, promise: Promise) -> PromiseVersion:

@@ -25,6 +25,8 @@ def _user_or_none(user):
 
 
 def _rejudge(shop_id: int, reason: str) -> None:
+    # The whole log: a promise's versions reach back to its first one, and actions before
+    # that are experience too (the customer's commitment), so no window is narrower.
     hooks.rejudge_needed(hooks.RejudgeRequest(shop_id=shop_id, reason=reason))
 
 
@@ -79,8 +81,14 @@ def promise_create(
     params: dict | None,
     author,
     effective_from: datetime | None = None,
+    rejudge: bool = True,
 ) -> Promise:
-    """Record a new promise with its first version; return it with `.version` set."""
+    """Record a new promise with its first version; return it with `.version` set.
+
+    With `rejudge` the shop's customers are marked for a re-judge in this transaction (the
+    history before `effective_from` becomes their experience of the promise, and what came
+    after is judged); background jobs redo them after the commit.
+    """
     promise_kind = registry.get(kind)
     params = promise_params_validate(kind=promise_kind, params=params)
     promise = Promise(shop=shop, kind=kind, name=(name or "").strip())
@@ -103,6 +111,8 @@ def promise_create(
         object_id=promise.pk,
         after=_snapshot(promise, version),
     )
+    if rejudge:
+        _rejudge(shop.pk, "promise.created")
     promise.version = version
     return promise
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.access import ROLE_RANK, shop_for
 from accounts.models import Role
 
-from . import selectors, services
+from . import hooks, selectors, services
 from .forms import (
     KindChoiceForm,
     PromiseCreateForm,
@@ -28,7 +28,7 @@ from .forms import (
     params_form,
 )
 from .kinds import UnknownKind, registry
-from .selectors import version_in_force_of
+from .versions import version_in_force
 
 
 # ------------------------------------------------------------------------------
@@ -96,7 +96,7 @@ def _rows_of_shop(shop) -> list[dict]:
     rows = []
     for promise in selectors.shop_promises(shop=shop, include_retired=True):
         history = versions.get(promise.pk, [])
-        current = version_in_force_of(history, at=now, retired_at=promise.retired_at)
+        current = version_in_force(history, at=now, retired_at=promise.retired_at)
         upcoming = [
             version
             for version in history
@@ -160,6 +160,7 @@ def promise_list(request, shop):
             "active": [row for row in rows if row["status"] != "retired"],
             "retired": [row for row in rows if row["status"] == "retired"],
             "can_manage": can_manage,
+            "rejudge_pending": hooks.rejudge_pending(shop.pk),
         },
     )
 
@@ -248,7 +249,7 @@ def promise_versions(request, shop, promise_id):
     kind = registry.get(promise.kind)
     versions = selectors.promise_versions(promise=promise)
     now = timezone.now()
-    current = version_in_force_of(versions, at=now, retired_at=promise.retired_at)
+    current = version_in_force(versions, at=now, retired_at=promise.retired_at)
     history = []
     previous = None
     for version in versions:

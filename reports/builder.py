@@ -1,5 +1,7 @@
 """Build the weekly drift report of a shop; every number is aggregated in the database."""
 
+import logging
+import math
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -34,10 +36,13 @@ from commitments.models import (
 )
 from policies.kinds import registry
 from policies.models import Promise, PromiseVersion
-from policies.selectors import promise_versions_for_shop, version_in_force_of
+from policies.selectors import promise_versions_for_shop
+from policies.versions import version_in_force
 
 from .models import Report
 from .weeks import Week, parse_week
+
+logger = logging.getLogger(__name__)
 
 # How many weeks the trend of the measured level covers, the report week included.
 TREND_WEEKS = 8
@@ -79,17 +84,26 @@ def report_data(*, shop, week: Week) -> dict:
     versions = promise_versions_for_shop(shop=shop)
 
     sections = []
+    # One bad record (a promise whose stored parameters its kind cannot use) must not stop
+    # the report: its section is left out and listed, with the error, for operators.
+    skipped = []
     for promise in promises:
-        sections.append(
-            _promise_section(
-                promise=promise,
-                versions=versions.get(promise.id, []),
-                week=week,
-                trend_weeks=trend_weeks,
-                checks=check_rows.get(promise.id),
-                findings=finding_rows.get(promise.id),
+        try:
+            sections.append(
+                _promise_section(
+                    promise=promise,
+                    versions=versions.get(promise.id, []),
+                    week=week,
+                    trend_weeks=trend_weeks,
+                    checks=check_rows.get(promise.id),
+                    findings=finding_rows.get(promise.id),
+                )
             )
-        )
+        except Exception as error:  # noqa: BLE001 - listed in the report, logged
+            logger.exception(
+                "Report of %s %s: promise %s skipped", shop.slug, week.label, promise.pk
+            )
+            skipped.append(_skipped(promise, error))
     return {
         "shop": shop.slug,
         "week": week.label,
@@ -99,8 +113,17 @@ def report_data(*, shop, week: Week) -> dict:
         "last_day": (week.monday + timedelta(days=6)).isoformat(),
         "summary": _summary(sections),
         "promises": sections,
-        "changes": _changes(shop=shop, week=week, versions=versions),
+        "changes": _changes(shop=shop, week=week, versions=versions, skipped=skipped),
         "exceptions": _exceptions(shop=shop, week=week),
+        "skipped": skipped,
+    }
+
+
+def _skipped(promise, error: Exception) -> dict:
+    return {
+        "promise": promise.pk,
+        "promise_name": promise.name,
+        "error": f"{type(error).__name__}: {error}"[:500],
     }
 
 
@@ -164,7 +187,7 @@ def _promise_section(*, promise, versions, week, trend_weeks, checks, findings) 
     at = week.end
     if promise.retired_at is not None and promise.retired_at < at:
         at = promise.retired_at
-    version = version_in_force_of(
+    version = version_in_force(
         versions, at=at - timedelta(microseconds=1), retired_at=promise.retired_at
     )
     params = version.params if version is not None else {}
@@ -357,7 +380,7 @@ def _summary(sections: list[dict]) -> dict:
     }
 
 
-def _changes(*, shop, week: Week, versions: dict[int, list]) -> list[dict]:
+def _changes(*, shop, week: Week, versions: dict[int, list], skipped: list) -> list[dict]:
     """Return the promise versions written in the week, with before/after and their impact."""
     written = list(
         PromiseVersion.objects.filter(
@@ -373,29 +396,36 @@ def _changes(*, shop, week: Week, versions: dict[int, list]) -> list[dict]:
     }
     changes = []
     for version in written:
-        kind = registry.get(version.promise.kind)
-        before = previous.get((version.promise_id, version.number - 1))
-        new_level = _num(kind.promised_level(version.params))
-        changes.append(
-            {
-                "promise": version.promise_id,
-                "promise_name": version.promise.name,
-                "kind": version.promise.kind,
-                "version": version.number,
-                "before": before,
-                "after": version.params,
-                "lowers": bool(before is not None and kind.lowers(before, version.params)),
-                "promised_level": new_level,
-                "reason": version.reason,
-                "author": version.author.get_username() if version.author else None,
-                "created_at": _iso(version.created_at, week.tz),
-                "effective_from": _iso(version.effective_from, week.tz),
-                "repeat_customers_above_new_level": _customers_above(
-                    promise=version.promise, kind=kind, level=new_level, at=version.created_at
-                ),
-            }
-        )
+        try:
+            changes.append(_change(version, previous=previous, week=week))
+        except Exception as error:  # noqa: BLE001 - listed in the report, logged
+            logger.exception("Report of %s %s: version %s skipped", shop.slug, week.label, version)
+            skipped.append(_skipped(version.promise, error))
     return changes
+
+
+def _change(version, *, previous: dict, week: Week) -> dict:
+    """Return one promise version written in the week, with before/after and its impact."""
+    kind = registry.get(version.promise.kind)
+    before = previous.get((version.promise_id, version.number - 1))
+    new_level = _num(kind.promised_level(version.params))
+    return {
+        "promise": version.promise_id,
+        "promise_name": version.promise.name,
+        "kind": version.promise.kind,
+        "version": version.number,
+        "before": before,
+        "after": version.params,
+        "lowers": bool(before is not None and kind.lowers(before, version.params)),
+        "promised_level": new_level,
+        "reason": version.reason,
+        "author": version.author.get_username() if version.author else None,
+        "created_at": _iso(version.created_at, week.tz),
+        "effective_from": _iso(version.effective_from, week.tz),
+        "repeat_customers_above_new_level": _customers_above(
+            promise=version.promise, kind=kind, level=new_level, at=version.created_at
+        ),
+    }
 
 
 def _customers_above(*, promise, kind, level, at: datetime) -> int | None:
@@ -450,8 +480,17 @@ def _exceptions(*, shop, week: Week) -> dict:
 
 
 def _num(value):
-    """Return a float rounded for storage (so rebuilds compare equal), or None."""
-    return None if value is None else round(float(value), 4)
+    """Return a float rounded for storage (so rebuilds compare equal), or None.
+
+    None too for what is no finite number (JSON cannot store it; a report shows nothing).
+    """
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (OverflowError, TypeError, ValueError):
+        return None
+    return round(number, 4) if math.isfinite(number) else None
 
 
 def _iso(moment: datetime | None, tz: ZoneInfo) -> str | None:

@@ -119,11 +119,11 @@ class TestQueues:
         with django_capture_on_commit_callbacks(execute=True):
             jobs.import_process_enqueue(7)
             jobs.judge_actions_enqueue([3, 1, 2])
-            jobs.rejudge_shop_enqueue(shop.pk)
+            jobs.rejudge_batch_enqueue(shop.pk)
         assert [job.args for job in all_queues["imports"].jobs] == [(7,)]
         assert [job.func_name.rsplit(".", 1)[1] for job in all_queues["judging"].jobs] == [
             "judge_actions_job",
-            "rejudge_shop_job",
+            "rejudge_batch_job",
         ]
 
     def test_weekly_reports_go_to_the_reports_queue(

@@ -171,3 +171,16 @@ class TestPrecheckApiAfterRecording:
         data = api.post(URL, later, format="json").json()
         assert data["verdict"] == "ok"
         assert data["history"][next(iter(data["history"]))][0]["action"] == "N-2"
+
+
+class TestPrecheckJudgedFlag:
+    @pytest.mark.parametrize(
+        ("changes", "verdict", "judged"),
+        [
+            pytest.param({}, "drift", True, id="judged"),
+            pytest.param({"occasion": ""}, "ok", False, id="nothing-judged-it"),
+        ],
+    )
+    def test_judged_says_whether_ok_means_consistent(self, api, history, changes, verdict, judged):
+        data = api.post(URL, body(**changes), format="json").json()
+        assert (data["verdict"], data["judged"]) == (verdict, judged)

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from commitments import engine, services
+from commitments import judging, services
 from commitments.models import (
     Action,
     Check,
@@ -106,7 +106,7 @@ class TestHandwrittenNoteThroughTheLog:
         finding = Finding.objects.get()
         Finding.objects.filter(pk=finding.pk).update(status=FindingStatus.ACKNOWLEDGED)
         customer = Customer.objects.get(external_id="C-1")
-        result = engine.judge_customers(shop=shop, customer_ids=[customer.pk])
+        result = judging.judge_customers(shop=shop, customer_ids=[customer.pk])
         again = Finding.objects.get()
         assert (again.pk, again.status) == (finding.pk, FindingStatus.ACKNOWLEDGED)
         assert result.created == {"check": 0, "finding": 0, "commitment": 0}
@@ -122,11 +122,15 @@ class TestHandwrittenNoteThroughTheLog:
         assert after.pk == before.pk
         assert after.details["customer_last"] == 12
 
-    def test_action_before_the_promise_took_effect_is_not_judged(self, log, make_promise):
+    def test_action_before_the_promise_took_effect_is_experience_but_not_judged(
+        self, log, make_promise
+    ):
         make_promise("handwritten_note", {"min_lines": 5}, effective_from=at("2026-06-01 00:00"))
         note = order_and_note(log, 1, "C-1", "2026-05-11 10:00", 2)
         assert Check.objects.filter(action=note).count() == 0
-        assert Commitment.objects.count() == 0
+        assert Finding.objects.count() == 0
+        commitment = Commitment.objects.get()
+        assert (commitment.count, commitment.last_level, commitment.best_level) == (1, 2.0, 2.0)
         assert Action.objects.get(pk=note.pk).judged_at is not None
 
     def test_each_action_is_judged_by_the_version_in_force_at_its_time(
@@ -336,7 +340,7 @@ class TestReconciling:
         order_and_note(log, 1, "C-1", "2026-11-16 10:00", 6)
         Action.objects.all().delete()
         customer = Customer.objects.get()
-        result = engine.judge_customers(shop=shop, customer_ids=[customer.pk])
+        result = judging.judge_customers(shop=shop, customer_ids=[customer.pk])
         assert Commitment.objects.count() == 0
         assert result.deleted["commitment"] == 1
 
@@ -346,14 +350,14 @@ class TestReconciling:
         other = Shop.objects.create(slug="other", name="Other")
         order_and_note(log, 1, "C-1", "2026-11-16 10:00", 3, judge=False)
         customer = Customer.objects.get()
-        assert engine.judge_customers(shop=other, customer_ids=[customer.pk]).customers == 0
+        assert judging.judge_customers(shop=other, customer_ids=[customer.pk]).customers == 0
         assert Finding.objects.count() == 0
 
     def test_judge_actions_judges_their_customers(self, log, note_promise):
         first = order_and_note(log, 1, "C-1", "2026-11-16 10:00", 3, judge=False)
         second = order_and_note(log, 2, "C-2", "2026-11-16 10:00", 4, judge=False)
         assert Finding.objects.count() == 0
-        result = engine.judge_actions(action_ids=[first.pk, second.pk])
+        result = judging.judge_actions(action_ids=[first.pk, second.pk])
         assert result.customers == 2
         assert findings() == [("N-1", "breach", False), ("N-2", "breach", False)]
         assert Action.objects.filter(judged_at__isnull=True).count() == 0
@@ -401,7 +405,7 @@ class TestQueryCount:
 
     def _queries(self, shop, ids) -> int:
         with CaptureQueriesContext(connection) as captured:
-            engine.judge_customers(shop=shop, customer_ids=ids)
+            judging.judge_customers(shop=shop, customer_ids=ids)
         return len(captured.captured_queries)
 
     def test_queries_do_not_grow_with_the_number_of_customers(self, log, shop, make_promise):

@@ -75,7 +75,7 @@ class TestJudgingImportedActions:
     def test_jobs_are_queued_with_ids_in_batches(
         self, shop, promises, rq_queue, django_capture_on_commit_callbacks, monkeypatch
     ):
-        monkeypatch.setattr(jobs.engine, "BATCH_SIZE", 5)
+        monkeypatch.setattr(jobs.judging, "BATCH_SIZE", 5)
         with django_capture_on_commit_callbacks(execute=True):
             run_import(shop, orders_file(4), batch_rows=100)
         queued = [rq_queue.fetch_job(job_id) for job_id in rq_queue.job_ids]
@@ -154,7 +154,7 @@ class TestJobs:
                 effective_from=at("2026-01-01 00:00"),
             )
         assert [rq_queue.fetch_job(i).func_name for i in rq_queue.job_ids] == [
-            "commitments.jobs.rejudge_shop_job"
+            "commitments.jobs.rejudge_batch_job"
         ]
         run_worker()
         check = Check.objects.get()
@@ -221,6 +221,9 @@ class TestJobs:
             "resumed_imports": 0,
             "failed_imports": 0,
             "overdue": 1,
+            "rejudge_resumed": 0,
+            "retried_customers": 0,
+            "failed": [],
         }
         assert Finding.objects.filter(type=FindingType.OVERDUE).count() == 1
 
@@ -231,4 +234,4 @@ class TestJobs:
         assert [(job.queue_name, job.interval) for job in sweeps] == [("default", 300)]
 
     def test_rejudging_a_deleted_shop_does_nothing(self, db):
-        assert jobs.rejudge_shop_job(987654) == 0
+        assert jobs.rejudge_batch_job(987654) == 0

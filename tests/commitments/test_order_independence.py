@@ -14,7 +14,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commitments import engine, services
+from commitments import judging, services
 from commitments.models import Check, Commitment, Finding
 
 from .conftest import at
@@ -217,7 +217,7 @@ class TestOrderIndependence:
 
         def rebuilt():
             feed(shop, shuffled, judge=False)
-            engine.judge_shop(shop=shop, batch_size=2)
+            judging.judge_shop(shop=shop, batch_size=2)
             return state()
 
         assert arrived_shuffled == in_time_order

@@ -417,7 +417,7 @@ class TestPrecheckResumesFromStoredCommitments:
     def test_resuming_gives_the_answer_of_the_full_walk(
         self, shop, log, note_promise, monkeypatch, lines, exception
     ):
-        from commitments import prechecks
+        from commitments.judging import load
 
         for n, (got, extra) in enumerate(
             [(10, {}), (3, {"exception": {"reason": "deadline"}}), (12, {}), (8, {})], start=1
@@ -425,12 +425,12 @@ class TestPrecheckResumesFromStoredCommitments:
             order_and_note(log, n, "C-1", f"2026-0{n}-05 10:00", got, **extra)
         log.occasion("O-9", "C-1", "order_placed", at("2026-11-17 10:00"), total=5000)
         resumed = note_precheck(shop, lines=lines, exception=exception).as_dict()
-        monkeypatch.setattr(prechecks, "_can_resume", lambda **kwargs: False)
+        monkeypatch.setattr(load, "can_resume", lambda **kwargs: False)
         walked = note_precheck(shop, lines=lines, exception=exception).as_dict()
         assert resumed == walked
 
     def test_shipping_notice_sees_the_shipment_when_resuming(self, shop, log, make_promise):
-        from commitments import prechecks
+        from commitments.judging import load
 
         make_promise("shipping_notice", {"same_day": True, "tracking_required": True})
         log.occasion("O-1", "C-1", "order_placed", at("2026-11-16 10:00"), total=5000)
@@ -458,7 +458,7 @@ class TestPrecheckResumesFromStoredCommitments:
 
         resumed = answer()
         monkeypatch = pytest.MonkeyPatch()
-        monkeypatch.setattr(prechecks, "_can_resume", lambda **kwargs: False)
+        monkeypatch.setattr(load, "can_resume", lambda **kwargs: False)
         try:
             walked = answer()
         finally:

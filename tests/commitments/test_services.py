@@ -316,7 +316,7 @@ class TestConcurrentRecording:
         assert Occasion.objects.count() == 1
 
     def test_actions_of_one_customer_recorded_at_once_are_all_judged(self, shop):
-        from commitments import engine
+        from commitments import judging
         from commitments.models import Commitment, Finding
         from policies.kinds import registry
         from policies.models import Promise, PromiseVersion
@@ -345,7 +345,7 @@ class TestConcurrentRecording:
         assert Action.objects.filter(judged_at__isnull=True).count() == 0
         judged = sorted(Finding.objects.values_list("action__external_id", "type"))
         commitment = Commitment.objects.values_list("count", "last_level", "best_level").get()
-        engine.judge_shop(shop=shop)
+        judging.judge_shop(shop=shop)
         assert sorted(Finding.objects.values_list("action__external_id", "type")) == judged
         assert judged == [("A-1", "drift"), ("A-2", "drift"), ("A-3", "breach")]
         assert commitment == (4, 4, 10)

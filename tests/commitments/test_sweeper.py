@@ -4,7 +4,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from commitments import sweeper
+from commitments import judging, sweeper
+from commitments.judging import overdue as overdue_detection
 from commitments.models import Finding, FindingType, Import, ImportStatus
 
 from .conftest import at
@@ -216,13 +217,13 @@ class TestOverdue:
         promise = make_promise("shipping_cutoff")
         occasion = log.occasion("O-1", "C-1", "order_placed", at("2026-11-16 10:00"), judge=False)
         sweeper.sweep(now=NOW)
-        loaded = sweeper.engine.promises_load(shop=shop)[0]
-        twin = sweeper.overdue_finding(
+        loaded = judging.promises_load(shop=shop)[0]
+        twin = overdue_detection.overdue_finding(
             loaded=loaded,
             version=promise.versions.get(),
             occasion=occasion,
             deadline=at("2026-11-17 00:00"),
-            calendar=sweeper.ShopCalendar.for_shop(shop),
+            calendar=judging.calendar_for(shop),
         )
         Finding.objects.bulk_create([twin], ignore_conflicts=True)
         assert overdue().count() == 1
@@ -261,7 +262,7 @@ class TestOverdue:
 
     def test_occasions_before_the_look_back_window_are_left_alone(self, shop, make_promise, log):
         make_promise("shipping_cutoff")
-        old = NOW - sweeper.LOOK_BACK - timedelta(days=1)
+        old = NOW - overdue_detection.LOOK_BACK - timedelta(days=1)
         log.occasion("O-old", "C-1", "order_placed", old, judge=False)
         log.occasion("O-new", "C-1", "order_placed", at("2026-11-16 10:00"), judge=False)
         sweeper.sweep(now=NOW)

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from accounts.models import AuditEntry, Role
-from commitments import engine, services
+from commitments import judging, services
 from commitments.models import Finding, FindingStatus
 from policies.models import Shop
 
@@ -154,7 +154,7 @@ class TestFindingStatus:
     def test_status_survives_rejudging(self, staff, findings, shop):
         finding = findings["N-2"]
         signed_in(staff).post(self.status_url(finding), {"status": "acknowledged"})
-        engine.judge_shop(shop=shop)
+        judging.judge_shop(shop=shop)
         assert Finding.objects.get(pk=finding.pk).status == FindingStatus.ACKNOWLEDGED
 
     def test_viewer_cannot_change_a_status(self, viewer, findings):

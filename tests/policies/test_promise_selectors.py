@@ -14,9 +14,10 @@ from policies.selectors import (
     promise_versions_for_shop,
     promises_in_force,
     version_in_force,
-    version_in_force_of,
 )
 from policies.services import promise_create, promise_edit, promise_retire
+from policies.versions import version_in_force as version_rule
+from policies.versions import version_measuring
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -77,11 +78,20 @@ class TestVersionInForce:
         version = version_in_force(promise=note, at=moment)
         assert (version.number if version else None) == expected
 
-    def test_the_in_memory_variant_agrees(self, note):
+    def test_the_pure_rule_and_the_query_agree(self, note):
         versions = list(note.versions.all())
         for moment in (at(1) - timedelta(seconds=1), at(1), at(9), at(10), at(30)):
             expected = version_in_force(promise=note, at=moment)
-            assert version_in_force_of(versions, at=moment) == expected
+            assert version_rule(versions, at=moment) == expected
+            assert version_rule(reversed(versions), at=moment) == expected
+
+    def test_before_the_first_version_the_first_one_measures_but_is_not_in_force(self, note):
+        versions = list(note.versions.all())
+        first = min(versions, key=lambda v: v.number)
+        assert version_measuring(versions, at=at(1) - timedelta(days=400)) == (first, False)
+        in_force = version_rule(versions, at=at(30))
+        assert version_measuring(versions, at=at(30)) == (in_force, True)
+        assert version_measuring(versions, at=at(30), retired_at=at(20)) == (None, False)
 
 
 @pytest.mark.django_db

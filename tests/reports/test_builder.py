@@ -359,3 +359,34 @@ class TestTrendDrift:
             points=points, promised=promised, higher_is_better=higher_is_better
         )
         assert drift["flagged"] is flagged
+
+
+class TestOneBadRecord:
+    def test_a_promise_its_kind_cannot_read_is_listed_and_the_rest_is_built(self, dataset):
+        good = report_build(shop=dataset.shop, week=WEEK).data
+        bad, _version = make_promise(
+            dataset.shop,
+            kind="handwritten_note",
+            name="Broken",
+            params={"min_lines": 10**400},
+            effective_from=at("2026-11-10 00:00"),
+        )
+        # The bad promise has checks this week, so the builder tries its section.
+        check = dataset.checks[0]
+        type(check).objects.create(
+            shop=dataset.shop,
+            action=check.action,
+            promise=bad,
+            promise_version=_version,
+            occurred_at=at("2026-11-11 10:00"),
+            level=3.0,
+            kept=False,
+        )
+        data = report_build(shop=dataset.shop, week=WEEK).data
+        # Its section and its version written this week are both left out, with the error.
+        assert [row["promise"] for row in data["skipped"]] == [bad.pk, bad.pk]
+        assert {row["error"].split(":")[0] for row in data["skipped"]} == {"OverflowError"}
+        assert data["promises"] == good["promises"]
+        assert data["changes"] == good["changes"]
+        assert builder._num(10**400) is None
+        assert builder._num(float("inf")) is None

@@ -5,7 +5,7 @@ import os
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from commitments import engine
+from commitments import judging
 from commitments.imports import import_from_path, import_progress
 from commitments.models import Action, ImportStatus
 from policies.models import Shop
@@ -85,10 +85,10 @@ class Command(BaseCommand):
             ids = list(
                 Action.objects.filter(shop=shop, judged_at__isnull=True, id__gt=last_id)
                 .order_by("id")
-                .values_list("id", flat=True)[: engine.BATCH_SIZE]
+                .values_list("id", flat=True)[: judging.BATCH_SIZE]
             )
             if not ids:
                 return judged
-            engine.judge_actions(action_ids=ids)
+            judging.judge_actions(action_ids=ids)
             judged += len(ids)
             last_id = ids[-1]

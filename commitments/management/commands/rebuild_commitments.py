@@ -2,15 +2,16 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from commitments import engine
-from commitments.models import Customer
+from commitments import judging
+from commitments.judging import marks
 from policies.models import Shop
 
 
 class Command(BaseCommand):
     help = (
         "Recompute checks, findings (breach, drift, precedent) and commitments of every "
-        "customer from the log of occasions and actions, in batches of customers."
+        "customer from the log of occasions and actions, in batches of customers. A customer "
+        "whose judging fails is skipped, recorded (Customer.judge_error) and listed."
     )
 
     def add_arguments(self, parser):
@@ -18,11 +19,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch-size",
             type=int,
-            default=engine.BATCH_SIZE,
-            help=f"Customers per batch and transaction (default {engine.BATCH_SIZE}).",
+            default=judging.BATCH_SIZE,
+            help=f"Customers per batch and transaction (default {judging.BATCH_SIZE}).",
         )
 
-    def handle(self, *args, shop=None, batch_size=engine.BATCH_SIZE, **options):
+    def handle(self, *args, shop=None, batch_size=judging.BATCH_SIZE, **options):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         shops = Shop.objects.order_by("slug")
@@ -30,19 +31,35 @@ class Command(BaseCommand):
             shops = shops.filter(slug=shop)
             if not shops.exists():
                 raise CommandError(f"No shop with slug {shop!r}.")
+        failed = 0
         for one in shops:
-            customers = Customer.objects.filter(shop=one).count()
+            customers = one.customers.count()
             self.stdout.write(f"{one.slug}: {customers} customers")
 
             def progress(total, slug=one.slug, customers=customers):
                 self.stdout.write(f"  {slug}: {total.customers}/{customers} customers judged")
 
-            total = engine.judge_shop(shop=one, batch_size=batch_size, on_batch=progress)
+            total = judging.judge_shop(shop=one, batch_size=batch_size, on_batch=progress)
             self.stdout.write(
                 self.style.SUCCESS(
                     f"{one.slug}: {total.customers} customers, {total.actions} actions; "
                     f"created {_counts(total.created)}; updated {_counts(total.updated)}; "
                     f"deleted {_counts(total.deleted)}"
+                )
+            )
+            for customer in marks.failed_customers(shop=one):
+                failed += 1
+                self.stdout.write(
+                    self.style.ERROR(
+                        f"  not judged: customer {customer.external_id} "
+                        f"({customer.judge_attempts} attempts): {customer.judge_error}"
+                    )
+                )
+        if failed:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{failed} customers could not be judged (skipped; see above). The sweeper "
+                    "retries them; fix their records, then run this command again."
                 )
             )
 

@@ -1,0 +1,417 @@
+"""The dry run (the pre-check): "is this consistent?" judged before the action is done.
+
+Pre-check = load + walk + present, storing nothing. The action is validated exactly as
+`services.action_record` validates it, added unsaved to the customer's log as the one
+loader (`load.precheck_load`) reads it, and walked by the same pure walk that judging
+stores (`walk.derive`): the answer is what recording the action would store. It concerns
+the new action only: its verdict and findings, what the customer has come to expect from
+each promise involved (now, as stored, and after this action), and the customer's last
+experiences of those promises. A constant number of queries; an unknown customer stays
+unknown (a customer with no history).
+
+The walk resumes from the stored commitments only when the new action is the customer's
+latest and no re-judge is pending for the customer (`load.can_resume`); otherwise it walks
+the customer's whole log of that kind, so a pending re-judge never answers from stale rows.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from rest_framework import serializers
+
+from policies.kinds import registry
+
+from ..models import Check, Customer, ExceptionStatus, Finding
+from ..services import action_validate
+from .load import LoggedAction, LoggedException, precheck_load
+from .walk import DEFAULT_EXCUSED_REASONS, derive
+
+# The unsaved action's external id. "~" sorts after letters and digits, so at the very same
+# moment as a recorded action the new one is judged after it (it is the latest).
+PRECHECK_ID = "~precheck~"
+HISTORY_SIZE = 5
+VERDICTS = ("ok", "drift", "precedent", "breach")  # best to worst
+# Finding types as verdicts, worst first.
+SEVERITY = ("breach", "precedent", "drift")
+EMPTY = {
+    "last_level": None,
+    "best_level": None,
+    "count": 0,
+    "first_at": None,
+    "last_at": None,
+    "precedents": [],
+}
+
+
+@dataclass
+class PrecheckResult:
+    """The answer of a pre-check: a verdict for the new action, and why."""
+
+    verdict: str
+    findings: list[dict]
+    commitment: dict
+    history: dict
+    promises: list[dict]
+    action: dict
+    customer: dict
+    notes: list[dict] = field(default_factory=list)
+    # False when no promise judged the action: "ok" then means "not judged", shown neutrally.
+    judged: bool = False
+
+    def as_dict(self) -> dict:
+        """Return the answer as JSON-ready data (the API and the command print this)."""
+        return {
+            "verdict": self.verdict,
+            "findings": self.findings,
+            "commitment": self.commitment,
+            "history": self.history,
+            "promises": self.promises,
+            "action": self.action,
+            "customer": self.customer,
+            "notes": self.notes,
+            "judged": self.judged,
+        }
+
+
+def _when(moment: datetime | None, tz: ZoneInfo) -> str | None:
+    """Return a moment as the API renders it (ISO 8601 in the shop's timezone)."""
+    if moment is None:
+        return None
+    with timezone.override(tz):
+        return serializers.DateTimeField().to_representation(moment)
+
+
+def _hide_sentinel(precedents: list) -> list:
+    """Return precedents with the pre-checked action shown as `null` instead of its dummy id."""
+    return [
+        {**item, "action": None} if item.get("action") == PRECHECK_ID else item
+        for item in precedents
+    ]
+
+
+def _commitment(row, tz: ZoneInfo) -> dict | None:
+    if row is None:
+        return None
+    return {
+        "last_level": row.last_level,
+        "best_level": row.best_level,
+        "count": row.count,
+        "first_at": _when(row.first_at, tz),
+        "last_at": _when(row.last_at, tz),
+        "precedents": _hide_sentinel(list(row.precedents)),
+    }
+
+
+def _verdict(findings: list[dict]) -> str:
+    """Return the worst type among the findings that are not excused ("ok" if none)."""
+    types = {finding["type"] for finding in findings if not finding["excused"]}
+    return next((kind for kind in SEVERITY if kind in types), "ok")
+
+
+def precheck_run(
+    *,
+    shop,
+    customer: str,
+    kind: str,
+    occurred_at,
+    occasion: str = "",
+    attributes: dict | None,
+    staff: str = "",
+    exception: dict | None = None,
+) -> PrecheckResult:
+    """Return the verdict an action would get if it were recorded now. Stores nothing.
+
+    Raises the ValidationError `action_record` would raise for the same input.
+    """
+    clean = action_validate(
+        shop=shop,
+        customer=customer,
+        kind=kind,
+        occurred_at=occurred_at,
+        occasion=occasion,
+        staff=staff,
+        exception=exception,
+        attributes=attributes,
+    )
+    tz = ZoneInfo(shop.timezone)
+    moment = clean["occurred_at"]
+    owner = Customer.objects.filter(shop=shop, external_id=clean["customer"]).first()
+    log = precheck_load(
+        shop=shop, customer=owner, kind=clean["kind"], moment=moment, occasion=clean["occasion"]
+    )
+    involved, before, answered, resume = log.promises, log.stored, log.answered, log.resume
+    new = _unsaved_action(owner=owner, clean=clean, answered=answered)
+    customer_key = owner.pk if owner is not None else None
+    if resume is None and owner is not None:
+        # Walked, not resumed: "before" is the walk of the log without the new action, not
+        # the stored rows (a pending re-judge may be about to change them).
+        walked = derive(
+            actions=log.actions, occasions=log.occasions, promises=involved, calendar=log.calendar
+        )
+        before = {
+            promise_id: row
+            for (customer_id, promise_id), row in walked.commitments.items()
+            if customer_id == customer_key
+        }
+    after = derive(
+        actions=[*log.actions, new],
+        occasions=log.occasions,
+        promises=involved,
+        calendar=log.calendar,
+        resume=resume,
+    )
+
+    findings = _findings(
+        after=after,
+        involved=involved,
+        customer=clean["customer"],
+        answered=answered,
+        moment=moment,
+        tz=tz,
+    )
+    if resume is not None:
+        history = _stored_history(customer=owner, involved=involved, tz=tz)
+    else:
+        history = _history(derived=after, involved=involved, tz=tz)
+    commitment = {}
+    promise_rows = []
+    for loaded in involved:
+        promise, version = loaded.promise, loaded.in_force(moment)
+        key = str(promise.pk)
+        check = after.checks.get((PRECHECK_ID, promise.pk))
+        params = loaded.params(version)
+        promise_rows.append(
+            {
+                "id": promise.pk,
+                "kind": promise.kind,
+                "name": promise.name,
+                "version": version.number,
+                "label_ja": loaded.kind.label_ja,
+                "label_en": loaded.kind.label_en,
+                "level_unit": loaded.kind.level_unit,
+                "judged": check is not None,
+                "level": None if check is None else check.level,
+                "kept": None if check is None else check.kept,
+                "excused_reasons": list(params.get("excused_reasons", DEFAULT_EXCUSED_REASONS)),
+            }
+        )
+        # After: what recording the action would make the customer expect; before: now.
+        commitment[key] = {
+            "promise": {
+                "id": promise.pk,
+                "kind": promise.kind,
+                "name": promise.name,
+                "version": version.number,
+            },
+            "kind": promise.kind,
+            **(_commitment(after.commitments.get((customer_key, promise.pk)), tz) or EMPTY),
+            "before": _commitment(before.get(promise.pk), tz),
+        }
+
+    notes = _notes(
+        owner=owner,
+        clean=clean,
+        answered=answered,
+        involved=involved,
+        promise_rows=promise_rows,
+        findings=findings,
+    )
+    return PrecheckResult(
+        judged=any(row["judged"] for row in promise_rows),
+        verdict=_verdict(findings),
+        findings=findings,
+        commitment=commitment,
+        history=history,
+        promises=promise_rows,
+        action={
+            "customer": clean["customer"],
+            "kind": clean["kind"],
+            "occurred_at": _when(moment, tz),
+            "occasion": clean["occasion"] or None,
+            "staff": clean["staff"],
+            "attributes": clean["attributes"],
+            "exception": clean["exception"],
+        },
+        customer={
+            "external_id": clean["customer"],
+            "known": owner is not None,
+            "name": owner.name if owner is not None else "",
+        },
+        notes=notes,
+    )
+
+
+def _unsaved_action(*, owner, clean: dict, answered) -> LoggedAction:
+    """Return the action as it would be recorded, never stored (no id, the dummy external id)."""
+    exception = clean["exception"]
+    return LoggedAction(
+        id=None,
+        customer_id=owner.pk if owner is not None else None,
+        external_id=PRECHECK_ID,
+        kind=clean["kind"],
+        occurred_at=clean["occurred_at"],
+        occasion_external_id=clean["occasion"],
+        occasion_id=answered.id if answered is not None else None,
+        staff=clean["staff"],
+        attributes=clean["attributes"],
+        # Recorded now, an exception is "requested": the promise's excused_reasons decide.
+        exception=None
+        if exception is None
+        else LoggedException(reason=exception["reason"], status=ExceptionStatus.REQUESTED),
+    )
+
+
+def _findings(*, after, involved, customer: str, answered, moment, tz) -> list[dict]:
+    versions = {v.pk: v for loaded in involved for v in loaded.versions}
+    promises = {loaded.promise.pk: loaded.promise for loaded in involved}
+    rows = [
+        row
+        for (external_id, promise_id, _type), row in after.findings.items()
+        if external_id == PRECHECK_ID and promise_id in promises
+    ]
+    rows.sort(key=lambda row: (row.promise_id, row.type))
+    return [
+        {
+            "type": row.type,
+            "excused": row.excused,
+            "status": "open",
+            "promise": {
+                "id": row.promise_id,
+                "kind": promises[row.promise_id].kind,
+                "version": versions[row.promise_version_id].number,
+                "name": promises[row.promise_id].name,
+            },
+            "customer": customer,
+            "action": None,
+            "occasion": answered.external_id if answered is not None else None,
+            "occurred_at": _when(moment, tz),
+            "message_ja": row.message_ja,
+            "message_en": row.message_en,
+            "details": row.details,
+        }
+        for row in rows
+    ]
+
+
+def _history(*, derived, involved, tz) -> dict:
+    """Return, per promise, the customer's last experiences (recorded actions, newest first)."""
+    by_promise: dict[int, list] = defaultdict(list)
+    wanted = {loaded.promise.pk for loaded in involved}
+    for (external_id, promise_id), check in derived.checks.items():
+        if promise_id in wanted and external_id != PRECHECK_ID:
+            by_promise[promise_id].append(check)
+    excused = {
+        (row.action.external_id, row.promise_id)
+        for row in derived.findings.values()
+        if row.excused and row.action.external_id != PRECHECK_ID
+    }
+    history = {}
+    for loaded in involved:
+        checks = sorted(
+            by_promise.get(loaded.promise.pk, ()),
+            key=lambda check: (check.action.occurred_at, check.action.external_id),
+            reverse=True,
+        )[:HISTORY_SIZE]
+        history[str(loaded.promise.pk)] = [
+            {
+                "action": check.action.external_id,
+                "at": _when(check.action.occurred_at, tz),
+                "level": check.level,
+                "kept": check.kept,
+                "excused": (check.action.external_id, loaded.promise.pk) in excused,
+            }
+            for check in checks
+        ]
+    return history
+
+
+def _stored_history(*, customer: Customer | None, involved, tz) -> dict:
+    """Return, per promise, the customer's last stored checks (newest first), as `_history`.
+
+    One query per promise involved (at most two promises judge one kind of action).
+    """
+    history = {}
+    for loaded in involved:
+        rows = []
+        if customer is not None:
+            excused = Finding.objects.filter(
+                promise=loaded.promise, action_id=OuterRef("action_id"), excused=True
+            )
+            rows = (
+                Check.objects.filter(promise=loaded.promise, action__customer=customer)
+                .annotate(excused=Exists(excused))
+                .order_by("-occurred_at", "-action__external_id")
+                .values_list("action__external_id", "occurred_at", "level", "kept", "excused")
+            )[:HISTORY_SIZE]
+        history[str(loaded.promise.pk)] = [
+            {
+                "action": external_id,
+                "at": _when(occurred_at, tz),
+                "level": level,
+                "kept": kept,
+                "excused": excused,
+            }
+            for external_id, occurred_at, level, kept, excused in rows
+        ]
+    return history
+
+
+NOTES = {
+    "new_customer": (
+        "No history for this customer yet: judged as a first experience.",
+        "このお客様の履歴はまだありません。初めての対応として判定しました。",
+    ),
+    "occasion_not_recorded": (
+        "The occasion {occasion} is not recorded yet; promises that measure against it could "
+        "not judge this action.",
+        "{occasion} はまだ記録されていません。これを基準にする約束はこの対応を判定できません。",
+    ),
+    "no_promise": (
+        "No promise in force at that time covers this kind of action.",
+        "その時点で有効な約束に、この種類の対応を対象とするものはありません。",
+    ),
+    "not_judged": (
+        "No promise judged this action (it answers no occasion the promises cover, or they do "
+        "not apply to it).",
+        "この対応を判定した約束はありません（約束の対象となる案件への対応ではないか、"
+        "約束が当てはまりません）。",
+    ),
+    "excused_not_counted": (
+        "Findings excused by the exception do not make the verdict worse; they are still listed.",
+        "例外で免除された指摘は判定を悪くしません（一覧には表示します）。",
+    ),
+}
+
+
+def _note(code: str, **values) -> dict:
+    english, japanese = NOTES[code]
+    return {
+        "code": code,
+        "message_en": english.format(**values),
+        "message_ja": japanese.format(**values),
+    }
+
+
+def _notes(*, owner, clean, answered, involved, promise_rows, findings) -> list[dict]:
+    """Return what the verdict alone does not say (each with a stable code, in both languages)."""
+    notes = []
+    if owner is None:
+        notes.append(_note("new_customer"))
+    if clean["occasion"] and answered is None:
+        notes.append(_note("occasion_not_recorded", occasion=clean["occasion"]))
+    if not involved:
+        notes.append(_note("no_promise"))
+    elif not any(row["judged"] for row in promise_rows):
+        notes.append(_note("not_judged"))
+    if any(finding["excused"] for finding in findings):
+        notes.append(_note("excused_not_counted"))
+    return notes
+
+
+def known_kinds() -> dict[str, str]:
+    """Return, per action kind, the occasion kind the promises expect it to answer."""
+    return {kind.action_kind: kind.occasion_kind for kind in registry.all()}

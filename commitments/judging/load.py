@@ -1,0 +1,288 @@
+"""The one loader of judging: promises with all their versions, the calendar, and the log.
+
+`log_load` reads what the walk needs for a batch of customers (a full walk), for one
+customer past the stored commitments (a resumed walk), or for one customer and one kind of
+action around an action not stored yet (the pre-check), in a constant number of queries.
+Actions and occasions are read as plain rows (`LoggedAction`, `LoggedOccasion`), not model
+instances: a long history is read several times faster, which keeps the pre-check
+interactive and batches cheap.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Count, Max, Q
+
+from policies.calendar import ShopCalendar
+from policies.kinds import registry
+from policies.kinds.base import PromiseKind
+from policies.models import Promise, PromiseVersion, Shop
+from policies.versions import version_in_force, version_measuring
+
+from ..models import Action, Commitment, Customer, Occasion
+
+logger = logging.getLogger(__name__)
+
+# What judging reads of an action and of its exception: nothing else is loaded.
+ACTION_FIELDS = (
+    "id",
+    "customer_id",
+    "external_id",
+    "kind",
+    "occurred_at",
+    "occasion_external_id",
+    "occasion_id",
+    "staff",
+    "attributes",
+)
+OCCASION_FIELDS = ("id", "external_id", "kind", "occurred_at", "attributes")
+
+
+# ------------------------------------------------------------------------------
+# Promises
+# ------------------------------------------------------------------------------
+@dataclass
+class LoadedPromise:
+    """A promise with its kind and all its versions, ordered by effective time."""
+
+    promise: Promise
+    kind: PromiseKind
+    versions: list[PromiseVersion]
+    _params: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        self.versions = sorted(self.versions, key=lambda v: (v.effective_from, v.number))
+
+    def in_force(self, moment: datetime) -> PromiseVersion | None:
+        """Return the version in force at the moment (policies.versions rule), or None."""
+        return version_in_force(self.versions, at=moment, retired_at=self.promise.retired_at)
+
+    def measuring(self, moment: datetime) -> tuple[PromiseVersion | None, bool]:
+        """Return the version an action at the moment is measured with, and if it is in force."""
+        return version_measuring(self.versions, at=moment, retired_at=self.promise.retired_at)
+
+    def params(self, version: PromiseVersion) -> dict:
+        """Return the version's parameters with the kind's defaults filled."""
+        if version.pk not in self._params:
+            try:
+                self._params[version.pk] = self.kind.validate_params(version.params)
+            except Exception:  # noqa: BLE001 - a stored version is judged as stored
+                logger.warning("Promise version %s has parameters its kind rejects", version.pk)
+                self._params[version.pk] = dict(version.params)
+        return self._params[version.pk]
+
+
+def promises_load(*, shop, action_kind: str | None = None) -> list[LoadedPromise]:
+    """Return the shop's promises (retired ones too) with all their versions, in one query.
+
+    With `action_kind`, only the promises whose kind judges that kind of action.
+    """
+    kinds = [kind for kind in registry.all() if action_kind in (None, kind.action_kind)]
+    if not kinds:
+        return []
+    by_promise: dict[int, list[PromiseVersion]] = defaultdict(list)
+    versions = PromiseVersion.objects.filter(promise__shop=shop).select_related("promise")
+    if action_kind is not None:
+        versions = versions.filter(promise__kind__in=[kind.id for kind in kinds])
+    for version in versions:
+        by_promise[version.promise_id].append(version)
+    loaded = []
+    for promise_id, mine in sorted(by_promise.items()):
+        promise = mine[0].promise
+        if promise.kind not in registry.default_registry:
+            logger.warning("Promise %s has unknown kind %r; not judged", promise_id, promise.kind)
+            continue
+        loaded.append(
+            LoadedPromise(promise=promise, kind=registry.get(promise.kind), versions=mine)
+        )
+    return loaded
+
+
+# ------------------------------------------------------------------------------
+# The calendar
+# ------------------------------------------------------------------------------
+def calendar_load(shop: Shop) -> ShopCalendar:
+    """Return the shop's calendar as every judging path uses it.
+
+    `ShopCalendar.for_shop` is shared while the shop's calendar is unchanged: it is keyed by
+    every rule it reads (policies.calendar.calendar_config_key, weekly rules over time
+    included), so a calendar change is a new key, never a stale answer.
+    """
+    return ShopCalendar.for_shop(shop)
+
+
+# The pre-check's name for it (one calendar rule for every path).
+calendar_for = calendar_load
+
+
+# ------------------------------------------------------------------------------
+# The log as judging reads it
+# ------------------------------------------------------------------------------
+@dataclass(slots=True)
+class LoggedException:
+    """An action's exception as judging reads it."""
+
+    reason: str
+    status: str
+
+
+@dataclass(slots=True)
+class LoggedAction:
+    """An action as the walk reads it. `id` is None for the action being pre-checked."""
+
+    id: int | None
+    customer_id: int | None
+    external_id: str
+    kind: str
+    occurred_at: datetime
+    occasion_external_id: str
+    occasion_id: int | None
+    staff: str
+    attributes: dict
+    exception: LoggedException | None = None
+
+    @property
+    def pk(self) -> int | None:
+        return self.id
+
+
+@dataclass(slots=True)
+class LoggedOccasion:
+    """An occasion as judging reads it."""
+
+    id: int
+    external_id: str
+    kind: str
+    occurred_at: datetime
+    attributes: dict
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+def _actions(queryset) -> list[LoggedAction]:
+    rows = queryset.order_by("customer_id", "occurred_at", "external_id").values_list(
+        *ACTION_FIELDS, "exception__reason", "exception__status"
+    )
+    return [
+        LoggedAction(*row[:-2], exception=None if row[-2] is None else LoggedException(*row[-2:]))
+        for row in rows
+    ]
+
+
+@dataclass
+class Log:
+    """What one walk reads: actions, the occasions they answer, promises, the calendar.
+
+    `resume` maps (customer id, promise id) to the stored Commitment a resumed walk starts
+    from (then `actions` hold only the actions answering the occasion of the new one); None
+    for a full walk.
+    """
+
+    actions: list[LoggedAction]
+    occasions: dict[int, LoggedOccasion]
+    promises: list[LoadedPromise]
+    calendar: ShopCalendar
+    resume: dict | None = None
+    # The pre-check: the occasion named by the new action, when it is stored.
+    answered: LoggedOccasion | None = None
+    # The customer's stored commitments to the promises, by promise id (pre-check only).
+    stored: dict = field(default_factory=dict)
+
+
+def _occasions(*, shop, actions: list[LoggedAction], named: str = ""):
+    wanted = Q(pk__in=sorted({a.occasion_id for a in actions if a.occasion_id}))
+    if named:
+        wanted |= Q(shop=shop, external_id=named)
+    if not named and not any(a.occasion_id for a in actions):
+        return {}
+    return {
+        row[0]: LoggedOccasion(*row)
+        for row in Occasion.objects.filter(wanted).values_list(*OCCASION_FIELDS)
+    }
+
+
+def log_load(
+    *, shop, customer_ids: list[int], promises=None, calendar: ShopCalendar | None = None
+) -> Log:
+    """Return the whole log of these customers for a full walk (a constant number of queries)."""
+    actions = _actions(Action.objects.filter(shop=shop, customer_id__in=customer_ids))
+    return Log(
+        actions=actions,
+        occasions=_occasions(shop=shop, actions=actions),
+        promises=promises_load(shop=shop) if promises is None else promises,
+        calendar=calendar_load(shop) if calendar is None else calendar,
+    )
+
+
+def can_resume(*, shop, customer: Customer | None, kind: str, moment: datetime) -> bool:
+    """Return whether a new action of this kind can be judged from the stored commitments.
+
+    So when every action of this kind is judged and earlier than the new one (it is the
+    customer's latest), and no re-judge is pending for the customer (a promise or calendar
+    change marked it, or its last judging failed): then the stored commitments are exactly
+    the history the new action is judged against. One aggregate query.
+    """
+    if customer is None:
+        return False
+    if customer.rejudge_requested_at is not None or customer.judge_failed_at is not None:
+        return False
+    state = Action.objects.filter(shop=shop, customer=customer, kind=kind).aggregate(
+        latest=Max("occurred_at"), unjudged=Count("pk", filter=Q(judged_at__isnull=True))
+    )
+    return state["unjudged"] == 0 and (state["latest"] is None or state["latest"] < moment)
+
+
+def precheck_load(
+    *, shop, customer: Customer | None, kind: str, moment: datetime, occasion: str = ""
+) -> Log:
+    """Return the log a new action of `kind` for `customer` is judged against (the pre-check).
+
+    Only the promises judging this kind of action (and in force at the moment) matter: the
+    others' findings cannot change. Resumed from the stored commitments when the customer's
+    state allows it (`can_resume`), else every action of the kind is walked. Either way the
+    actions answering the occasion named are loaded (what judges see as `related`).
+    """
+    involved = [
+        loaded
+        for loaded in promises_load(shop=shop, action_kind=kind)
+        if loaded.in_force(moment) is not None
+    ]
+    stored = {}
+    if customer is not None and involved:
+        stored = {
+            commitment.promise_id: commitment
+            for commitment in Commitment.objects.filter(
+                customer=customer, promise_id__in=[loaded.promise.pk for loaded in involved]
+            )
+        }
+    resume = can_resume(shop=shop, customer=customer, kind=kind, moment=moment)
+    actions: list[LoggedAction] = []
+    if customer is not None:
+        mine = Action.objects.filter(shop=shop, customer=customer)
+        if resume:
+            wanted = Q(occasion_external_id=occasion) & ~Q(kind=kind) if occasion else None
+        else:
+            answered = mine.filter(kind=kind).exclude(occasion_external_id="")
+            wanted = Q(kind=kind) | Q(
+                occasion_external_id__in=answered.values("occasion_external_id")
+            )
+            if occasion:
+                wanted |= Q(occasion_external_id=occasion)
+        if wanted is not None:
+            actions = _actions(mine.filter(wanted))
+    occasions = _occasions(shop=shop, actions=actions, named=occasion)
+    answered = next((o for o in occasions.values() if occasion and o.external_id == occasion), None)
+    customer_key = customer.pk if customer is not None else None
+    return Log(
+        actions=actions,
+        occasions=occasions,
+        promises=involved,
+        calendar=calendar_for(shop),
+        resume={(customer_key, pk): row for pk, row in stored.items()} if resume else None,
+        answered=answered,
+        stored=stored,
+    )

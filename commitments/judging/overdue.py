@@ -1,0 +1,159 @@
+"""Overdue detection: occasions whose deadline passed with no fulfilling action.
+
+The deadline is the kind's, computed with the promise version in force at the occasion's
+time (policies.versions); the calendar is the shop's. One `overdue` finding per occasion and
+promise (the constraint finding_overdue_once), never withdrawn: an action arriving later is
+judged late by the walk, which leaves overdue findings alone. The sweeper calls
+`overdue_raise` for every shop not importing.
+"""
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from policies.calendar import ShopCalendar
+from policies.kinds.base import date_en, date_ja, moment_en, moment_ja
+from policies.models import Shop
+
+from ..models import Action, Finding, FindingType, Occasion
+from .load import calendar_load, promises_load
+from .walk import event_of
+
+BATCH_SIZE = 500
+LOOK_BACK = timedelta(days=90)
+
+OCCASION_WORDS = {
+    "order_placed": ("ご注文", "order"),
+    "inquiry_received": ("お問い合わせ", "inquiry"),
+    "review_posted": ("レビュー", "review"),
+}
+ACTION_WORDS = {
+    "shipped": ("発送", "shipment"),
+    "note_enclosed": ("手書きメッセージの同封", "handwritten note"),
+    "shipping_notice_sent": ("発送通知", "shipping notice"),
+    "reply_sent": ("返信", "reply"),
+    "review_replied": ("レビューへの返信", "review reply"),
+    "thank_you_sent": ("お礼メッセージ", "thank-you message"),
+}
+
+
+# ------------------------------------------------------------------------------
+# Overdue
+# ------------------------------------------------------------------------------
+def _due_text(calendar: ShopCalendar, deadline: datetime) -> tuple[str, str]:
+    """Return the deadline as a manager reads it; midnight is the end of the day before."""
+    local = calendar.local(deadline)
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        day = local.date() - timedelta(days=1)
+        return f"{date_ja(day)}中", f"the end of {date_en(day)}"
+    return moment_ja(local), moment_en(local)
+
+
+def overdue_finding(*, loaded, version, occasion: Occasion, deadline: datetime, calendar):
+    """Return the (unsaved) overdue finding of an occasion whose deadline passed."""
+    kind = loaded.kind
+    occasion_ja, occasion_en = OCCASION_WORDS.get(occasion.kind, (occasion.kind, occasion.kind))
+    action_ja, action_en = ACTION_WORDS.get(kind.action_kind, (kind.action_kind, kind.action_kind))
+    at = calendar.local(occasion.occurred_at)
+    due_ja, due_en = _due_text(calendar, deadline)
+    return Finding(
+        shop_id=occasion.shop_id,
+        customer_id=occasion.customer_id,
+        promise=loaded.promise,
+        promise_version=version,
+        occasion=occasion,
+        action=None,
+        type=FindingType.OVERDUE,
+        occurred_at=deadline,
+        message_ja=(
+            f"{moment_ja(at)}の{occasion_ja}（{occasion.external_id}）への{action_ja}が、"
+            f"期限の{due_ja}を過ぎても記録されていません（{kind.label_ja}）。"
+        ),
+        message_en=(
+            f"No {action_en} is recorded for the {occasion_en} {occasion.external_id} of "
+            f"{moment_en(at)}; it was due by {due_en} ({kind.label_en})."
+        ),
+        details={
+            "deadline": calendar.local(deadline).isoformat(),
+            "occasion_at": at.isoformat(),
+            "occasion": occasion.external_id,
+            "awaited": kind.action_kind,
+        },
+    )
+
+
+def overdue_raise(*, shop: Shop, now: datetime | None = None) -> int:
+    """Raise the overdue findings of the shop's occasions in the look-back window.
+
+    Per promise, only occasions with no fulfilling action and no overdue finding yet are
+    loaded, a batch at a time with the actions answering them: a few queries per batch.
+    Returns the number of findings raised.
+    """
+    now = now or timezone.now()
+    since = now - LOOK_BACK
+    calendar = calendar_load(shop)
+    raised = 0
+    for loaded in promises_load(shop=shop):
+        kind, promise = loaded.kind, loaded.promise
+        if promise.retired_at is not None and promise.retired_at <= since:
+            continue
+        candidates = (
+            Occasion.objects.filter(
+                shop=shop, kind=kind.occasion_kind, occurred_at__gte=since, occurred_at__lt=now
+            )
+            .exclude(
+                Exists(Action.objects.filter(occasion_id=OuterRef("pk"), kind=kind.action_kind))
+            )
+            .exclude(
+                Exists(
+                    Finding.objects.filter(
+                        occasion_id=OuterRef("pk"), promise=promise, type=FindingType.OVERDUE
+                    )
+                )
+            )
+            .order_by("id")
+        )
+        last_id = 0
+        while True:
+            occasions = list(candidates.filter(id__gt=last_id)[:BATCH_SIZE])
+            if not occasions:
+                break
+            last_id = occasions[-1].pk
+            related = defaultdict(list)
+            for action in Action.objects.filter(occasion_id__in=[o.pk for o in occasions]):
+                related[action.occasion_id].append(event_of(action))
+            found = []
+            for occasion in occasions:
+                version = loaded.in_force(occasion.occurred_at)
+                if version is None:
+                    continue
+                params = loaded.params(version)
+                event = event_of(occasion)
+                if not kind.applies(occasion=event, params=params, calendar=calendar):
+                    continue
+                deadline = kind.deadline(
+                    occasion=event,
+                    related=tuple(related[occasion.pk]),
+                    params=params,
+                    calendar=calendar,
+                )
+                if deadline is None or deadline > now:
+                    continue
+                if promise.retired_at is not None and promise.retired_at <= deadline:
+                    continue
+                found.append(
+                    overdue_finding(
+                        loaded=loaded,
+                        version=version,
+                        occasion=occasion,
+                        deadline=deadline,
+                        calendar=calendar,
+                    )
+                )
+            # The constraint finding_overdue_once keeps it to one per occasion and promise,
+            # also when two sweeps overlap.
+            Finding.objects.bulk_create(found, ignore_conflicts=True)
+            raised += len(found)
+    return raised

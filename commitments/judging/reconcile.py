@@ -1,0 +1,386 @@
+"""Judging customers: load, walk, and reconcile the stored rows with what the walk derived.
+
+`judge_customers` judges a batch of customers in one transaction and a constant number of
+queries: it locks them (in id order), loads their log, walks it and reconciles Check,
+Finding (breach/drift/precedent; overdue findings belong to the sweeper) and Commitment
+rows generically: unchanged rows keep their id and status, changed ones are updated, gone
+ones deleted. In the same transaction it clears the customers' re-judge marks (only marks
+it has seen: one set again meanwhile survives) and their recorded failures.
+
+One bad customer cannot stop the others: when a batch raises, its customers are judged
+again one by one, each in a savepoint; a customer whose judging still raises is recorded as
+failed (Customer.judge_error, judge_failed_at, judge_attempts) and the rest are judged.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from policies.models import Shop
+
+from ..models import Action, Check, Commitment, Customer, Finding, FindingType
+from .load import calendar_load, log_load, promises_load
+from .walk import Derivation, derive
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+JUDGED_TYPES = (FindingType.BREACH, FindingType.DRIFT, FindingType.PRECEDENT)
+ERROR_MAX = 2000
+
+
+@dataclass
+class JudgeResult:
+    """What one judging run changed, and which customers could not be judged."""
+
+    customers: int = 0
+    actions: int = 0
+    created: dict = field(default_factory=lambda: {"check": 0, "finding": 0, "commitment": 0})
+    updated: dict = field(default_factory=lambda: {"check": 0, "finding": 0, "commitment": 0})
+    deleted: dict = field(default_factory=lambda: {"check": 0, "finding": 0, "commitment": 0})
+    # [(customer id, "ErrorType: message")]
+    failed: list = field(default_factory=list)
+
+    def add(self, other: "JudgeResult") -> "JudgeResult":
+        """Return self with another run's counts added."""
+        self.customers += other.customers
+        self.actions += other.actions
+        for mine, theirs in (
+            (self.created, other.created),
+            (self.updated, other.updated),
+            (self.deleted, other.deleted),
+        ):
+            for key, value in theirs.items():
+                mine[key] += value
+        self.failed.extend(other.failed)
+        return self
+
+
+# ------------------------------------------------------------------------------
+# Reconciling stored rows with derived ones
+# ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Table:
+    """A derived table: its model, the fields a judgement sets, and how a row is keyed."""
+
+    name: str
+    model: type
+    fields: tuple[str, ...]
+    key: Callable
+
+
+CHECKS = Table(
+    name="check",
+    model=Check,
+    fields=("promise_version_id", "occurred_at", "level", "kept"),
+    key=lambda row: (row.action_id, row.promise_id),
+)
+FINDINGS = Table(
+    name="finding",
+    model=Finding,
+    fields=(
+        "promise_version_id",
+        "occasion_id",
+        "excused",
+        "occurred_at",
+        "message_ja",
+        "message_en",
+        "details",
+    ),
+    key=lambda row: (row.action_id, row.promise_id, row.type),
+)
+COMMITMENTS = Table(
+    name="commitment",
+    model=Commitment,
+    fields=("last_level", "best_level", "count", "first_at", "last_at", "precedents"),
+    key=lambda row: (row.customer_id, row.promise_id),
+)
+
+
+def _id_chunk() -> int:
+    # SQLite caps the parameters of one statement; PostgreSQL takes up to 65535.
+    return 900 if connection.vendor == "sqlite" else 20_000
+
+
+def _assign(instance, values: dict) -> bool:
+    """Set the values on the instance; return whether any of them changed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed = True
+    return changed
+
+
+def reconcile(*, table: Table, stored, derived: Iterable[dict], result: JudgeResult) -> None:
+    """Make the stored rows of `table` equal the derived ones (dicts of identity + fields)."""
+    existing = {table.key(instance): instance for instance in stored}
+    new, changed = [], []
+    for wanted in derived:
+        instance = table.model(**wanted)
+        found = existing.pop(table.key(instance), None)
+        if found is None:
+            new.append(instance)
+        elif _assign(found, {name: wanted[name] for name in table.fields}):
+            changed.append(found)
+    table.model.objects.bulk_create(new)
+    table.model.objects.bulk_update(changed, [name.removesuffix("_id") for name in table.fields])
+    gone = [instance.pk for instance in existing.values()]
+    deleted = 0
+    size = _id_chunk()
+    for start in range(0, len(gone), size):
+        deleted += table.model.objects.filter(id__in=gone[start : start + size]).delete()[0]
+    result.created[table.name] += len(new)
+    result.updated[table.name] += len(changed)
+    result.deleted[table.name] += deleted
+
+
+def _derived_checks(shop, derived: Derivation):
+    for row in derived.checks.values():
+        yield {
+            "shop": shop,
+            "action_id": row.action.id,
+            "promise_id": row.promise_id,
+            "promise_version_id": row.promise_version_id,
+            "occurred_at": row.action.occurred_at,
+            "level": row.level,
+            "kept": row.kept,
+        }
+
+
+def _derived_findings(shop, derived: Derivation):
+    for row in derived.findings.values():
+        action = row.action
+        yield {
+            "shop": shop,
+            "customer_id": action.customer_id,
+            "action_id": action.id,
+            "promise_id": row.promise_id,
+            "type": row.type,
+            "promise_version_id": row.promise_version_id,
+            "occasion_id": action.occasion_id,
+            "excused": row.excused,
+            "occurred_at": action.occurred_at,
+            "message_ja": row.message_ja,
+            "message_en": row.message_en,
+            "details": row.details,
+        }
+
+
+def _derived_commitments(shop, derived: Derivation):
+    for row in derived.commitments.values():
+        yield {
+            "shop": shop,
+            "customer_id": row.customer_id,
+            "promise_id": row.promise_id,
+            "last_level": row.last_level,
+            "best_level": row.best_level,
+            "count": row.count,
+            "first_at": row.first_at,
+            "last_at": row.last_at,
+            "precedents": row.precedents,
+        }
+
+
+# ------------------------------------------------------------------------------
+# One batch
+# ------------------------------------------------------------------------------
+def _judge_batch(*, shop: Shop, ids: list[int], only_marked: bool) -> JudgeResult:
+    """Judge these customers in the current transaction (no isolation); return what changed."""
+    result = JudgeResult()
+    # Locked (in id order) so two judges of one customer, or a judge and a policy change
+    # marking the customer, run one after the other.
+    locked = Customer.objects.select_for_update().filter(shop=shop, id__in=ids).order_by("id")
+    if only_marked:
+        locked = locked.filter(rejudge_requested_at__isnull=False)
+    rows = list(locked.values_list("id", "rejudge_requested_at", "judge_failed_at"))
+    if not rows:
+        return result
+    ids = [row[0] for row in rows]
+    # Read after the lock: a policy change that marked these customers has committed, so
+    # its promises and calendar are the ones read here.
+    shop = Shop.objects.get(pk=shop.pk)
+    log = log_load(
+        shop=shop, customer_ids=ids, promises=promises_load(shop=shop), calendar=calendar_load(shop)
+    )
+    derived = derive(
+        actions=log.actions, occasions=log.occasions, promises=log.promises, calendar=log.calendar
+    )
+    result.customers = len(ids)
+    result.actions = len(log.actions)
+    reconcile(
+        table=CHECKS,
+        stored=Check.objects.filter(shop=shop, action__customer_id__in=ids),
+        derived=_derived_checks(shop, derived),
+        result=result,
+    )
+    reconcile(
+        table=FINDINGS,
+        stored=Finding.objects.filter(
+            shop=shop, customer_id__in=ids, action__isnull=False, type__in=JUDGED_TYPES
+        ),
+        derived=_derived_findings(shop, derived),
+        result=result,
+    )
+    reconcile(
+        table=COMMITMENTS,
+        stored=Commitment.objects.filter(shop=shop, customer_id__in=ids),
+        derived=_derived_commitments(shop, derived),
+        result=result,
+    )
+    _mark_judged(log.actions)
+    marks = [row[1] for row in rows if row[1] is not None]
+    if marks:
+        # Only the marks this judging saw: one set again meanwhile is newer and survives.
+        Customer.objects.filter(id__in=ids, rejudge_requested_at__lte=max(marks)).update(
+            rejudge_requested_at=None
+        )
+    if any(row[2] is not None for row in rows):
+        Customer.objects.filter(id__in=ids, judge_failed_at__isnull=False).update(
+            judge_error="", judge_failed_at=None, judge_attempts=0
+        )
+    return result
+
+
+def _mark_judged(actions) -> None:
+    """Set judged_at on the actions judged, unless they changed under the judge.
+
+    Only the actions that were loaded: one recorded meanwhile stays unjudged for its own
+    judge (or the sweeper). An action loaded without its occasion is only marked if it still
+    has none, so a link made meanwhile (which resets judged_at) is judged again, not lost.
+    """
+    now = timezone.now()
+    linked = [action.pk for action in actions if action.occasion_id is not None]
+    waiting = [action.pk for action in actions if action.occasion_id is None]
+    size = _id_chunk()
+    for start in range(0, len(linked), size):
+        Action.objects.filter(id__in=linked[start : start + size]).update(judged_at=now)
+    for start in range(0, len(waiting), size):
+        Action.objects.filter(id__in=waiting[start : start + size], occasion__isnull=True).update(
+            judged_at=now
+        )
+
+
+# The database itself failing is not a bad customer: the caller's job is retried instead.
+INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:ERROR_MAX]
+
+
+def _failure_record(*, customer_id: int, error: BaseException) -> None:
+    """Record that judging the customer raised; its pending re-judge mark is settled by it."""
+    Customer.objects.filter(pk=customer_id).update(
+        judge_error=_describe(error),
+        judge_failed_at=timezone.now(),
+        judge_attempts=F("judge_attempts") + 1,
+        rejudge_requested_at=None,
+    )
+
+
+def judge_customers(
+    *, shop: Shop, customer_ids: Iterable[int], only_marked: bool = False
+) -> JudgeResult:
+    """Judge these customers of the shop again from the log; return what changed.
+
+    A constant number of queries per call: pass at most BATCH_SIZE customers (use
+    `judge_customers_batched` for more). With `only_marked`, only those still marked for a
+    re-judge when locked. A customer whose judging raises is recorded as failed and the
+    others are judged (see the module docstring).
+    """
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return JudgeResult()
+    try:
+        with transaction.atomic():
+            return _judge_batch(shop=shop, ids=ids, only_marked=only_marked)
+    except INFRASTRUCTURE_ERRORS:
+        raise
+    except Exception as error:  # noqa: BLE001 - isolated below, customer by customer
+        if len(ids) == 1:
+            logger.exception("Judging customer %s of shop %s failed", ids[0], shop.pk)
+            _failure_record(customer_id=ids[0], error=error)
+            return JudgeResult(failed=[(ids[0], _describe(error))])
+    result = JudgeResult()
+    for customer_id in ids:
+        try:
+            with transaction.atomic():
+                result.add(_judge_batch(shop=shop, ids=[customer_id], only_marked=only_marked))
+        except INFRASTRUCTURE_ERRORS:
+            raise
+        except Exception as error:  # noqa: BLE001 - recorded for operators
+            logger.exception("Judging customer %s of shop %s failed", customer_id, shop.pk)
+            _failure_record(customer_id=customer_id, error=error)
+            result.failed.append((customer_id, _describe(error)))
+    return result
+
+
+# ------------------------------------------------------------------------------
+# Entry points for many customers
+# ------------------------------------------------------------------------------
+def judge_customers_batched(
+    *,
+    shop: Shop,
+    customer_ids: Iterable[int],
+    batch_size: int = BATCH_SIZE,
+    on_batch: Callable[[JudgeResult], None] | None = None,
+) -> JudgeResult:
+    """Judge any number of the shop's customers, `batch_size` per transaction."""
+    ids = sorted(set(customer_ids))
+    total = JudgeResult()
+    for start in range(0, len(ids), batch_size):
+        total.add(judge_customers(shop=shop, customer_ids=ids[start : start + batch_size]))
+        if on_batch is not None:
+            on_batch(total)
+    return total
+
+
+def judge_actions(*, action_ids: Iterable[int], batch_size: int = BATCH_SIZE) -> JudgeResult:
+    """Judge the customers of these actions (any shops) again; return what changed."""
+    ids = sorted(set(action_ids))
+    pairs: set[tuple[int, int]] = set()
+    for start in range(0, len(ids), 900):
+        pairs.update(
+            Action.objects.filter(id__in=ids[start : start + 900]).values_list(
+                "shop_id", "customer_id"
+            )
+        )
+    by_shop: dict[int, list[int]] = defaultdict(list)
+    for shop_id, customer_id in pairs:
+        by_shop[shop_id].append(customer_id)
+    total = JudgeResult()
+    for shop in Shop.objects.filter(id__in=list(by_shop)).order_by("id"):
+        total.add(
+            judge_customers_batched(shop=shop, customer_ids=by_shop[shop.pk], batch_size=batch_size)
+        )
+    return total
+
+
+def judge_shop(
+    *,
+    shop: Shop,
+    batch_size: int = BATCH_SIZE,
+    on_batch: Callable[[JudgeResult], None] | None = None,
+) -> JudgeResult:
+    """Judge every customer of the shop again, `batch_size` customers per transaction."""
+    total = JudgeResult()
+    last_id = 0
+    while True:
+        # Keyset pagination: constant cost per batch however many customers came before.
+        ids = list(
+            Customer.objects.filter(shop=shop, id__gt=last_id)
+            .order_by("id")
+            .values_list("id", flat=True)[:batch_size]
+        )
+        if not ids:
+            return total
+        total.add(judge_customers(shop=shop, customer_ids=ids))
+        last_id = ids[-1]
+        if on_batch is not None:
+            on_batch(total)

@@ -1,0 +1,325 @@
+"""Pre-check = recording = rebuild, for every kind of promise.
+
+A generated log (orders with notes, shipments, shipping notices and thank-yous; inquiries
+with replies; reviews with replies; exceptions with reasons; promise versions changing
+mid-log and one promise whose first version starts mid-log; a closed day added to the
+calendar) arrives in a random order through the services. Then a generated new action is
+pre-checked, recorded, and the shop rebuilt: the pre-check's verdict and findings equal
+the findings recording stores, the commitment it foresees is the one stored, and a full
+re-derivation of every customer changes nothing.
+"""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from commitments import judging, services
+from commitments.judging.reconcile import JUDGED_TYPES
+from commitments.models import Check, Commitment, Finding
+from commitments.prechecks import precheck_run
+from policies.kinds import registry
+from policies.models import Shop
+
+from .conftest import at
+
+# Wednesday 18th .. Wednesday 25th November 2026: the 21st, 22nd (weekend) and 23rd
+# (勤労感謝の日) are closed; a generated closure may close one more day.
+MOMENTS = [
+    "2026-11-18 09:00",
+    "2026-11-18 17:30",
+    "2026-11-19 15:30",
+    "2026-11-20 10:00",
+    "2026-11-20 16:30",
+    "2026-11-21 11:00",
+    "2026-11-23 10:00",
+    "2026-11-24 09:00",
+    "2026-11-24 19:00",
+    "2026-11-25 11:00",
+]
+AFTER = [
+    timedelta(minutes=30),
+    timedelta(hours=3),
+    timedelta(hours=20),
+    timedelta(days=2),
+    timedelta(days=5),
+]
+CLOSED_DAYS = [None, "2026-11-19", "2026-11-20", "2026-11-24"]
+REASONS = [None, None, "our_mistake", "deadline", "goodwill", "other"]
+EXTRAS = st.lists(st.sampled_from(["greeting_card", "gift_wrap", "sticker"]), unique=True)
+TRACKING = st.sampled_from([None, "", "TN-1"])
+ACTION_KINDS = {
+    "note_enclosed": "order_placed",
+    "shipped": "order_placed",
+    "shipping_notice_sent": "order_placed",
+    "thank_you_sent": "order_placed",
+    "reply_sent": "inquiry_received",
+    "review_replied": "review_posted",
+}
+
+
+def attributes_of(kind, draw) -> dict:
+    """Return generated attributes for an action of this kind."""
+    if kind == "note_enclosed":
+        return {"lines": draw(st.integers(min_value=0, max_value=14))}
+    if kind == "shipped":
+        attributes = {"extras": draw(EXTRAS)}
+        tracking = draw(TRACKING)
+        if tracking is not None:
+            attributes["tracking_number"] = tracking
+        return attributes
+    if kind == "shipping_notice_sent":
+        tracking = draw(TRACKING)
+        return {} if tracking is None else {"tracking_number": tracking}
+    return {}
+
+
+def exception_of(draw):
+    reason = draw(st.sampled_from(REASONS))
+    return None if reason is None else {"reason": reason, "note": "generated"}
+
+
+@st.composite
+def logs(draw):
+    """Return (records in time order, closed day) for one or two customers."""
+    records = []
+    for c in range(draw(st.integers(min_value=1, max_value=2))):
+        customer = f"C-{c}"
+        occasions = []
+        for o in range(draw(st.integers(min_value=1, max_value=3))):
+            occasions.append(("order_placed", f"{customer}-O{o}"))
+        for q in range(draw(st.integers(min_value=0, max_value=1))):
+            occasions.append(("inquiry_received", f"{customer}-Q{q}"))
+        for r in range(draw(st.integers(min_value=0, max_value=1))):
+            occasions.append(("review_posted", f"{customer}-R{r}"))
+        for kind, external_id in occasions:
+            when = at(draw(st.sampled_from(MOMENTS)))
+            if kind == "order_placed":
+                attributes = {
+                    "total": draw(st.sampled_from([3000, 7000, 12000])),
+                    "gift": draw(st.booleans()),
+                }
+            elif kind == "review_posted":
+                attributes = {"rating": draw(st.integers(min_value=1, max_value=5))}
+            else:
+                attributes = {"channel": "email"}
+            records.append(
+                (
+                    "occasion",
+                    {
+                        "external_id": external_id,
+                        "customer": customer,
+                        "kind": kind,
+                        "occurred_at": when,
+                        "attributes": attributes,
+                    },
+                )
+            )
+            for action_kind, occasion_kind in ACTION_KINDS.items():
+                if occasion_kind != kind or not draw(st.booleans()):
+                    continue
+                records.append(
+                    (
+                        "action",
+                        {
+                            "external_id": f"{external_id}-{action_kind}",
+                            "customer": customer,
+                            "kind": action_kind,
+                            "occurred_at": when + draw(st.sampled_from(AFTER)),
+                            "occasion": external_id,
+                            "attributes": attributes_of(action_kind, draw),
+                            "exception": exception_of(draw),
+                        },
+                    )
+                )
+    closed = draw(st.sampled_from(CLOSED_DAYS))
+    return sorted(records, key=lambda r: r[1]["occurred_at"]), closed
+
+
+@st.composite
+def new_actions(draw, records):
+    """Return a new action for C-0: any kind, answering one of its occasions (or none)."""
+    kind = draw(st.sampled_from(sorted(ACTION_KINDS)))
+    mine = [
+        body["external_id"]
+        for record, body in records
+        if record == "occasion" and body["customer"] == "C-0" and body["kind"] == ACTION_KINDS[kind]
+    ]
+    occasion = draw(st.sampled_from(["", *mine])) if mine else ""
+    return {
+        "customer": "C-0",
+        "kind": kind,
+        "occurred_at": at(draw(st.sampled_from(MOMENTS))) + draw(st.sampled_from(AFTER)),
+        "occasion": occasion,
+        "attributes": attributes_of(kind, draw),
+        "exception": exception_of(draw),
+    }
+
+
+def feed(shop, records) -> None:
+    for record, body in records:
+        if record == "occasion":
+            services.occasion_record(shop=shop, **body)
+        else:
+            services.action_record(shop=shop, **body)
+
+
+def state() -> dict:
+    """Return every stored judgement as comparable values (no ids, no creation times)."""
+    return {
+        "checks": sorted(
+            Check.objects.values_list(
+                "action__external_id", "promise__kind", "promise_version__number", "level", "kept"
+            )
+        ),
+        "findings": sorted(
+            Finding.objects.values_list(
+                "action__external_id",
+                "occasion_id",
+                "promise__kind",
+                "promise_version__number",
+                "type",
+                "excused",
+                "message_en",
+            ),
+            key=repr,
+        ),
+        "commitments": sorted(
+            (
+                c.customer.external_id,
+                c.promise.kind,
+                c.last_level,
+                c.best_level,
+                c.count,
+                c.first_at,
+                c.last_at,
+                json.dumps(c.precedents, sort_keys=True),
+            )
+            for c in Commitment.objects.select_related("customer", "promise")
+        ),
+    }
+
+
+@pytest.fixture
+def every_kind(shop, make_promise, add_version):
+    """One promise of each of the eight kinds; three change mid-log, one starts mid-log."""
+    assert len(registry.ids()) == 8
+    note = make_promise("handwritten_note", {"min_lines": 5, "precedent_above": 10})
+    add_version(
+        note, {"min_lines": 7, "precedent_above": 10}, effective_from=at("2026-11-20 12:00")
+    )
+    make_promise("shipping_cutoff", {"cutoff": "16:00"})
+    replies = make_promise("reply_time", {"within_business_hours": 8})
+    add_version(replies, {"within_business_hours": 3}, effective_from=at("2026-11-24 00:00"))
+    make_promise("holiday_replies", {"mode": "none"})
+    make_promise("shipping_notice", {"same_day": True, "tracking_required": True})
+    make_promise("review_reply", {"scope": "all", "within_days": 2})
+    # Written down mid-log: what came before is experience, measured but not judged.
+    make_promise("thank_you_message", {"within_hours": 24}, effective_from=at("2026-11-20 00:00"))
+    extras = make_promise("included_extras")
+    add_version(
+        extras,
+        {"tiers": [{"min_total": 5000, "extras": ["greeting_card"]}], "gift_wrap_when_gift": True},
+        effective_from=at("2026-11-22 00:00"),
+    )
+    return shop
+
+
+def in_rollback(work):
+    """Return what `work` returns, with everything it wrote rolled back."""
+    with transaction.atomic():
+        result = work()
+        transaction.set_rollback(True)
+    return result
+
+
+def comparable(finding: dict) -> tuple:
+    return (
+        finding["promise"]["kind"],
+        finding["promise"]["version"],
+        finding["type"],
+        finding["excused"],
+        finding["message_en"],
+        finding["message_ja"],
+        json.dumps(finding["details"], sort_keys=True),
+    )
+
+
+SEVERITY = ("breach", "precedent", "drift")
+
+
+class TestPrecheckEqualsRecordingEqualsRebuild:
+    @settings(
+        max_examples=40,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(data=st.data())
+    def test_for_every_kind(self, every_kind, data):
+        shop = every_kind
+        records, closed = data.draw(logs(), label="log")
+        arrival = data.draw(st.permutations(records), label="arrival order")
+        new = data.draw(new_actions(records), label="new action")
+
+        def work():
+            if closed:
+                Shop.objects.filter(pk=shop.pk).update(
+                    closures=[
+                        {"start": closed, "end": closed, "label": "closed", "applies_to": "all"}
+                    ]
+                )
+            current = Shop.objects.get(pk=shop.pk)
+            feed(current, arrival)
+            answer = precheck_run(shop=current, **new)
+            action, _created = services.action_record(shop=current, external_id="zz-new", **new)
+            stored = Finding.objects.filter(action=action, type__in=JUDGED_TYPES).select_related(
+                "promise", "promise_version"
+            )
+            recorded = sorted(
+                (
+                    f.promise.kind,
+                    f.promise_version.number,
+                    f.type,
+                    f.excused,
+                    f.message_en,
+                    f.message_ja,
+                    json.dumps(f.details, sort_keys=True),
+                )
+                for f in stored
+            )
+            types = {f.type for f in stored if not f.excused}
+            recorded_verdict = next((t for t in SEVERITY if t in types), "ok")
+            foreseen = {
+                key: (value["last_level"], value["best_level"], value["count"])
+                for key, value in answer.commitment.items()
+            }
+            kept = {
+                str(c.promise_id): (c.last_level, c.best_level, c.count)
+                for c in Commitment.objects.filter(
+                    customer=action.customer, promise_id__in=[int(k) for k in foreseen]
+                )
+            }
+            before = state()
+            rebuilt = judging.judge_shop(shop=current, batch_size=1)
+            return {
+                "precheck": (answer.verdict, sorted(comparable(f) for f in answer.findings)),
+                "recorded": (recorded_verdict, recorded),
+                "foreseen": foreseen,
+                "kept": {key: kept.get(key, (None, None, 0)) for key in foreseen},
+                "judged": answer.judged == bool(Check.objects.filter(action=action).exists()),
+                "rebuild_changed": sum(rebuilt.created.values())
+                + sum(rebuilt.updated.values())
+                + sum(rebuilt.deleted.values()),
+                "same_after_rebuild": before == state(),
+                "failed": rebuilt.failed,
+            }
+
+        outcome = in_rollback(work)
+        assert outcome["precheck"] == outcome["recorded"]
+        assert outcome["foreseen"] == outcome["kept"]
+        assert outcome["judged"]
+        assert (outcome["rebuild_changed"], outcome["same_after_rebuild"]) == (0, True)
+        assert outcome["failed"] == []
