@@ -178,7 +178,10 @@ class TestPrecheckJudgedFlag:
         ("changes", "verdict", "judged"),
         [
             pytest.param({}, "drift", True, id="judged"),
-            pytest.param({"occasion": ""}, "ok", False, id="nothing-judged-it"),
+            # No promise of this shop judges a thank-you message.
+            pytest.param(
+                {"kind": "thank_you_sent", "attributes": {}}, "ok", False, id="nothing-judged-it"
+            ),
         ],
     )
     def test_judged_says_whether_ok_means_consistent(self, api, history, changes, verdict, judged):
