@@ -19,7 +19,8 @@ class Command(BaseCommand):
     help = (
         "Build the demo shop from scratch: its calendar, the eight promises, ~300 customers "
         "and six months of log ending today, judged, with overdue findings, and the weekly "
-        "reports of the last 8 weeks; and a demo manager login. With --if-empty, only when the demo shop does not exist yet."
+        "reports of the last 8 weeks; and a demo manager login. With --if-empty, only when "
+        "the demo shop does not exist yet."
     )
 
     def add_arguments(self, parser):
