@@ -206,9 +206,21 @@ class PromiseCreateForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         help_text=_("Shop time. Leave empty for now."),
     )
+    confirm_duplicate_kind = forms.BooleanField(
+        required=False,
+        label=_("I understand that both promises will judge every action, and want a second one."),
+    )
 
 
 class PromiseEditForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Rename the promise when its meaning changed; the old name stays in its history."
+        ),
+    )
     reason = forms.CharField(
         label=_("Reason for the change"),
         widget=forms.Textarea(attrs={"rows": 2}),

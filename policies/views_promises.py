@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -28,6 +29,7 @@ from .forms import (
     params_form,
 )
 from .kinds import UnknownKind, registry
+from .levels import level_words
 from .selectors import version_in_force_of
 
 
@@ -205,6 +207,7 @@ def promise_create(request, shop):
                         params=parameters.params(),
                         effective_from=form.cleaned_data["effective_from"],
                         author=request.user,
+                        confirm_duplicate_kind=form.cleaned_data["confirm_duplicate_kind"],
                     )
                 except ValidationError as error:
                     add_errors(error, params_form=parameters, form=form)
@@ -220,7 +223,14 @@ def promise_create(request, shop):
         request,
         shop,
         "policies/promise_form.html",
-        {"kind": kind, "kind_label": _kind_label(kind), "form": form, "params_form": parameters},
+        {
+            "kind": kind,
+            "kind_label": _kind_label(kind),
+            "form": form,
+            "params_form": parameters,
+            # A promise of this kind exists already: warn, and ask for an explicit confirmation.
+            "same_kind": services.promises_of_kind(shop=shop, kind=kind.id),
+        },
     )
 
 
@@ -269,6 +279,7 @@ def promise_versions(request, shop, promise_id):
             "promise": promise,
             "kind_label": _kind_label(kind),
             "history": history,
+            "renames": list(promise.renames.select_related("author")),
             "can_manage": can_manage,
         },
     )
@@ -289,7 +300,7 @@ def promise_edit(request, shop, promise_id):
 
     with timezone.override(ZoneInfo(shop.timezone)):
         if request.method != "POST":
-            form = PromiseEditForm()
+            form = PromiseEditForm(initial={"name": promise.name})
             parameters = params_form(kind, params=latest.params)
         else:
             form = PromiseEditForm(request.POST)
@@ -299,6 +310,18 @@ def promise_edit(request, shop, promise_id):
                 if not isinstance(result, dict):
                     return result
                 form, impact = result["form"], result["impact"]
+    if impact:
+        impact = {
+            **impact,
+            "customers": [
+                {
+                    **row,
+                    "best_words": level_words(kind.level_unit, row["best_level"]),
+                    "last_words": level_words(kind.level_unit, row["last_level"]),
+                }
+                for row in impact["customers"]
+            ],
+        }
     return _render(
         request,
         shop,
@@ -316,7 +339,7 @@ def promise_edit(request, shop, promise_id):
 
 
 def _edit_or_preview(request, promise, kind, latest, form, parameters):
-    """Save the new version, or return the forms and the impact to show before saving."""
+    """Save the new version (and name), or return the forms and the impact to show first."""
     # A field left empty keeps the newest version's value.
     entered = {**latest.params, **parameters.params()}
     try:
@@ -324,6 +347,22 @@ def _edit_or_preview(request, promise, kind, latest, form, parameters):
     except ValidationError as error:
         add_errors(error, params_form=parameters, form=form)
         return {"form": form, "impact": None}
+    new_name = (form.cleaned_data["name"] or "").strip()
+    renames = bool(new_name) and new_name != promise.name
+    if renames and new_params == latest.params and not form.cleaned_data["effective_from"]:
+        # Only the name changes: no new version, the rename keeps the old name and the reason.
+        try:
+            services.promise_rename(
+                promise=promise,
+                name=new_name,
+                reason=form.cleaned_data["reason"],
+                author=request.user,
+            )
+        except ValidationError as error:
+            add_errors(error, params_form=parameters, form=form)
+            return {"form": form, "impact": None}
+        messages.success(request, _("The promise is renamed; the old name stays in its history."))
+        return redirect("policies:promise-versions", shop=promise.shop.slug, promise_id=promise.pk)
 
     impact = None
     if new_params != latest.params and kind.lowers(latest.params, new_params):
@@ -348,13 +387,21 @@ def _edit_or_preview(request, promise, kind, latest, form, parameters):
             return {"form": form, "impact": impact}
 
     try:
-        version = services.promise_edit(
-            promise=promise,
-            params=new_params,
-            reason=form.cleaned_data["reason"],
-            effective_from=form.cleaned_data["effective_from"],
-            author=request.user,
-        )
+        with transaction.atomic():
+            version = services.promise_edit(
+                promise=promise,
+                params=new_params,
+                reason=form.cleaned_data["reason"],
+                effective_from=form.cleaned_data["effective_from"],
+                author=request.user,
+            )
+            if renames:
+                services.promise_rename(
+                    promise=promise,
+                    name=new_name,
+                    reason=form.cleaned_data["reason"],
+                    author=request.user,
+                )
     except ValidationError as error:
         add_errors(error, params_form=parameters, form=form)
         if impact is None and kind.lowers(latest.params, new_params):

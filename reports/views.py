@@ -15,10 +15,10 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.access import ROLE_RANK, shop_for
 from accounts.models import Role
 from commitments.models import ExceptionReason
+from policies.levels import DIRECTED_UNITS, gap_words, level_words
 
 from .builder import report_build
 from .charts import trend_svg
-from .levels import DIRECTED_UNITS, gap_words, level_words
 from .selectors import reports_of_shop, week_just_ended
 from .services import report_get_or_build
 from .weeks import current_week, parse_week, week_words

@@ -266,7 +266,10 @@ class TestPromiseEditPage:
         assert impact["repeat_customers_above_new_level"] == 1
         assert [c["customer"] for c in impact["customers"]] == ["loyal"]
         page = response.content.decode()
-        assert "1 repeat customer has experienced more than the new level." in page
+        assert (
+            "1 repeat customer (2 or more orders) has already received more than the new level."
+            in page
+        )
         assert "loyal" in page
         assert note.versions.count() == 1
 

@@ -155,7 +155,7 @@ class TestLevelWords:
     def test_words(self, unit, value, english, japanese):
         from django.utils import translation
 
-        from reports.levels import level_words
+        from policies.levels import level_words
 
         with translation.override("en"):
             assert level_words(unit, value) == english
@@ -164,7 +164,7 @@ class TestLevelWords:
                 assert level_words(unit, value) == japanese
 
     def test_direction_words_only_where_they_mean_something(self):
-        from reports.levels import DIRECTED_UNITS
+        from policies.levels import DIRECTED_UNITS
 
         assert "closed_day_reply" not in DIRECTED_UNITS
         assert {"lines", "business_hours", "business_days_late"} <= DIRECTED_UNITS
