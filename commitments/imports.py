@@ -28,6 +28,8 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import audit_record
+
 from . import jobs, services
 from .attributes import ACTION_ATTRIBUTES, OCCASION_ATTRIBUTES
 from .models import Action, Import, ImportStatus
@@ -747,6 +749,14 @@ def import_create(*, shop, upload, created_by=None, max_bytes: int) -> Import:
     )
     imp.full_clean()
     imp.save()
+    audit_record(
+        shop=shop,
+        actor=created_by,
+        event="import.uploaded",
+        object_type="import",
+        object_id=imp.pk,
+        after={"filename": imp.filename, "size": imp.size},
+    )
     jobs.import_process_enqueue(imp.pk)
     return imp
 
