@@ -78,7 +78,7 @@ def exception_queue(request, shop):
         for exception in exceptions
     ]
     # After a decision the manager comes back here, at the item after the one decided.
-    for row, following in zip(rows, [*rows[1:], None], strict=True):
+    for row, following in zip(rows, [*rows[1:], None], strict=False):
         anchor = f"#exception-{following['exception'].pk}" if following else ""
         row["next"] = request.get_full_path() + anchor
     query = {"status": status, "order": order}

@@ -132,3 +132,9 @@ class TestFindingQueue:
         export = signed_in(manager, language="ja").get(f"{FINDINGS}export.csv")
         header = next(csv.reader(io.StringIO(export.content.decode("utf-8")[1:])))
         assert header[0] == "日時" and "お客様名" in header
+
+
+@pytest.mark.django_db
+def test_an_empty_queue_says_so(manager):
+    body = signed_in(manager).get(EXCEPTIONS).content.decode()
+    assert "No exceptions here." in body
