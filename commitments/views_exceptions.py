@@ -21,10 +21,8 @@ from accounts.models import Role
 from . import selectors, services
 from .forms import ACTION_KIND_LABELS, EXCEPTION_STATUS_LABELS, ExceptionDecisionForm
 from .models import ExceptionStatus
+from .templatetags.commitment_words import AUTO_ID_PREFIX
 from .views import customer_url, kind_label, message_of, reason_label, safe_next, type_label
-
-AUTO_ID_PREFIX = "tsuzuku-"
-
 
 # Exceptions per page of the queue.
 PAGE_SIZE = 20

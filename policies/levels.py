@@ -6,7 +6,7 @@ here. Averages keep up to two decimals; a closed-day reply averages to a share o
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 # Units where "higher/lower is better" means something to a reader of a chart. A closed-day
 # reply (0 or 1) is a yes/no habit, not a quantity with a better direction.
@@ -77,3 +77,29 @@ def gap_words(unit: str, value: float | None) -> str:
     if unit == "closed_day_reply":
         return _("%(pct)s%%") % {"pct": _n(abs(value) * 100)}
     return level_words(unit, abs(value))
+
+
+# What the customer did and what the shop does, for the list of promise kinds.
+OCCASION_WORDS = {
+    "order_placed": gettext_lazy("places an order"),
+    "inquiry_received": gettext_lazy("sends an inquiry"),
+    "review_posted": gettext_lazy("posts a review"),
+}
+ACTION_WORDS = {
+    "shipped": gettext_lazy("ships the parcel"),
+    "note_enclosed": gettext_lazy("encloses a handwritten note"),
+    "shipping_notice_sent": gettext_lazy("sends the shipping notice"),
+    "reply_sent": gettext_lazy("replies"),
+    "review_replied": gettext_lazy("replies to the review"),
+    "thank_you_sent": gettext_lazy("sends a thank-you message"),
+}
+UNIT_WORDS = {
+    "lines": gettext_lazy("lines"),
+    "business_days_late": gettext_lazy("business days late"),
+    "business_hours": gettext_lazy("business hours"),
+    "days_after_shipment": gettext_lazy("days after shipment"),
+    "days": gettext_lazy("days"),
+    "hours": gettext_lazy("hours"),
+    "extras": gettext_lazy("extras"),
+    "closed_day_reply": gettext_lazy("share of inquiries answered on a closed day"),
+}

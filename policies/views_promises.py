@@ -21,15 +21,17 @@ from accounts.models import Role
 
 from . import selectors, services
 from .forms import (
+    VALUE_LABELS,
     KindChoiceForm,
     PromiseCreateForm,
     PromiseEditForm,
     RetireForm,
     add_errors,
+    param_label,
     params_form,
 )
 from .kinds import UnknownKind, registry
-from .levels import level_words
+from .levels import ACTION_WORDS, OCCASION_WORDS, UNIT_WORDS, level_words
 from .selectors import version_in_force_of
 
 
@@ -64,7 +66,9 @@ def _value_text(value) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, list) and all(isinstance(item, str | int | float) for item in value):
-        return ", ".join(str(item) for item in value) if value else "—"
+        return ", ".join(str(VALUE_LABELS.get(item, item)) for item in value) if value else "—"
+    if isinstance(value, str) and value in VALUE_LABELS:
+        return str(VALUE_LABELS[value])
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
@@ -77,6 +81,7 @@ def params_rows(kind, params: dict, *, previous: dict | None = None) -> list[dic
     return [
         {
             "name": name,
+            "label": str(param_label(name)),
             "value": _value_text(params.get(name)),
             "description": properties.get(name, {}).get("description", ""),
             "changed": previous is not None and previous.get(name) != params.get(name),
@@ -177,9 +182,9 @@ def promise_create(request, shop):
             {
                 "id": kind.id,
                 "label": _kind_label(kind),
-                "occasion_kind": kind.occasion_kind,
-                "action_kind": kind.action_kind,
-                "level_unit": kind.level_unit,
+                "occasion_kind": OCCASION_WORDS.get(kind.occasion_kind, kind.occasion_kind),
+                "action_kind": ACTION_WORDS.get(kind.action_kind, kind.action_kind),
+                "level_unit": UNIT_WORDS.get(kind.level_unit, kind.level_unit),
             }
             for kind in registry.all()
         ]

@@ -96,3 +96,30 @@ def overflow(page) -> int:
         "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
         " - window.innerWidth"
     )
+
+
+def widest(page, limit: int = 3) -> list[str]:
+    """Return the elements that reach past the window's right edge (to say what overflows)."""
+    return page.evaluate(
+        """(limit) => {
+          const out = [];
+          for (const el of document.querySelectorAll("body *")) {
+            const r = el.getBoundingClientRect();
+            if (r.right > window.innerWidth + 0.5 && r.width > 0) {
+              let inside = el.parentElement, clipped = false;
+              while (inside && inside !== document.body) {
+                const s = getComputedStyle(inside);
+                if (["auto", "hidden", "scroll"].includes(s.overflowX)) {
+                  clipped = true; break;
+                }
+                inside = inside.parentElement;
+              }
+              const name = el.tagName.toLowerCase() + "." + el.className;
+              if (!clipped) out.push(name + " " + Math.round(r.right));
+            }
+            if (out.length >= limit) break;
+          }
+          return out;
+        }""",
+        limit,
+    )

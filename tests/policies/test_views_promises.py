@@ -125,7 +125,7 @@ class TestShopHome:
         assert response.status_code == 200
         page = response.content.decode()
         assert "Handwritten note" in page
-        assert "min_lines" in page
+        assert "Minimum lines" in page and "<code>min_lines</code>" not in page
         assert "/shops/kobo/calendar/" in page
         assert "/shops/kobo/promises/" in page
         assert [row["promise"].pk for row in response.context["in_force"]] == [note.pk]
