@@ -4,7 +4,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH, HEIGHT = 400, 210
-LEFT, RIGHT, TOP, BOTTOM = 52, 16, 22, 34
+LEFT, RIGHT, TOP, BOTTOM = 52, 26, 22, 34
 # Text stays at least 12 px even when a phone scales the chart down to 330 px wide.
 FONT = 15
 

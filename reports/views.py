@@ -87,7 +87,9 @@ def report_build_view(request, shop):
         messages.error(request, " ".join(error.messages))
         return redirect("reports:report-list", shop=shop.slug)
     report = report_build(shop=shop, week=report_week.label)
-    messages.success(request, _("The report of %(week)s was built.") % {"week": report.week})
+    messages.success(
+        request, _("The report of %(week)s was built.") % {"week": week_words(report_week)}
+    )
     return redirect("reports:report-detail", shop=shop.slug, week=report.week)
 
 
