@@ -31,6 +31,8 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import audit_record
+
 from . import jobs, services
 from .attributes import ACTION_ATTRIBUTES, OCCASION_ATTRIBUTES
 from .models import Action, Import, ImportChunk, ImportStatus
@@ -844,8 +846,52 @@ def import_create(*, shop, upload, created_by=None, max_bytes: int) -> Import:
     imp.full_clean(exclude=["file"])
     imp.save()
     import_file_store(imp=imp, upload=upload)
+    audit_record(
+        shop=shop,
+        actor=created_by,
+        event="import.uploaded",
+        object_type="import",
+        object_id=imp.pk,
+        after={"filename": imp.filename, "size": imp.size},
+    )
     jobs.import_process_enqueue(imp.pk)
     return imp
+
+
+# How many of a dry run's errors are shown.
+DRY_RUN_ERRORS = 10
+
+
+def import_dry_run(*, shop, stream: BinaryIO, filename: str, size: int, created_by=None) -> dict:
+    """Check a whole CSV file as an import would, and store nothing.
+
+    The rows go through the very code of a real import (import_run) inside a transaction
+    that is rolled back: the counts (rows, would be stored, duplicates, rejected) and the
+    first errors are those the import would give; no record, no import and no job remain.
+    """
+    with transaction.atomic():
+        imp = Import(
+            shop=shop,
+            filename=os.path.basename(filename)[:255],
+            size=size,
+            created_by=created_by if getattr(created_by, "is_authenticated", False) else None,
+        )
+        imp.save()
+        import_run(imp=imp, stream=stream)
+        result = {
+            "filename": imp.filename,
+            "status": imp.status,
+            "encoding": imp.encoding,
+            "rows": imp.rows,
+            "stored": imp.stored,
+            "duplicates": imp.duplicates,
+            "rejected": imp.rejected,
+            "errors": list(imp.errors)[:DRY_RUN_ERRORS],
+            "warnings": list(imp.warnings),
+        }
+        # Nothing of it stays: the records, the import row, the queued judging (on_commit).
+        transaction.set_rollback(True)
+    return result
 
 
 def import_process(*, import_id: int) -> Import | None:

@@ -837,6 +837,7 @@ def exception_decide(
             field="status",
         )
     with transaction.atomic():
+        before = {"status": exception.status, "decision_note": exception.decision_note}
         exception.status = status
         if not getattr(decided_by, "is_authenticated", False):
             decided_by = None
@@ -845,10 +846,52 @@ def exception_decide(
         exception.decision_note = note or ""
         exception.full_clean()
         exception.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        audit_record(
+            shop=exception.action.shop,
+            actor=decided_by,
+            event="exception.decided",
+            object_type="exception",
+            object_id=exception.pk,
+            before=before,
+            after={
+                "status": exception.status,
+                "decision_note": exception.decision_note,
+                "action": exception.action.external_id,
+                "customer": exception.action.customer.external_id,
+            },
+        )
     if judge:
         action = exception.action
         judging.judge_customers(shop=action.shop, customer_ids=[action.customer_id])
     return exception
+
+
+def exceptions_decide(
+    *, exceptions: list[ActionException], status: str, decided_by, note: str = ""
+) -> list[ActionException]:
+    """Decide several exceptions with one note (each audited), then judge their customers once."""
+    if not exceptions:
+        return []
+    with transaction.atomic():
+        for exception in exceptions:
+            exception_decide(
+                exception=exception, status=status, decided_by=decided_by, note=note, judge=False
+            )
+    shop = exceptions[0].action.shop
+    judging.judge_customers_batched(
+        shop=shop, customer_ids=sorted({exception.action.customer_id for exception in exceptions})
+    )
+    return exceptions
+
+
+def findings_set_status(
+    *, findings: list[Finding], status: str, note: str = "", by=None
+) -> list[Finding]:
+    """Acknowledge, resolve or reopen several findings with one note (each one audited)."""
+    with transaction.atomic():
+        for finding in findings:
+            finding_set_status(finding=finding, status=status, note=note, by=by)
+    return findings
 
 
 def finding_set_status(*, finding: Finding, status: str, note: str = "", by=None) -> Finding:

@@ -1,20 +1,33 @@
-"""Import pages: upload a CSV file, follow its progress, read its per-row errors."""
+"""Import pages: check a CSV file (dry run), import it, follow its progress, read its errors."""
 
+import os
+import uuid
 from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.access import shop_for
 from accounts.models import Role
 
-from .imports import COLUMNS, ERRORS_KEPT, import_create, import_progress
+from .imports import (
+    COLUMNS,
+    ERRORS_KEPT,
+    import_create,
+    import_dry_run,
+    import_progress,
+    upload_validate,
+)
 from .models import Import, ImportStatus
 
 EXAMPLE = Path(__file__).resolve().parent / "static" / "commitments" / "example-import.csv"
@@ -70,7 +83,18 @@ def import_list(request, shop):
     """Show the upload form, the columns, and the shop's past imports; take an upload."""
     shop, _role = shop_for(request.user, shop, role=Role.STAFF)
     form = ImportUploadForm()
-    if request.method == "POST":
+    check = None
+    session_key = f"import-check-{shop.pk}"
+    if request.method == "POST" and request.POST.get("op") == "confirm":
+        return _confirm_checked(request, shop, session_key)
+    if request.method == "POST" and request.POST.get("op") == "check":
+        form = ImportUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                check = _dry_run(request, shop, form.cleaned_data["file"], session_key)
+            except ValidationError as error:
+                form.add_error("file", error)
+    elif request.method == "POST":
         form = ImportUploadForm(request.POST, request.FILES)
         if form.is_valid():
             try:
@@ -106,9 +130,42 @@ def import_list(request, shop):
             "imports": imports,
             "columns": columns,
             "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024),
+            "check": check,
         },
-        status=400 if request.method == "POST" else 200,
+        status=400 if request.method == "POST" and check is None else 200,
     )
+
+
+def _dry_run(request, shop, upload, session_key: str) -> dict:
+    """Check the whole file (nothing stored), keep the file aside for the confirmation."""
+    upload_validate(upload, max_bytes=settings.IMPORT_MAX_BYTES)
+    name = os.path.basename(upload.name)[:200]
+    path = default_storage.save(f"import-checks/{uuid.uuid4().hex}.csv", upload)
+    with default_storage.open(path, "rb") as stream:
+        result = import_dry_run(
+            shop=shop, stream=stream, filename=name, size=upload.size, created_by=request.user
+        )
+    previous = request.session.get(session_key)
+    if previous:
+        default_storage.delete(previous["path"])
+    request.session[session_key] = {"path": path, "filename": name}
+    return result
+
+
+def _confirm_checked(request, shop, session_key: str):
+    """Import the file checked by the last dry run; it is then removed from the side."""
+    checked = request.session.pop(session_key, None)
+    if not checked or not default_storage.exists(checked["path"]):
+        messages.error(request, _("Check the file again: the checked file is no longer kept."))
+        return redirect("commitments:import-list", shop=shop.slug)
+    with default_storage.open(checked["path"], "rb") as stream:
+        upload = File(stream, name=checked["filename"])
+        upload.size = default_storage.size(checked["path"])
+        imp = import_create(
+            shop=shop, upload=upload, created_by=request.user, max_bytes=settings.IMPORT_MAX_BYTES
+        )
+    default_storage.delete(checked["path"])
+    return redirect("commitments:import-detail", shop=shop.slug, import_id=imp.pk)
 
 
 @login_required
@@ -146,7 +203,7 @@ def import_example(request, shop):
     """Return the example CSV file (every kind of occasion and action, an exception)."""
     shop_for(request.user, shop, role=Role.STAFF)
     response = FileResponse(
-        EXAMPLE.open("rb"), as_attachment=True, filename="tsuzuku-example-import.csv"
+        EXAMPLE.open("rb"), as_attachment=True, filename="tsuzuku-EXAMPLE-sample-data.csv"
     )
     response["Content-Type"] = "text/csv; charset=utf-8"
     return response

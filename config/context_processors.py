@@ -17,6 +17,25 @@ SHOP_NAV = [
     ("accounts:audit-list", _("Audit trail"), "manager"),
 ]
 _RANK = {"viewer": 1, "staff": 2, "manager": 3}
+# Work waiting in a queue, shown as a number beside its link: (url name, label of the number).
+NAV_COUNTS = {
+    "commitments:exception-queue": _("exceptions waiting for a decision"),
+    "commitments:finding-list": _("open findings"),
+}
+
+
+def _nav_counts(shop) -> dict[str, int]:
+    """Return the pending exceptions and the open findings of the shop (two COUNT queries)."""
+    from commitments.models import ActionException, ExceptionStatus, Finding, FindingStatus
+
+    return {
+        "commitments:exception-queue": ActionException.objects.filter(
+            action__shop=shop, status=ExceptionStatus.REQUESTED
+        ).count(),
+        "commitments:finding-list": Finding.objects.filter(
+            shop=shop, status=FindingStatus.OPEN
+        ).count(),
+    }
 
 
 def shop_nav(request):
@@ -33,11 +52,20 @@ def shop_nav(request):
     if role is None:
         return {}
     links = []
+    counts = _nav_counts(shop)
     for name, label, lowest in SHOP_NAV:
         if _RANK[role] < _RANK[lowest]:
             continue
         try:
-            links.append({"url": reverse(name, kwargs={"shop": slug}), "label": label})
+            url = reverse(name, kwargs={"shop": slug})
         except NoReverseMatch:
             continue
+        links.append(
+            {
+                "url": url,
+                "label": label,
+                "count": counts.get(name, 0),
+                "count_label": NAV_COUNTS.get(name, ""),
+            }
+        )
     return {"nav_shop": shop, "nav_links": links, "nav_role": role}

@@ -14,3 +14,6 @@ class PromiseErrorCode(StrEnum):
     PROMISE_RETIRED = "promise_retired"
     NOT_FOUND = "not_found"
     CONFIRMATION_REQUIRED = "confirmation_required"
+    # A promise of the kind is in force already: both would judge every action. Allowed only
+    # with an explicit confirmation (confirm_duplicate_kind).
+    DUPLICATE_KIND = "duplicate_kind"

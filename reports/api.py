@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from accounts.access import shop_for
 from commitments.serializers import ErrorsSerializer
 
-from .csv_export import report_csv
+from .csv_export import CSV_LANGUAGES, report_csv
 from .services import report_get_or_build
 
 
@@ -53,6 +53,12 @@ class ReportDetailApi(APIView):
                 "week", OpenApiTypes.STR, OpenApiParameter.PATH, description="2026-W47"
             ),
             OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"]),
+            OpenApiParameter(
+                "lang",
+                OpenApiTypes.STR,
+                enum=list(CSV_LANGUAGES),
+                description="CSV header language (default ja)",
+            ),
         ],
         responses={
             (200, "application/json"): ReportOutputSerializer,
@@ -70,8 +76,11 @@ class ReportDetailApi(APIView):
         report = report_get_or_build(shop=shop, week=week)
         if request.accepted_renderer.format == "csv":
             filename = f"tsuzuku-{shop.slug}-{report.week}.csv"
+            language = request.query_params.get("lang", "ja")
+            if language not in CSV_LANGUAGES:
+                language = "ja"
             return Response(
-                report_csv(report),
+                report_csv(report, language=language),
                 content_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": f'attachment; filename="{filename}"'},
             )

@@ -6,6 +6,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.utils import formats
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -73,3 +75,12 @@ def current_week(now: datetime, tz: ZoneInfo | str) -> Week:
     """Return the week that contains the moment `now` in the timezone."""
     tz = ZoneInfo(tz) if isinstance(tz, str) else tz
     return week_of(now.astimezone(tz).date(), tz)
+
+
+def week_words(week: Week) -> str:
+    """Return the week as a reader names it: 「2026年11月16日(月) – 11月22日(日)」."""
+    sunday = week.monday + timedelta(days=6)
+    return gettext("%(monday)s – %(sunday)s") % {
+        "monday": formats.date_format(week.monday, "DATE_FORMAT"),
+        "sunday": formats.date_format(sunday, "DATE_FORMAT"),
+    }

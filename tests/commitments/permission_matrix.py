@@ -53,6 +53,14 @@ def _exception(world):
     return {"shop": world.shop.slug, "pk": _breach(world).action.exception.pk}
 
 
+def _finding_ids(world):
+    return {"ids": [_breach(world).pk], "status": "acknowledged", "note": "seen"}
+
+
+def _exception_ids(world):
+    return {"ids": [_breach(world).action.exception.pk], "decision": "approved", "note": "ok"}
+
+
 def _customer(world):
     services.customer_get_or_create(shop=world.shop, external_id="MX-C-1")
     return {"shop": world.shop.slug, "customer": "MX-C-1"}
@@ -125,7 +133,14 @@ MATRIX = {
         POST=page("staff", ok=302),
         data={"status": "acknowledged", "note": "seen"},
     ),
+    "commitments:finding-export": Case(GET=page("viewer")),
+    "commitments:finding-status-bulk": Case(
+        GET=signed_in(ok=405), POST=page("staff", ok=302), data=_finding_ids
+    ),
     "commitments:exception-queue": Case(GET=page("manager")),
+    "commitments:exception-decide-bulk": Case(
+        GET=signed_in(ok=405), POST=page("manager", ok=302), data=_exception_ids
+    ),
     "commitments:exception-decide": Case(
         kwargs=_exception,
         GET=signed_in(ok=405),

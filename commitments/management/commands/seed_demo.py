@@ -3,6 +3,7 @@
 import os
 
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from commitments.demo import demo_build
@@ -10,13 +11,16 @@ from policies.models import Shop
 
 DEMO_USERNAME = "manager"
 DEMO_SLUG = "demo"
+# The weekly reports built with the demo, so the reports page has content on first start.
+DEMO_REPORT_WEEKS = 8
 
 
 class Command(BaseCommand):
     help = (
         "Build the demo shop from scratch: its calendar, the eight promises, ~300 customers "
-        "and six months of log ending today, judged, with overdue findings; and a demo "
-        "manager login. With --if-empty, only when the demo shop does not exist yet."
+        "and six months of log ending today, judged, with overdue findings, and the weekly "
+        "reports of the last 8 weeks; and a demo manager login. With --if-empty, only when "
+        "the demo shop does not exist yet."
     )
 
     def add_arguments(self, parser):
@@ -54,6 +58,8 @@ class Command(BaseCommand):
                 f"occasions, {result.actions} actions; findings: {findings} ({result.excused} "
                 f"excused); built in {result.seconds} s"
             )
+            # The reports app builds them (by command name: commitments never imports reports).
+            call_command("drift_report", shop=DEMO_SLUG, last=DEMO_REPORT_WEEKS, stdout=self.stdout)
         self._ensure_manager(user)
         self.stdout.write(
             self.style.SUCCESS(
