@@ -3,8 +3,8 @@
 Right after a bulk load, PostgreSQL's statistics still describe the tables as they were
 (autovacuum may be late, or off): a judging batch's read of existing checks is then
 planned as a sequential scan of the whole table. `tables_analyze` runs ANALYZE on the
-tables an import or a judging run writes; imports call it at the end and every
-`ANALYZE_EVERY_BATCHES` batches. Other databases: nothing to do.
+tables an import or a judging run writes; imports call it at the end and each time they
+pass another `ANALYZE_EVERY_ROWS` rows. Other databases: nothing to do.
 """
 
 from django.db import connection
@@ -13,8 +13,10 @@ from .models import Action, Check, Commitment, Customer, Finding, Occasion
 
 # The tables an import and the judging of its rows write, in the order they are analysed.
 LOG_TABLES = (Customer, Occasion, Action, Check, Finding, Commitment)
-# An import of 500-row batches analyses after every 200 batches (100,000 rows).
-ANALYZE_EVERY_BATCHES = 200
+# An import analyses the tables each time it has read this many more rows, and at its end
+# when it read at least ANALYZE_MIN_ROWS (a small import changes no statistics worth it).
+ANALYZE_EVERY_ROWS = 100_000
+ANALYZE_MIN_ROWS = 5_000
 
 
 def tables_analyze(models=LOG_TABLES) -> list[str]:
@@ -28,6 +30,18 @@ def tables_analyze(models=LOG_TABLES) -> list[str]:
     return names
 
 
-def tables_analyze_due(batches: int) -> bool:
-    """Return whether an import that has stored `batches` batches should analyse now."""
-    return batches > 0 and batches % ANALYZE_EVERY_BATCHES == 0
+def tables_analyze_after(*, rows: int, batch: int) -> bool:
+    """Analyse when the last batch (`batch` rows, `rows` read so far) passed another
+    `ANALYZE_EVERY_ROWS` rows; return whether it did (or would, on PostgreSQL)."""
+    due = rows // ANALYZE_EVERY_ROWS > (rows - batch) // ANALYZE_EVERY_ROWS
+    if due:
+        tables_analyze()
+    return due
+
+
+def tables_analyze_end(*, rows: int) -> bool:
+    """Analyse at the end of an import of `rows` rows, if that many; return whether due."""
+    due = rows >= ANALYZE_MIN_ROWS
+    if due:
+        tables_analyze()
+    return due
