@@ -370,6 +370,9 @@ def main(argv=None) -> int:
     parser.add_argument("--reps", type=int, default=3, help="Repetitions per figure (3).")
     parser.add_argument("--runs", type=int, help="Requests timed per latency figure.")
     parser.add_argument(
+        "--out", help="Where --scale writes its results (bench/results/latest.json)."
+    )
+    parser.add_argument(
         "--keep", action="store_true", help="Keep the bench database afterwards (EXPLAIN)."
     )
     args = parser.parse_args(argv)
@@ -479,12 +482,12 @@ def scale_main(args) -> int:
         "command": "python bench/run.py " + " ".join(sys.argv[1:]),
         **measured,
     }
-    out = Path(settings.BASE_DIR) / "bench" / "results" / "latest.json"
+    out = Path(args.out or Path(settings.BASE_DIR) / "bench" / "results" / "latest.json").resolve()
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"Tsuzuku benchmarks · {vendor} · {results['when']} · {results['cpus']} CPUs, "
           f"load {results['load_average']}")  # fmt: skip
     print(scale.table(results))
-    print(f"\nWritten: {out.relative_to(settings.BASE_DIR)} ({measured['total_seconds']} s)")
+    print(f"\nWritten: {out} ({measured['total_seconds']} s)")
     return 0
 
 
