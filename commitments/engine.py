@@ -28,6 +28,7 @@ from policies.kinds.base import Event, History, JudgeContext, PromiseKind
 from policies.models import Promise, PromiseVersion, Shop
 from policies.selectors import promise_versions_for_shop
 
+from .maintenance import column_in_array
 from .models import (
     Action,
     Check,
@@ -403,11 +404,15 @@ def judge_customers(
         .select_related("exception")
         .order_by("customer_id", "occurred_at", "external_id")
     )
-    occasions = Occasion.objects.filter(
-        id__in=Action.objects.filter(shop=shop, customer_id__in=ids, occasion__isnull=False).values(
-            "occasion_id"
+    linked = sorted({action.occasion_id for action in actions if action.occasion_id is not None})
+    if connection.vendor == "postgresql":  # by primary key: proportional to the batch
+        occasions = Occasion.objects.filter(column_in_array(Occasion, "id", linked))
+    else:
+        occasions = Occasion.objects.filter(
+            id__in=Action.objects.filter(
+                shop=shop, customer_id__in=ids, occasion__isnull=False
+            ).values("occasion_id")
         )
-    )
     derived = derive(
         actions=actions,
         occasions={occasion.pk: occasion for occasion in occasions},
@@ -416,7 +421,9 @@ def judge_customers(
     )
     result.customers = len(ids)
     result.actions = len(actions)
-    _reconcile_checks(shop=shop, ids=ids, derived=derived, result=result)
+    _reconcile_checks(
+        shop=shop, ids=ids, derived=derived, result=result, action_ids=[a.pk for a in actions]
+    )
     _reconcile_findings(shop=shop, ids=ids, derived=derived, result=result)
     _reconcile_commitments(shop=shop, ids=ids, derived=derived, result=result)
     _mark_judged(actions)
@@ -447,11 +454,13 @@ def _id_chunk() -> int:
     return 900 if connection.vendor == "sqlite" else 20_000
 
 
-def _reconcile_checks(*, shop, ids, derived: Derivation, result: JudgeResult) -> None:
-    stored = {
-        (check.action_id, check.promise_id): check
-        for check in Check.objects.filter(shop=shop, action__customer_id__in=ids)
-    }
+def _reconcile_checks(
+    *, shop, ids, derived: Derivation, result: JudgeResult, action_ids: list[int]
+) -> None:
+    existing = Check.objects.filter(shop=shop, action__customer_id__in=ids)
+    if connection.vendor == "postgresql":  # check_unique_action: proportional to the batch
+        existing = Check.objects.filter(column_in_array(Check, "action_id", action_ids), shop=shop)
+    stored = {(check.action_id, check.promise_id): check for check in existing}
     new, changed = [], []
     for row in derived.checks.values():
         values = {

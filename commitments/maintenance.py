@@ -8,6 +8,8 @@ pass another `ANALYZE_EVERY_ROWS` rows. Other databases: nothing to do.
 """
 
 from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 
 from .models import Action, Check, Commitment, Customer, Finding, Occasion
 
@@ -45,3 +47,18 @@ def tables_analyze_end(*, rows: int) -> bool:
     if due:
         tables_analyze()
     return due
+
+
+def column_in_array(model, column: str, ids: list[int]):
+    """Return a filter: the model's `column` is one of `ids`, sent as ONE array parameter.
+
+    PostgreSQL only (`= ANY(%s)`). A batch's reads written as a join or a semi-join on the
+    batch's customers (`action__customer_id__in=...`) are planned as a sequential scan of
+    the whole table, even on fresh statistics (EXPLAIN in docs/PERFORMANCE.md); the ids of
+    the rows the batch loaded, as one array, are an index scan proportional to the batch
+    whatever their number (no limit of parameters per statement).
+    """
+    table = connection.ops.quote_name(model._meta.db_table)
+    name = connection.ops.quote_name(column)
+    # Names from the model, quoted; the ids are a parameter.
+    return RawSQL(f"{table}.{name} = ANY(%s)", (list(ids),), output_field=BooleanField())  # noqa: S611
