@@ -456,6 +456,38 @@ def rebuild_measure(*, shop, reps: int) -> dict:
 
 
 # ------------------------------------------------------------------------------
+# The plans of a judging batch's reads
+# ------------------------------------------------------------------------------
+def explain_judging(*, shop) -> list[dict]:
+    """Return EXPLAIN ANALYZE of each read of judging one batch (PostgreSQL), else []."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bench import targets
+    from commitments.models import Customer
+
+    if connection.vendor != "postgresql":
+        return []
+    ids = list(
+        Customer.objects.filter(shop=shop)
+        .order_by("?")
+        .values_list("id", flat=True)[: targets.BATCH_SIZE]
+    )
+    with CaptureQueriesContext(connection) as captured:
+        targets.judge_customers(shop=shop, customer_ids=ids)
+    plans = []
+    with connection.cursor() as cursor:
+        for query in captured.captured_queries:
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith("SELECT") or " FOR UPDATE" in sql:
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql)
+            plan = [row[0] for row in cursor.fetchall()]
+            plans.append({"sql": sql[:300], "plan": plan})
+    return plans
+
+
+# ------------------------------------------------------------------------------
 # The whole table
 # ------------------------------------------------------------------------------
 def run(*, scale: float, reps: int, runs: int, shop_make) -> dict:
@@ -475,6 +507,7 @@ def run(*, scale: float, reps: int, runs: int, shop_make) -> dict:
     requests = requests_measure(shop=shop, runs=runs)
     print("rebuild_commitments vs loading the rows...", file=sys.stderr)
     rebuild = rebuild_measure(shop=shop, reps=reps)
+    explain = explain_judging(shop=shop)
     return {
         "scale": scale,
         "reps": reps,
@@ -483,6 +516,7 @@ def run(*, scale: float, reps: int, runs: int, shop_make) -> dict:
         "report": report,
         "requests": requests,
         "rebuild": rebuild,
+        "explain_judging_batch": explain,
         "total_seconds": round(time.perf_counter() - started, 1),
     }
 
