@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record
 
-from . import jobs, services
+from . import jobs, maintenance, services
 from .attributes import ACTION_ATTRIBUTES, OCCASION_ATTRIBUTES
 from .models import Action, Import, ImportChunk, ImportStatus
 
@@ -697,8 +697,10 @@ def import_run(
         # The ORM leaves reference cycles behind; collecting them per batch (a few ms) keeps
         # the peak memory of a long import the same as a short one's.
         gc.collect()
+        maintenance.tables_analyze_after(rows=imp.rows, batch=len(batch))
         if on_progress is not None:
             on_progress(imp)
+    maintenance.tables_analyze_end(rows=imp.rows)  # statistics for the judging of the rows
     imp.bytes_read = source.bytes_read
     if stop is not None:
         _finish(imp, tally, status=ImportStatus.FAILED, fatal=stop.error)
