@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
@@ -116,9 +117,24 @@ class ActionRecordApi(APIView):
 
 
 class FindingPagination(PageNumberPagination):
+    """Pages of findings; a page_size that is not a number from 1 to 200 is refused (400)."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ApiError(
+                code=LogErrorCode.INVALID_PARAM,
+                field="page_size",
+                message=_("page_size must be a number from 1 to %(max)s; got %(value)r.")
+                % {"max": self.max_page_size, "value": raw},
+            )
+        return int(raw)
 
 
 class FindingListApi(APIView):

@@ -9,8 +9,11 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from config.limits import YEAR_MAX, YEAR_MIN
 
 from .error_codes import LogErrorCode
 from .models import FindingStatus, FindingType
@@ -165,6 +168,11 @@ class FindingFilterSerializer(serializers.Serializer):
 
     def validate_week(self, value):
         match = WEEK_RE.match(value)
+        if match and not YEAR_MIN <= int(match.group(1)) <= YEAR_MAX:
+            raise self._invalid(
+                _("week must lie in the years %(min)s to %(max)s; got %(value)r.")
+                % {"min": YEAR_MIN, "max": YEAR_MAX, "value": value}
+            )
         if match:
             try:
                 date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)

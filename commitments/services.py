@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 
 from . import engine
-from .attributes import attributes_validate, kind_validate, time_parse
+from .attributes import attributes_validate, kind_validate, text_error, time_parse
 from .error_codes import LogErrorCode
 from .models import (
     Action,
@@ -160,6 +160,9 @@ def _text(value, *, field: str, max_length: int, required: bool) -> tuple[str, l
     if not isinstance(value, str):
         message = _("%(field)s must be a string.") % {"field": field}
         return "", [_error(message, code="invalid_param", field=field)]
+    problem = text_error(value, field=field)
+    if problem is not None:
+        return "", [problem]
     value = value.strip()
     if required and not value:
         message = _("%(field)s is required.") % {"field": field}

@@ -16,6 +16,9 @@ _CODE_ALIASES = {
     "blank": "required",
     "does_not_exist": "not_found",
     "permission_denied": "not_found",
+    # DRF's CharField refuses NUL and lone surrogates; the log's services call it invalid_text.
+    "null_characters_not_allowed": "invalid_text",
+    "surrogate_characters_not_allowed": "invalid_text",
 }
 
 
