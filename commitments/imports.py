@@ -1,17 +1,18 @@
 """Streaming CSV import of occasions and actions, with per-row errors and progress.
 
 The file is read in binary chunks and decoded incrementally (UTF-8 with or without BOM,
-CP932 as Excel writes it, EUC-JP, or UTF-16 with its BOM as Excel's "Unicode text" writes
-it, tab-separated; the first 64 KiB decide, see encoding_sniff), split into lines and parsed
-by csv.reader, so memory stays flat however large the file. Text that decodes to mostly
-half-width katakana is imported with a warning; a quote that is never closed is a row error. Rows are recorded in batches by
-`services.log_record_batch`, a constant number of queries per batch, with the results of
-`occasion_record` / `action_record` (judge=False) row by row; if the database refuses a
-batch (a concurrent writer), that batch is recorded row by row, each row in its own
-savepoint. A bad row becomes an error naming its row (as Excel numbers it: the header is
-row 1) and column, and the good rows beside it are stored. Each batch is committed with the
-import's counts and progress, and its new actions are queued for judging on commit. If the
-queue is unreachable the import still completes and the sweeper judges them later.
+CP932 as Excel writes it, EUC-JP, or UTF-16 with its BOM as Excel's "Unicode text" writes it,
+tab-separated; the first 64 KiB decide, see encoding_sniff), split into lines and parsed by
+csv.reader, so memory stays flat however large the file. Text that decodes to mostly half-
+width katakana is imported with a warning; a quote that is never closed is a row error. Rows
+are recorded in batches by `services.log_record_batch`, a constant number of queries per
+batch, with the results of `occasion_record` / `action_record` (judge=False) row by row; if
+the database refuses a batch (a concurrent writer), that batch is recorded row by row, each
+row in its own savepoint. A bad row becomes an error naming its row (as Excel numbers it:
+the header is row 1) and column, and the good rows beside it are stored. Each batch is
+committed with the import's counts and progress, and its new actions are queued for judging
+on commit. If the queue is unreachable the import still completes and the sweeper judges
+them later.
 """
 
 import codecs
@@ -432,7 +433,7 @@ def _row_fields(*, header: Header, cells: list[str], row: int) -> tuple[str, dic
                 name,
                 ImportErrorCode.UNTERMINATED_QUOTE,
                 _(
-                    "The quote (\") that opens this cell is not closed, so the next %(count)s "
+                    'The quote (") that opens this cell is not closed, so the next %(count)s '
                     "rows were read into it and not recorded. Close the quote (or remove it) "
                     "and import the file again: rows already stored count as duplicates."
                 )
@@ -745,7 +746,21 @@ def import_run(
         }
         for name in header.unknown
     ]
-    if implausible_text(head_text):
+    if imp.encoding == "euc_jp":
+        imp.warnings.append(
+            {
+                "code": str(ImportErrorCode.IMPLAUSIBLE_TEXT),
+                "column": None,
+                "message": str(
+                    _(
+                        "This file was read as EUC-JP: read as CP932 (Excel's Japanese CSV) "
+                        "its Japanese text was mostly half-width katakana. Check the stored "
+                        "names; if they are garbled, save the file as UTF-8 and import it again."
+                    )
+                ),
+            }
+        )
+    elif implausible_text(head_text):
         imp.warnings.append(
             {
                 "code": str(ImportErrorCode.IMPLAUSIBLE_TEXT),

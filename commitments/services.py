@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from config.db_retry import retry_on_conflict
 
 from . import engine
 from .attributes import attributes_validate, kind_validate, text_error, time_parse
@@ -217,7 +218,7 @@ def exception_validate(exception) -> dict | None:
                 field="exception.reason",
             )
         )
-    elif reason == ExceptionReason.OTHER and not note:
+    elif reason == ExceptionReason.OTHER and not note and not note_errors:
         errors.append(
             _error(
                 _("An exception with reason 'other' needs a note saying why."),
@@ -324,6 +325,7 @@ def occasion_validate(
     }
 
 
+@retry_on_conflict
 def occasion_record(
     *,
     shop,
@@ -474,6 +476,7 @@ def action_validate(
     return clean
 
 
+@retry_on_conflict
 def action_record(
     *,
     shop,
@@ -799,6 +802,7 @@ def log_record_batch(*, shop, rows: list[dict]) -> list[RecordOutcome]:
     return outcomes
 
 
+@retry_on_conflict
 def exception_record(
     *, action: Action, reason: str, note: str = "", requested_by=None, judge: bool = True
 ) -> ActionException:
@@ -824,6 +828,7 @@ def exception_record(
     return exception
 
 
+@retry_on_conflict
 def exception_decide(
     *,
     exception: ActionException,
@@ -854,6 +859,7 @@ def exception_decide(
     return exception
 
 
+@retry_on_conflict
 def finding_set_status(*, finding: Finding, status: str, note: str = "", by=None) -> Finding:
     """Record that a person acknowledged, resolved or reopened a finding, with a note."""
     if status not in FindingStatus.values:
