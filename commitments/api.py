@@ -146,13 +146,20 @@ class FindingListApi(APIView):
         operation_id="finding_list",
         parameters=[
             OpenApiParameter("type", str, description="breach, overdue, drift or precedent"),
-            OpenApiParameter("week", str, description="ISO week in shop time, e.g. 2026-W47"),
+            OpenApiParameter(
+                "week",
+                {"type": "string", "pattern": r"^20[0-9]{2}-W[0-5][0-9]$"},
+                description="ISO week in shop time, e.g. 2026-W47 (years 2000 to 2099)",
+            ),
             OpenApiParameter("customer", str, description="The customer's external id"),
             OpenApiParameter("promise", int, description="A promise id"),
             OpenApiParameter("status", str, description="open, acknowledged or resolved"),
             OpenApiParameter("excused", bool),
-            OpenApiParameter("page", int),
-            OpenApiParameter("page_size", int),
+            OpenApiParameter("page", {"type": "integer", "minimum": 1}),
+            OpenApiParameter(
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": FindingPagination.max_page_size},
+            ),
         ],
         responses={200: FindingOutSerializer(many=True), **ERRORS},
     )

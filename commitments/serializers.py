@@ -29,16 +29,28 @@ class OccasionInSerializer(serializers.Serializer):
     customer = serializers.CharField(max_length=100)
     kind = serializers.CharField(help_text="order_placed, inquiry_received or review_posted")
     occurred_at = serializers.CharField(
-        help_text="ISO 8601; a time without offset is read in the shop's timezone."
+        max_length=64,
+        help_text="ISO 8601 from 2000-01-01 to before 2100-01-01; a time without offset is "
+        "read in the shop's timezone.",
     )
-    attributes = serializers.JSONField(required=False, default=dict)
-    customer_name = serializers.CharField(required=False, allow_blank=True, default="")
-    customer_email = serializers.CharField(required=False, allow_blank=True, default="")
+    attributes = serializers.JSONField(
+        required=False,
+        default=dict,
+        help_text="The kind's attributes: total 0..100000000 (yen), rating 1..5, lines "
+        "0..1000, texts up to 10000 characters, tracking_number up to 100; no NUL or lone "
+        "surrogates.",
+    )
+    customer_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    customer_email = serializers.CharField(
+        max_length=254, required=False, allow_blank=True, default=""
+    )
 
 
 class ExceptionInSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="our_mistake, deadline, goodwill or other")
-    note = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
 class ActionInSerializer(OccasionInSerializer):

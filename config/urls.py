@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import health, views
@@ -14,6 +14,9 @@ api_v1 = [
     path("", include("accounts.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Anything else under /api/v1/ (a path that names no operation, or an id that is not a
+    # number) is the API's JSON 404, not the HTML page.
+    re_path(r"^.*$", views.api_not_found),
 ]
 
 urlpatterns = [
@@ -30,3 +33,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("django-rq/", include("django_rq.urls")),
 ]
+
+handler404 = "config.views.not_found"
