@@ -148,7 +148,7 @@ class FindingListApi(APIView):
             OpenApiParameter("type", str, description="breach, overdue, drift or precedent"),
             OpenApiParameter(
                 "week",
-                {"type": "string", "pattern": r"^20[0-9]{2}-W[0-5][0-9]$"},
+                {"type": "string", "pattern": r"^(20[0-9]{2}-W[0-5][0-9])?$"},
                 description="ISO week in shop time, e.g. 2026-W47 (years 2000 to 2099)",
             ),
             OpenApiParameter("customer", str, description="The customer's external id"),

@@ -16,7 +16,7 @@ api_v1 = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     # Anything else under /api/v1/ (a path that names no operation, or an id that is not a
     # number) is the API's JSON 404, not the HTML page.
-    re_path(r"^.*$", views.api_not_found),
+    re_path(r"^.*$", views.api_not_found, name="api-not-found"),
 ]
 
 urlpatterns = [
@@ -34,4 +34,5 @@ urlpatterns = [
     path("django-rq/", include("django_rq.urls")),
 ]
 
+handler400 = "config.views.bad_request"
 handler404 = "config.views.not_found"

@@ -42,3 +42,24 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return api_not_found(request)
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception=None):
+    """The 400 handler (a request Django refuses before any view): JSON under /api/."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "errors": [
+                    {
+                        "code": "bad_request",
+                        "field": None,
+                        "message": _(
+                            "The request cannot be read (too many fields, a malformed "
+                            "body or header); send JSON as the API documents."
+                        ),
+                    }
+                ]
+            },
+            status=400,
+        )
+    return defaults.bad_request(request, exception)
