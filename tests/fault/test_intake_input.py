@@ -307,3 +307,41 @@ class TestForms:
         )
         assert response.status_code == 400
         assert "2100-01-01" in response.content.decode()
+
+
+class TestContractDetails:
+    def test_an_empty_multipart_body_to_impact_is_400(self, client, shop, manager):
+        from policies.services import promise_create
+
+        promise = promise_create(
+            shop=shop, kind="handwritten_note", name="Notes", params={}, author=manager
+        )
+        response = client.post(
+            f"/api/v1/shops/{shop.slug}/promises/{promise.pk}/impact/", {}, format="multipart"
+        )
+        assert response.status_code == 400
+        assert errors(response) == [("required", "params")]
+
+    def test_the_schema_documents_every_error_status_and_the_ranges(self, client):
+        schema = client.get("/api/v1/schema/?format=json").json()
+        missing = [
+            (method, path, status)
+            for path, operations in schema["paths"].items()
+            for method, operation in operations.items()
+            for status in ("400", "401", "403", "404", "503")
+            if status not in operation["responses"]
+        ]
+        assert missing == []
+        findings = schema["paths"]["/api/v1/shops/{shop}/findings/"]["get"]
+        page_size = next(p for p in findings["parameters"] if p["name"] == "page_size")
+        assert (page_size["schema"]["minimum"], page_size["schema"]["maximum"]) == (1, 200)
+        occasion = schema["components"]["schemas"]["OccasionIn"]["properties"]
+        assert (occasion["external_id"]["maxLength"], occasion["customer_name"]["maxLength"]) == (
+            100,
+            200,
+        )
+
+    def test_an_unknown_api_path_is_a_json_404(self, client):
+        response = client.delete("/api/v1/shops/kobo/promises/null,null/")
+        assert response.status_code == 404
+        assert errors(response) == [("not_found", None)]
