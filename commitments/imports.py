@@ -1,15 +1,18 @@
 """Streaming CSV import of occasions and actions, with per-row errors and progress.
 
-The file is read in binary chunks and decoded incrementally (UTF-8 with or without BOM, or
-CP932 as Excel writes it; the first 64 KiB decide), split into lines and parsed by
-csv.reader, so memory stays flat however large the file. Rows are recorded in batches by
-`services.log_record_batch`, a constant number of queries per batch, with the results of
-`occasion_record` / `action_record` (judge=False) row by row; if the database refuses a
-batch (a concurrent writer), that batch is recorded row by row, each row in its own
-savepoint. A bad row becomes an error naming its row (as Excel numbers it: the header is
-row 1) and column, and the good rows beside it are stored. Each batch is committed with the
-import's counts and progress, and its new actions are queued for judging on commit. If the
-queue is unreachable the import still completes and the sweeper judges them later.
+The file is read in binary chunks and decoded incrementally (UTF-8 with or without BOM,
+CP932 as Excel writes it, EUC-JP, or UTF-16 with its BOM as Excel's "Unicode text" writes it,
+tab-separated; the first 64 KiB decide, see encoding_sniff), split into lines and parsed by
+csv.reader, so memory stays flat however large the file. Text that decodes to mostly half-
+width katakana is imported with a warning; a quote that is never closed is a row error. Rows
+are recorded in batches by `services.log_record_batch`, a constant number of queries per
+batch, with the results of `occasion_record` / `action_record` (judge=False) row by row; if
+the database refuses a batch (a concurrent writer), that batch is recorded row by row, each
+row in its own savepoint. A bad row becomes an error naming its row (as Excel numbers it:
+the header is row 1) and column, and the good rows beside it are stored. Each batch is
+committed with the import's counts and progress, and its new actions are queued for judging
+on commit. If the queue is unreachable the import still completes and the sweeper judges
+them later.
 """
 
 import codecs
@@ -60,6 +63,8 @@ class ImportErrorCode(StrEnum):
     UNKNOWN_COLUMN = "unknown_column"
     INVALID_TYPE = "invalid_type"
     INVALID_ENCODING = "invalid_encoding"
+    IMPLAUSIBLE_TEXT = "implausible_text"
+    UNTERMINATED_QUOTE = "unterminated_quote"
     INVALID_ROW = "invalid_row"
     INVALID_CSV = "invalid_csv"
     NOT_FOR_OCCASION = "not_for_occasion"
@@ -200,23 +205,63 @@ def _column_of(field: str | None) -> str | None:
 # ------------------------------------------------------------------------------
 # Reading: bytes -> lines -> records, flat in memory
 # ------------------------------------------------------------------------------
-def encoding_sniff(head: bytes, *, complete: bool) -> str:
-    """Return the codec of a file from its first bytes: utf-8-sig, utf-8 or cp932.
+# Bytes CP932 uses as the first byte of most characters (kana, most kanji) and EUC-JP never
+# uses (except 0x8E/0x8F, its half-width kana and JIS X 0212 prefixes).
+_CP932_ONLY = re.compile(rb"[\x81-\x8d\x90-\xa0]")
+_HALFWIDTH_KANA = re.compile(r"[\uff61-\uff9f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# Text in which most non-ASCII characters are half-width katakana is what EUC-JP (or another
+# encoding) read as CP932 looks like: warn from this many such characters.
+IMPLAUSIBLE_MIN_CHARS = 8
 
-    The head must decode as strict UTF-8 (a multibyte character cut at the end is allowed
-    unless the head is the whole file); anything else is read as CP932.
+
+def encoding_sniff(head: bytes, *, complete: bool) -> str:
+    """Return the codec of a file from its first bytes.
+
+    - a UTF-16 byte order mark (Excel's "Unicode text"): utf-16;
+    - a UTF-8 BOM: utf-8-sig; strict UTF-8 (a multibyte character cut at the end is allowed
+      unless the head is the whole file): utf-8;
+    - otherwise CP932 (Excel's Japanese CSV), unless read as CP932 the text is mostly
+      half-width katakana, the bytes hold none of 0x81-0x8D/0x90-0xA0 (which start CP932's
+      kana and most kanji but never occur in EUC-JP) and they decode as EUC-JP: then
+      euc_jp. (Read as CP932, EUC-JP's 山田太郎 becomes ｻｳﾅﾄﾂﾀﾏｺ.)
     """
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     try:
         codecs.getincrementaldecoder("utf-8")("strict").decode(head, final=complete)
     except UnicodeDecodeError:
-        return "cp932"
-    return "utf-8"
+        pass
+    else:
+        return "utf-8"
+    as_cp932 = codecs.decode(head, "cp932", errors="replace")
+    if not _CP932_ONLY.search(head) and implausible_text(as_cp932, at_least=2):
+        try:
+            codecs.getincrementaldecoder("euc_jp")("strict").decode(head, final=complete)
+        except UnicodeDecodeError:
+            pass
+        else:
+            return "euc_jp"
+    return "cp932"
+
+
+def implausible_text(text: str, *, at_least: int = IMPLAUSIBLE_MIN_CHARS) -> bool:
+    """Return whether decoded text looks like a wrong encoding: mostly half-width katakana."""
+    kana = len(_HALFWIDTH_KANA.findall(text))
+    return kana >= at_least and kana * 2 > len(_NON_ASCII.findall(text))
+
+
+def delimiter_sniff(first_line: str) -> str:
+    """Return the header's delimiter: a tab when it has tabs and no comma, else a comma."""
+    return "\t" if "\t" in first_line and "," not in first_line else ","
 
 
 def binary_problem(head: bytes) -> str | None:
     """Return why the first bytes are not a CSV text file, or None."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None  # UTF-16 text: NUL bytes are half of its ASCII characters
     if head.startswith(b"PK\x03\x04"):
         return str(_("This is an Excel workbook (.xlsx) or another zip file: save it as CSV."))
     if head.startswith(b"\xd0\xcf\x11\xe0"):
@@ -358,6 +403,20 @@ def _reject(row: int, column, code: str, message: str) -> RowResult:
     return RowResult("rejected", [_problem(row, column, code, message)])
 
 
+_ROW_START = re.compile(r"^\s*\"?\s*(occasion|action)\s*\"?\s*[,\t]", re.IGNORECASE)
+
+
+def _swallowed_rows(value: str) -> int:
+    """Return how many rows a cell swallowed: lines after its first that start like a row.
+
+    A quoted cell may hold line breaks; a line inside it that starts with "occasion," or
+    "action," is a row the reader took into the cell because a quote was never closed.
+    """
+    if "\n" not in value and "\r" not in value:
+        return 0
+    return sum(1 for line in value.splitlines()[1:] if _ROW_START.match(line))
+
+
 def _row_fields(*, header: Header, cells: list[str], row: int) -> tuple[str, dict] | RowResult:
     """Return a row's record ("occasion"/"action") and its services' arguments, or its rejection."""
     values = header.values(cells)
@@ -371,6 +430,20 @@ def _row_fields(*, header: Header, cells: list[str], row: int) -> tuple[str, dic
                     "This cell holds bytes that are not text in the file's encoding "
                     "(UTF-8 or CP932); save the file again as UTF-8 or CP932."
                 ),
+            )
+    for name, value in values.items():
+        swallowed = _swallowed_rows(value)
+        if swallowed:
+            return _reject(
+                row,
+                name,
+                ImportErrorCode.UNTERMINATED_QUOTE,
+                _(
+                    'The quote (") that opens this cell is not closed, so the next %(count)s '
+                    "rows were read into it and not recorded. Close the quote (or remove it) "
+                    "and import the file again: rows already stored count as duplicates."
+                )
+                % {"count": swallowed},
             )
     extra = [cell for index, cell in enumerate(cells) if index >= header.width and cell.strip()]
     if extra:
@@ -468,6 +541,19 @@ def row_record(*, shop, header: Header, cells: list[str], row: int) -> RowResult
             ImportErrorCode.DATABASE_ERROR,
             _("The database refused this row: %(error)s") % {"error": error},
         )
+    except Exception as error:
+        # A value the services did not foresee stops this row, never the import.
+        logger.exception("Import row %s could not be recorded", row)
+        return _reject(
+            row,
+            None,
+            ImportErrorCode.INVALID_ROW,
+            _(
+                "This row could not be recorded (%(error)s). Check its values against the "
+                "column descriptions."
+            )
+            % {"error": type(error).__name__},
+        )
     return _row_result(row=row, record=record, stored=stored, created=created)
 
 
@@ -495,8 +581,10 @@ def batch_record(*, shop, header: Header, batch: list[tuple[int, list[str]]]) ->
     if rows:
         try:
             outcomes = services.log_record_batch(shop=shop, rows=rows)
-        except DatabaseError as error:
-            logger.info("Import batch recorded row by row after: %s", error)
+        except Exception as error:
+            # A concurrent writer (DatabaseError) or a row the batch path could not handle:
+            # row by row, each row's problem stays that row's.
+            logger.info("Import batch recorded row by row after: %r", error)
             return [
                 row_record(shop=shop, header=header, cells=cells, row=row) for row, cells in batch
             ]
@@ -648,8 +736,10 @@ def import_run(
         return imp
     imp.encoding = encoding_sniff(head, complete=len(head) < SNIFF_BYTES)
     imp.save(update_fields=["status", "encoding"])
+    head_text = codecs.decode(head, imp.encoding, errors="replace")
     source = _Source(stream, head=head, encoding=imp.encoding)
-    reader = csv.reader(source.lines())
+    delimiter = delimiter_sniff(head_text.lstrip("\ufeff").split("\n", 1)[0])
+    reader = csv.reader(source.lines(), delimiter=delimiter)
     try:
         header = Header.parse(next(reader, []))
     except FatalImportError as error:
@@ -670,6 +760,37 @@ def import_run(
             }
             for name in header.unknown
         ]
+        if imp.encoding == "euc_jp":
+            imp.warnings.append(
+                {
+                    "code": str(ImportErrorCode.IMPLAUSIBLE_TEXT),
+                    "column": None,
+                    "message": str(
+                        _(
+                            "This file was read as EUC-JP: read as CP932 (Excel's Japanese CSV) "
+                            "its Japanese text was mostly half-width katakana. Check the stored "
+                            "names; if they are garbled, save the file as UTF-8 and import it "
+                            "again."
+                        )
+                    ),
+                }
+            )
+        elif implausible_text(head_text):
+            imp.warnings.append(
+                {
+                    "code": str(ImportErrorCode.IMPLAUSIBLE_TEXT),
+                    "column": None,
+                    "message": str(
+                        _(
+                            "Read as %(encoding)s, most Japanese characters of this file are "
+                            "half-width katakana: it may be in another encoding. Check the stored "
+                            "names; if they are garbled, save the file as UTF-8 and import it "
+                            "again."
+                        )
+                        % {"encoding": imp.encoding}
+                    ),
+                }
+            )
     stop: FatalImportError | None = None
     records = itertools.islice(_records(reader, source), skip, None)
     for batch, fatal in _batches(records, batch_rows):
@@ -944,8 +1065,12 @@ def _run_or_fail(imp: Import, opener, **kwargs) -> Import:
                 None,
                 None,
                 ImportErrorCode.FAILED,
-                _("The import stopped unexpectedly (%(error)s); the rows before were stored.")
-                % {"error": type(error).__name__},
+                _(
+                    "The import stopped unexpectedly (%(error)s) after %(rows)s rows; those "
+                    "rows were recorded (%(stored)s stored), the rest were not. Import the "
+                    "file again: stored rows count as duplicates."
+                )
+                % {"error": type(error).__name__, "rows": imp.rows, "stored": imp.stored},
             ),
             *imp.errors,
         ][:ERRORS_KEPT]

@@ -24,9 +24,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from config.db_retry import retry_on_conflict
 
 from . import judging
-from .attributes import attributes_validate, kind_validate, time_parse
+from .attributes import attributes_validate, kind_validate, text_error, time_parse
 from .error_codes import LogErrorCode
 from .models import (
     Action,
@@ -160,6 +161,9 @@ def _text(value, *, field: str, max_length: int, required: bool) -> tuple[str, l
     if not isinstance(value, str):
         message = _("%(field)s must be a string.") % {"field": field}
         return "", [_error(message, code="invalid_param", field=field)]
+    problem = text_error(value, field=field)
+    if problem is not None:
+        return "", [problem]
     value = value.strip()
     if required and not value:
         message = _("%(field)s is required.") % {"field": field}
@@ -214,7 +218,7 @@ def exception_validate(exception) -> dict | None:
                 field="exception.reason",
             )
         )
-    elif reason == ExceptionReason.OTHER and not note:
+    elif reason == ExceptionReason.OTHER and not note and not note_errors:
         errors.append(
             _error(
                 _("An exception with reason 'other' needs a note saying why."),
@@ -321,6 +325,7 @@ def occasion_validate(
     }
 
 
+@retry_on_conflict
 def occasion_record(
     *,
     shop,
@@ -471,6 +476,7 @@ def action_validate(
     return clean
 
 
+@retry_on_conflict
 def action_record(
     *,
     shop,
@@ -796,6 +802,7 @@ def log_record_batch(*, shop, rows: list[dict]) -> list[RecordOutcome]:
     return outcomes
 
 
+@retry_on_conflict
 def exception_record(
     *, action: Action, reason: str, note: str = "", requested_by=None, judge: bool = True
 ) -> ActionException:
@@ -821,6 +828,7 @@ def exception_record(
     return exception
 
 
+@retry_on_conflict
 def exception_decide(
     *,
     exception: ActionException,
@@ -894,6 +902,7 @@ def findings_set_status(
     return findings
 
 
+@retry_on_conflict
 def finding_set_status(*, finding: Finding, status: str, note: str = "", by=None) -> Finding:
     """Record that a person acknowledged, resolved or reopened a finding, with a note."""
     if status not in FindingStatus.values:

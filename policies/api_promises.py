@@ -367,9 +367,8 @@ class PromiseVersionListApi(APIView):
 # /shops/{shop}/promises/{id}/impact/
 # ------------------------------------------------------------------------------
 class PromiseImpactInputSerializer(serializers.Serializer):
+    # Required: an impact without parameters to change asks nothing (an empty body is 400).
     params = serializers.JSONField(
-        required=False,
-        default=dict,
         help_text="Parameters to change; laid over the newest version's parameters.",
     )
 

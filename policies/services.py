@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from config.limits import TIME_MAX, TIME_MIN, time_in_window
 
 from . import hooks
 from .error_codes import PromiseErrorCode
@@ -50,6 +51,21 @@ def promise_params_validate(*, kind: PromiseKind, params: dict | None) -> dict:
                 )
             )
         raise ValidationError(errors) from error
+
+
+def _effective_from_validate(effective_from: datetime | None) -> None:
+    """Raise invalid_time unless a version's start lies in config.limits' time window."""
+    if effective_from is None or time_in_window(effective_from):
+        return
+    raise ValidationError(
+        {
+            "effective_from": ValidationError(
+                _("effective_from must lie from %(min)s to before %(max)s; check the year."),
+                code=PromiseErrorCode.INVALID_TIME,
+                params={"min": TIME_MIN.date().isoformat(), "max": TIME_MAX.date().isoformat()},
+            )
+        }
+    )
 
 
 def _snapshot(promise: Promise, version: PromiseVersion) -> dict:
@@ -96,6 +112,7 @@ def promise_create(
     """
     promise_kind = registry.get(kind)
     params = promise_params_validate(kind=promise_kind, params=params)
+    _effective_from_validate(effective_from)
     if not confirm_duplicate_kind:
         existing = promises_of_kind(shop=shop, kind=kind)
         if existing:
@@ -179,6 +196,7 @@ def promise_edit(
                 )
             }
         )
+    _effective_from_validate(effective_from)
     effective_from = effective_from or timezone.now()
     if effective_from < latest.effective_from:
         raise ValidationError(

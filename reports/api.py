@@ -34,7 +34,7 @@ class ReportOutputSerializer(serializers.Serializer):
     start = serializers.CharField(source="data.start")
     end = serializers.CharField(source="data.end")
     built_at = serializers.DateTimeField()
-    emailed_at = serializers.DateTimeField()
+    emailed_at = serializers.DateTimeField(allow_null=True)
     summary = serializers.JSONField(source="data.summary")
     promises = serializers.JSONField(source="data.promises")
     changes = serializers.JSONField(source="data.changes")

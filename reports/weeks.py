@@ -10,6 +10,8 @@ from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from config.limits import YEAR_MAX, YEAR_MIN
+
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
@@ -63,7 +65,9 @@ def parse_week(value: str, tz: ZoneInfo | str) -> Week:
         except ValueError:
             pass
         else:
-            return Week(year=year, number=number, tz=tz)
+            # Outside the years records may have (config.limits), a week's bounds overflow.
+            if YEAR_MIN <= year <= YEAR_MAX:
+                return Week(year=year, number=number, tz=tz)
     raise ValidationError(
         _("Not an ISO week such as 2026-W47: %(value)s"),
         code="invalid_param",

@@ -3,6 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from config.limits import PARAM_HOURS_MAX
+
 from .base import (
     BREACH,
     DRIFT,
@@ -18,10 +20,14 @@ from .registry import register
 
 class ReplyTimeParams(KindParams):
     within_business_hours = serializers.IntegerField(
-        min_value=1, default=24, help_text=_("Reply within this many business hours.")
+        min_value=1,
+        max_value=PARAM_HOURS_MAX,
+        default=24,
+        help_text=_("Reply within this many business hours."),
     )
     drift_tolerance_hours = serializers.IntegerField(
         min_value=0,
+        max_value=PARAM_HOURS_MAX,
         default=4,
         help_text=_("Business hours slower than the customer's last reply that are not yet drift."),
     )

@@ -35,6 +35,8 @@ MATRIX = {
     "set_language": Case(POST=everyone(302), data={"language": "en", "next": "/"}),
     "schema": Case(GET=API_SIGNED_IN, query="format=json"),
     "api-docs": Case(GET=API_SIGNED_IN),
+    # Any other path under /api/v1/: the API's JSON 404 for everyone.
+    "api-not-found": Case(GET=everyone(404)),
     "admin:*": Case(sample="admin:index", GET=everyone(302)),
     "django_rq:*": Case(sample="django_rq:home", GET=everyone(302)),
     "django_rq:home_json": Case(GET=everyone(401)),
