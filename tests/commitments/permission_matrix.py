@@ -97,6 +97,21 @@ MATRIX = {
             "attributes": {},
         },
     ),
+    "log-bulk-record": Case(
+        POST=api("staff"),
+        data={
+            "records": [
+                {
+                    "type": "occasion",
+                    "external_id": "MX-O-8",
+                    "customer": "MX-C-1",
+                    "kind": "order_placed",
+                    "occurred_at": "2026-11-20 10:00",
+                    "attributes": {"total": 5000},
+                }
+            ]
+        },
+    ),
     "finding-list": Case(GET=api("viewer")),
     "customer-commitment-list": Case(kwargs=_customer, GET=api("viewer")),
     # --- pre-check --------------------------------------------------------------------
