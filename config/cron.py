@@ -7,9 +7,12 @@ the shops whose local time has come.
 from rq import cron
 
 from commitments import jobs as commitment_jobs
+from platforms import jobs as platform_jobs
 from reports import jobs as reports_jobs
 
 # Hourly: each shop's report of the week just ended goes out from Monday 09:00 shop time.
 cron.register(reports_jobs.weekly_reports_due, queue_name="default", cron="0 * * * *")
 # Every 5 minutes: re-queue unjudged actions and stale imports, raise overdue findings.
 cron.register(commitment_jobs.sweep, queue_name="default", interval=300)
+# Every 5 minutes: webhook deliveries whose job was lost or whose order came late.
+cron.register(platform_jobs.deliveries_retry, queue_name="default", interval=300)

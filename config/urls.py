@@ -26,6 +26,8 @@ urlpatterns = [
     path("shops/<slug:shop>/", include("policies.urls")),
     path("shops/<slug:shop>/", include("commitments.urls")),
     path("shops/<slug:shop>/", include("reports.urls")),
+    path("shops/<slug:shop>/", include("platforms.urls")),
+    path("webhooks/", include("platforms.webhook_urls")),
     path("account/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("django-rq/", include("django_rq.urls")),

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "policies",
     "commitments",
     "reports",
+    "platforms",
     "accounts",
 ]
 
