@@ -28,7 +28,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import jobs, services
+from . import import_hooks, jobs, services
 from .attributes import ACTION_ATTRIBUTES, OCCASION_ATTRIBUTES
 from .models import Action, Import, ImportStatus
 
@@ -637,8 +637,10 @@ def import_run(
     imp.save(update_fields=["status", "encoding"])
     source = _Source(stream, head=head, encoding=imp.encoding)
     reader = csv.reader(source.lines())
+    profile = import_hooks.profile_for(imp)  # a platform's export (platforms.profiles)
     try:
-        header = Header.parse(next(reader, []))
+        first = next(reader, [])
+        header = Header.parse(profile.header(first) if profile else first)
     except FatalImportError as error:
         imp.bytes_read = source.bytes_read
         _finish(imp, tally, status=ImportStatus.FAILED, fatal=error.error)
@@ -657,7 +659,10 @@ def import_run(
         for name in header.unknown
     ]
     stop: FatalImportError | None = None
-    for batch, fatal in _batches(_records(reader, source), batch_rows):
+    records = _records(reader, source)
+    if profile is not None:
+        records = profile.records(records)
+    for batch, fatal in _batches(records, batch_rows):
         stop = stop or fatal
         with transaction.atomic():
             action_ids, occasion_ids = [], []

@@ -13,6 +13,7 @@ SHOP_NAV = [
     ("policies:promise-list", _("Promises"), "viewer"),
     ("policies:calendar", _("Calendar"), "viewer"),
     ("commitments:import-list", _("Import"), "staff"),
+    ("platforms:profile-import", _("Platform exports"), "staff"),
     ("platforms:shopify", _("Shopify"), "manager"),
     ("accounts:member-list", _("Members"), "manager"),
     ("accounts:audit-list", _("Audit trail"), "manager"),

@@ -36,3 +36,35 @@ class ShopifyConnectionForm(forms.Form):
                 _("Enter the secret Shopify signs its webhooks with."), code="required"
             )
         return secret
+
+
+class ProfileImportForm(forms.Form):
+    profile = forms.ChoiceField(label=_("The file comes from"))
+    file = forms.FileField(label=_("CSV file, as the platform exported it"))
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["profile"].choices = choices
+
+
+class ColumnProfileForm(forms.Form):
+    name = forms.CharField(label=_("Profile name"), max_length=100)
+    record = forms.ChoiceField(
+        label=_("Each row is"),
+        choices=[("occasion", _("an occasion")), ("action", _("an action"))],
+    )
+    kind = forms.CharField(
+        label=_("Kind"), max_length=40, help_text=_("e.g. order_placed, shipped, note_enclosed")
+    )
+
+    def __init__(self, *args, columns, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.columns = columns
+        for name in columns:
+            self.fields[f"map_{name}"] = forms.CharField(label=name, required=False, max_length=200)
+
+    def mapping(self) -> dict:
+        return {name: self.cleaned_data.get(f"map_{name}", "") for name in self.columns}
+
+    def mapping_fields(self):
+        return [self[f"map_{name}"] for name in self.columns]

@@ -64,3 +64,37 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.platform} {self.topic} {self.webhook_id}"
+
+
+class ColumnProfile(models.Model):
+    """A shop's own column mapping: which CSV column holds each Tsuzuku column."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="column_profiles")
+    name = models.CharField(max_length=100)
+    record = models.CharField(
+        max_length=10, choices=[("occasion", "occasion"), ("action", "action")]
+    )
+    kind = models.CharField(max_length=40)
+    # {tsuzuku column: the CSV's column name}; external_id, customer, occurred_at required.
+    mapping = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "name"], name="column_profile_name_once")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ImportProfileChoice(models.Model):
+    """The profile an import was uploaded with (read by platforms.profiles)."""
+
+    import_ref = models.OneToOneField(
+        "commitments.Import", on_delete=models.CASCADE, related_name="profile_choice"
+    )
+    profile_key = models.CharField(max_length=50)
+
+    def __str__(self):
+        return f"{self.import_ref_id}: {self.profile_key}"

@@ -1,6 +1,6 @@
 """Reads of the platforms app."""
 
-from .models import WebhookDelivery
+from .models import ColumnProfile, WebhookDelivery
 
 RECENT = 20
 
@@ -12,3 +12,8 @@ def deliveries_recent(*, shop, limit: int = RECENT) -> list[WebhookDelivery]:
         .defer("payload")
         .order_by("-received_at", "-id")[:limit]
     )
+
+
+def column_profiles(*, shop) -> list[ColumnProfile]:
+    """Return the shop's own column mappings by name."""
+    return list(ColumnProfile.objects.filter(shop=shop).order_by("name"))

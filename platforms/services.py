@@ -85,13 +85,13 @@ def _records_for(delivery: WebhookDelivery, connection) -> list[dict] | None:
             return []
         customer = shopify.customer_of(payload)
         fulfillments = shopify.first_fulfillments(payload.get("fulfillments"))
-        order_id = payload["id"]
+        order_name = records[0]["external_id"]
     else:
-        shopify._require(payload, "order_id")
-        order_id = payload["order_id"]
+        shopify._require(payload, "name")
+        order_name = shopify.order_name_of(payload)
         occasion = (
             Occasion.objects.select_related("customer")
-            .filter(shop=shop, external_id=shopify.order_external_id(order_id))
+            .filter(shop=shop, external_id=order_name)
             .first()
         )
         if occasion is None:
@@ -99,8 +99,8 @@ def _records_for(delivery: WebhookDelivery, connection) -> list[dict] | None:
         customer = {"customer": occasion.customer.external_id}
         fulfillments = [payload]
         records = []
-    shipped_id = shopify.shipped_external_id(order_id)
-    wanted = [shipped_id] + [shopify.notice_external_id(f.get("id")) for f in fulfillments]
+    shipped_id = shopify.shipped_external_id(order_name)
+    wanted = [shipped_id] + [shopify.notice_external_id(f) for f in fulfillments]
     stored = set(
         Action.objects.filter(shop=shop, external_id__in=wanted).values_list(
             "external_id", flat=True
@@ -182,3 +182,72 @@ def deliveries_retry(*, now=None) -> int:
     for delivery_id in ids:
         delivery_process(delivery_id=delivery_id, now=now)
     return len(ids)
+
+
+# ------------------------------------------------------------------------------
+# Column-mapping profiles and uploads with a profile
+# ------------------------------------------------------------------------------
+PROFILE_REQUIRED = ("external_id", "customer", "occurred_at")
+
+
+@transaction.atomic
+def column_profile_save(*, shop, actor, name: str, record: str, kind: str, mapping: dict):
+    """Create or replace the shop's profile of this name; audited as column_profile.saved."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from commitments.models import ActionKind, OccasionKind
+
+    from .models import ColumnProfile
+    from .profiles import MAPPABLE
+
+    errors = {}
+    kinds = OccasionKind.values if record == "occasion" else ActionKind.values
+    if record not in ("occasion", "action"):
+        errors["record"] = _("Choose occasion or action.")
+    elif kind not in kinds:
+        errors["kind"] = _("%(kind)s is not a kind of %(record)s; use one of: %(kinds)s.") % {
+            "kind": kind,
+            "record": record,
+            "kinds": ", ".join(kinds),
+        }
+    mapping = {key: str(value).strip() for key, value in mapping.items() if str(value).strip()}
+    unknown = [key for key in mapping if key not in MAPPABLE]
+    if unknown:
+        errors["mapping"] = _("Unknown Tsuzuku columns: %(names)s.") % {"names": ", ".join(unknown)}
+    missing = [key for key in PROFILE_REQUIRED if key not in mapping]
+    if missing:
+        errors["mapping"] = _("Name the CSV column of: %(names)s.") % {"names": ", ".join(missing)}
+    if errors:
+        raise ValidationError(errors, code="invalid_param")
+    profile = ColumnProfile.objects.select_for_update().filter(shop=shop, name=name).first()
+    before = None
+    if profile is None:
+        profile = ColumnProfile(shop=shop, name=name)
+    else:
+        before = {"record": profile.record, "kind": profile.kind, "mapping": profile.mapping}
+    profile.record, profile.kind, profile.mapping = record, kind, mapping
+    profile.full_clean()
+    profile.save()
+    audit_record(
+        shop=shop,
+        actor=actor,
+        event="column_profile.saved",
+        object_type="column_profile",
+        object_id=profile.pk,
+        before=before,
+        after={"name": name, "record": record, "kind": kind, "mapping": mapping},
+    )
+    return profile
+
+
+@transaction.atomic
+def profile_import_create(*, shop, upload, profile_key: str, created_by, max_bytes: int):
+    """Record an upload of a platform's export with its profile; queue it (on commit)."""
+    from commitments.imports import import_create
+
+    from .models import ImportProfileChoice
+
+    imp = import_create(shop=shop, upload=upload, created_by=created_by, max_bytes=max_bytes)
+    ImportProfileChoice.objects.create(import_ref=imp, profile_key=profile_key)
+    return imp

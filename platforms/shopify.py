@@ -4,15 +4,15 @@ Pure: no queries. What an order and a fulfillment become (docs/ARCHITECTURE.md, 
 platforms"):
 
 - an order (`orders/create`, `orders/updated`) → the occasion `order_placed`, external id
-  `shopify-order-<id>`, at `created_at`, `total` = `total_price` rounded to a whole number,
+  the order's name (`#1001`: on the packing slip, in the CSV export and the label tool), at
+  `created_at`, `total` = `total_price` rounded to a whole number,
   `gift` from the order's note attributes (GIFT_NAMES); a cancelled order is not recorded;
 - the order's first shipment (a fulfillment, in `orders/*` or `fulfillments/*`) → the action
-  `shipped`, external id `shopify-order-<order id>-shipped`, at the fulfillment's
-  `created_at`, with its first tracking number;
+  `shipped`, external id `<order name>-shipped`, at the fulfillment's `created_at`, with its
+  first tracking number (a fulfillment's name is `<order name>.<n>`, as Shopify documents);
 - a fulfillment with a tracking number, when the shop lets Shopify e-mail the shipping
-  confirmation → the action `shipping_notice_sent`, external id
-  `shopify-fulfillment-<id>-notice`, at `created_at` (or `updated_at` when the tracking
-  number came later), with the tracking number.
+  confirmation → the action `shipping_notice_sent`, external id `<fulfillment name>-notice`
+  (`#1001.1-notice`), at its `updated_at` (when the tracking number became known).
 
 The customer is the order's e-mail address (lower case), as in Shopify's order CSV export,
 else `shopify-customer-<customer id>`.
@@ -51,16 +51,21 @@ def sign(*, secret: str, body: bytes) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
-def order_external_id(order_id) -> str:
-    return f"shopify-order-{order_id}"
+def order_name_of(fulfillment: dict) -> str:
+    """Return the order's name from a fulfillment's name (`#1001.1` → `#1001`)."""
+    name = str(fulfillment.get("name") or "")
+    order_name, dot, number = name.rpartition(".")
+    if not dot or not order_name or not number.isdigit():
+        raise PayloadError(f"fulfillment name {name!r} is not <order name>.<number>")
+    return order_name
 
 
-def shipped_external_id(order_id) -> str:
-    return f"shopify-order-{order_id}-shipped"
+def shipped_external_id(order_name: str) -> str:
+    return f"{order_name}-shipped"
 
 
-def notice_external_id(fulfillment_id) -> str:
-    return f"shopify-fulfillment-{fulfillment_id}-notice"
+def notice_external_id(fulfillment: dict) -> str:
+    return f"{fulfillment.get('name')}-notice"
 
 
 def _total(value) -> int:
@@ -116,13 +121,13 @@ def _require(payload: dict, *keys: str) -> None:
 
 def order_records(order: dict) -> list[dict]:
     """Return the occasion of an order (none when cancelled), as bulk log records."""
-    _require(order, "id", "created_at", "total_price")
+    _require(order, "id", "name", "created_at", "total_price")
     if order.get("cancelled_at"):
         return []
     return [
         {
             "type": "occasion",
-            "external_id": order_external_id(order["id"]),
+            "external_id": str(order["name"]).strip(),
             "kind": "order_placed",
             "occurred_at": order["created_at"],
             "attributes": {
@@ -138,17 +143,17 @@ def fulfillment_records(
     fulfillment: dict, *, customer: dict, notices: bool, first_shipment: bool
 ) -> list[dict]:
     """Return the shipment (when it is the order's first) and its shipping notice."""
-    _require(fulfillment, "id", "order_id", "created_at")
+    _require(fulfillment, "id", "name", "created_at")
     if fulfillment.get("status") in ("cancelled", "error", "failure"):
         return []
     numbers = _tracking_numbers(fulfillment)
-    occasion = order_external_id(fulfillment["order_id"])
+    occasion = order_name_of(fulfillment)
     records = []
     if first_shipment:
         records.append(
             {
                 "type": "action",
-                "external_id": shipped_external_id(fulfillment["order_id"]),
+                "external_id": shipped_external_id(occasion),
                 "kind": "shipped",
                 "occurred_at": fulfillment["created_at"],
                 "occasion": occasion,
@@ -160,7 +165,7 @@ def fulfillment_records(
         records.append(
             {
                 "type": "action",
-                "external_id": notice_external_id(fulfillment["id"]),
+                "external_id": notice_external_id(fulfillment),
                 "kind": "shipping_notice_sent",
                 "occurred_at": fulfillment.get("updated_at") or fulfillment["created_at"],
                 "occasion": occasion,

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,8 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import shop_for
 from accounts.models import Role
 
-from . import selectors, services, shopify
-from .forms import ShopifyConnectionForm
+from . import profiles, selectors, services, shopify
+from .forms import ColumnProfileForm, ProfileImportForm, ShopifyConnectionForm
 from .models import ShopifyConnection
 
 
@@ -90,3 +91,63 @@ def shopify_settings(request, shop):
     }
     with timezone.override(ZoneInfo(shop.timezone)):
         return render(request, "platforms/shopify.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_import(request, shop):
+    """Upload a platform's own CSV export with its profile; follow it on the import page."""
+    shop, _role = shop_for(request.user, shop, role=Role.STAFF)
+    choices = profiles.profile_choices(shop=shop)
+    form = ProfileImportForm(request.POST or None, request.FILES or None, choices=choices)
+    if request.method == "POST" and form.is_valid():
+        try:
+            imp = services.profile_import_create(
+                shop=shop,
+                upload=form.cleaned_data["file"],
+                profile_key=form.cleaned_data["profile"],
+                created_by=request.user,
+                max_bytes=settings.IMPORT_MAX_BYTES,
+            )
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            return redirect("commitments:import-detail", shop=shop.slug, import_id=imp.pk)
+    built_in = [
+        {"label": cls.label, "required": cls.required, "optional": cls.optional}
+        for cls in profiles.BUILT_IN.values()
+    ]
+    return render(
+        request,
+        "platforms/profile_import.html",
+        {"shop": shop, "form": form, "built_in": built_in},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def column_profiles(request, shop):
+    """List the shop's own column mappings and save one (create or replace by name)."""
+    shop, _role = shop_for(request.user, shop, role=Role.MANAGER)
+    form = ColumnProfileForm(request.POST or None, columns=profiles.MAPPABLE)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.column_profile_save(
+                shop=shop,
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                record=form.cleaned_data["record"],
+                kind=form.cleaned_data["kind"].strip(),
+                mapping=form.mapping(),
+            )
+        except ValidationError as error:
+            for field, messages_ in error.message_dict.items():
+                form.add_error(None if field == "mapping" else field, messages_)
+        else:
+            messages.success(request, _("The profile is saved."))
+            return redirect("platforms:column-profiles", shop=shop.slug)
+    return render(
+        request,
+        "platforms/column_profiles.html",
+        {"shop": shop, "form": form, "profiles": selectors.column_profiles(shop=shop)},
+    )

@@ -100,7 +100,7 @@ class TestWebhookReceive:
         assert rq_queue.count == 1
         run_worker()
         occasion = Occasion.objects.select_related("customer").get()
-        assert occasion.external_id == "shopify-order-5940139491234"
+        assert occasion.external_id == "#1001"
         assert occasion.kind == "order_placed"
         assert occasion.attributes == {"total": 7200, "gift": True}
         assert occasion.occurred_at.isoformat() == "2026-11-20T06:30:12+00:00"
@@ -113,9 +113,7 @@ class TestWebhookReceive:
         delivery = WebhookDelivery.objects.get()
         assert delivery.status == DeliveryStatus.PROCESSED
         assert delivery.payload == {}
-        assert delivery.results == [
-            {"external_id": "shopify-order-5940139491234", "status": "created"}
-        ]
+        assert delivery.results == [{"external_id": "#1001", "status": "created"}]
 
     def test_the_same_webhook_id_again_is_a_duplicate_and_queues_nothing(self, deliver, rq_queue):
         deliver(payload("orders_create"), topic="orders/create", webhook_id="w-1")
@@ -168,18 +166,18 @@ class TestDeliveryProcess:
         assert Check.objects.count() == 0
         run_worker()
         shipped = Action.objects.get(kind="shipped")
-        assert shipped.external_id == "shopify-order-5940139491234-shipped"
+        assert shipped.external_id == "#1001-shipped"
         assert shipped.attributes == {"tracking_number": "4321-9876-5501"}
         assert shipped.occurred_at.isoformat() == "2026-11-21T02:02:31+00:00"
-        assert shipped.occasion.external_id == "shopify-order-5940139491234"
+        assert shipped.occasion.external_id == "#1001"
         assert shipped.customer.external_id == "hanako.sato@example.jp"
         notice = Action.objects.get(kind="shipping_notice_sent")
-        assert notice.external_id == "shopify-fulfillment-5312345671234-notice"
+        assert notice.external_id == "#1001.1-notice"
         assert notice.attributes == {"tracking_number": "4321-9876-5501"}
         assert WebhookDelivery.objects.get(webhook_id="w-2").results == [
-            {"external_id": "shopify-order-5940139491234", "status": "duplicate"},
-            {"external_id": "shopify-order-5940139491234-shipped", "status": "created"},
-            {"external_id": "shopify-fulfillment-5312345671234-notice", "status": "created"},
+            {"external_id": "#1001", "status": "duplicate"},
+            {"external_id": "#1001-shipped", "status": "created"},
+            {"external_id": "#1001.1-notice", "status": "created"},
         ]
         # Judged in the background: ordered Friday 15:30 after the cutoff, shipped Saturday.
         check = Check.objects.get(action=shipped)
@@ -193,7 +191,7 @@ class TestDeliveryProcess:
         deliver(json.dumps(body).encode(), topic="orders/updated", webhook_id="w-3")
         run_worker()
         assert WebhookDelivery.objects.get(webhook_id="w-3").results == [
-            {"external_id": "shopify-order-5940139491234", "status": "duplicate"},
+            {"external_id": "#1001", "status": "duplicate"},
         ]
         assert Action.objects.count() == 2
 
@@ -204,7 +202,7 @@ class TestDeliveryProcess:
         run_worker()
         waiting = WebhookDelivery.objects.get(webhook_id="f-1")
         assert waiting.status == DeliveryStatus.WAITING
-        assert waiting.payload["order_id"] == 5940139495678
+        assert waiting.payload["name"] == "#1002.1"
         deliver(payload("orders_create_1002"), topic="orders/create", webhook_id="o-2")
         run_worker()
         assert services.deliveries_retry(now=timezone.now() + timedelta(minutes=3)) == 1
@@ -308,4 +306,4 @@ class TestShopifySettingsPage:
         client = Client()
         client.force_login(manager)
         page = client.get(self.PAGE).content.decode()
-        assert "orders/create" in page and "shopify-order-5940139491234" in page
+        assert "orders/create" in page and "#1001" in page
