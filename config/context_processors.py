@@ -25,15 +25,20 @@ def shop_nav(request):
     """Return the links of the shop in the URL, for the roles the user has there."""
     match = getattr(request, "resolver_match", None)
     slug = match.kwargs.get("shop") if match else None
-    if not slug or not request.user.is_authenticated:
+    if not request.user.is_authenticated:
         return {}
+    from accounts.selectors import shops_of
+
+    switch = {"nav_shops": shops_of(request.user)}  # the shop switcher (several shops)
+    if not slug:
+        return switch
     from accounts.access import role_in
     from policies.models import Shop
 
     shop = Shop.objects.filter(slug=slug).first()
     role = role_in(request.user, shop) if shop else None
     if role is None:
-        return {}
+        return switch
     links = []
     for name, label, lowest in SHOP_NAV:
         if _RANK[role] < _RANK[lowest]:
@@ -42,4 +47,4 @@ def shop_nav(request):
             links.append({"url": reverse(name, kwargs={"shop": slug}), "label": label})
         except NoReverseMatch:
             continue
-    return {"nav_shop": shop, "nav_links": links, "nav_role": role}
+    return {"nav_shop": shop, "nav_links": links, "nav_role": role, **switch}
