@@ -2,10 +2,18 @@
 
 from django.urls import path  # noqa: F401
 
-from . import views_customers, views_exceptions, views_findings, views_imports, views_precheck
+from . import (
+    views_customers,
+    views_exceptions,
+    views_findings,
+    views_imports,
+    views_precheck,
+    views_worklist,
+)
 
 app_name = "commitments"
 urlpatterns = [
+    path("today/", views_worklist.worklist_page, name="worklist"),
     path("precheck/", views_precheck.precheck_page, name="precheck"),
     path("precheck/occasions/", views_precheck.precheck_occasions, name="precheck-occasions"),
     path("customers/", views_customers.customer_list, name="customer-list"),

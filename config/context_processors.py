@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 # (url name, label, lowest role that sees it). Apps add their pages here.
 SHOP_NAV = [
+    ("commitments:worklist", _("Today"), "viewer"),
     ("commitments:precheck", _("Pre-check"), "staff"),
     ("commitments:finding-list", _("Findings"), "viewer"),
     ("commitments:customer-list", _("Customers"), "viewer"),
@@ -19,6 +20,16 @@ SHOP_NAV = [
     ("accounts:audit-list", _("Audit trail"), "manager"),
 ]
 _RANK = {"viewer": 1, "staff": 2, "manager": 3}
+
+
+def _worklist_count(shop) -> int:
+    from commitments.worklist import worklist_count
+
+    return worklist_count(shop=shop)
+
+
+# url name -> the number shown beside its link (cached by its provider).
+NAV_COUNTS = {"commitments:worklist": _worklist_count}
 
 
 def shop_nav(request):
@@ -47,4 +58,6 @@ def shop_nav(request):
             links.append({"url": reverse(name, kwargs={"shop": slug}), "label": label})
         except NoReverseMatch:
             continue
+        if name in NAV_COUNTS:
+            links[-1]["count"] = NAV_COUNTS[name](shop)
     return {"nav_shop": shop, "nav_links": links, "nav_role": role, **switch}

@@ -122,6 +122,8 @@ MATRIX = {
         data={"customer": "MX-C-1", "kind": "reply_sent", "occurred_at": "2026-11-23T10:00"},
     ),
     "commitments:precheck-occasions": Case(GET=page("staff"), query="customer=MX-C-1"),
+    # --- today's worklist --------------------------------------------------------------
+    "commitments:worklist": Case(GET=page("viewer")),
     # --- customers --------------------------------------------------------------------
     "commitments:customer-list": Case(GET=page("viewer")),
     "commitments:customer-search": Case(GET=page("viewer"), query="q=MX"),

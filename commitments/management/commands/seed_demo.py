@@ -67,7 +67,8 @@ class Command(BaseCommand):
             self._ensure_member(username, role, password)
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Demo login: user '{username}', password '{password}' ({role} of '{DEMO_SLUG}')"
+                    f"Demo login: user '{username}', password '{password}' "
+                    f"({role} of '{DEMO_SLUG}')"
                 )
             )
 

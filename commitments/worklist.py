@@ -1,0 +1,226 @@
+"""Today's worklist: what the staff must do today, from the promises in force and the log.
+
+`worklist_for(shop, now)` answers, for every promise in force now whose kind has a
+deadline, the occasions of the last LOOKBACK_DAYS still waiting for the kind's action whose
+deadline (the kind's `deadline(...)` with the version in force at the occasion, the shop
+calendar, and the actions already answering the occasion as `related`) falls before the end
+of today: due today, or already late. It adds the orders due to ship that still lack their
+handwritten note, the exceptions waiting for a manager, and the open findings of the last
+LOOKBACK_DAYS. A constant number of queries: the promises, the calendar, per pair of
+(occasion kind, action kind) one query for the waiting occasions (NOT EXISTS on the
+action's occasion index, bounded by the (shop, kind, occurred_at) index and LIMIT) and one
+for their answering actions, then the commitments of the note section's customers, the
+exceptions and the findings.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.core.cache import cache
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from policies.kinds.base import Event
+
+from .engine import promises_load
+from .models import (
+    Action,
+    ActionException,
+    Commitment,
+    ExceptionStatus,
+    Finding,
+    FindingStatus,
+    Occasion,
+)
+from .prechecks import calendar_for
+
+LOOKBACK_DAYS = 14
+CANDIDATES_MAX = 2000  # waiting occasions read per (occasion kind, action kind)
+LISTED_MAX = 200  # items shown per section
+# Kinds whose deadline counts the inbox's business hours: show what is left of them.
+BUSINESS_HOUR_KINDS = {"reply_time", "holiday_replies"}
+COUNT_CACHE_SECONDS = 60
+
+
+@dataclass
+class Item:
+    occasion: Occasion
+    deadline: datetime
+    late: bool
+    hours_left: float | None = None
+    detail: dict = field(default_factory=dict)
+
+
+@dataclass
+class Section:
+    promise: object  # policies.models.Promise
+    kind: object  # the PromiseKind
+    params: dict
+    items: list[Item] = field(default_factory=list)
+
+
+@dataclass
+class NoteItem:
+    occasion: Occasion
+    min_lines: int
+    customer_last: float | None
+
+
+@dataclass
+class Worklist:
+    now: datetime
+    today_end: datetime
+    sections: list[Section]
+    notes: list[NoteItem]
+    exceptions: list
+    exceptions_count: int
+    findings: list
+    findings_count: int
+
+    @property
+    def count(self) -> int:
+        """Return the number of things to do today (the navigation's badge)."""
+        return (
+            sum(len(section.items) for section in self.sections)
+            + len(self.notes)
+            + self.exceptions_count
+            + self.findings_count
+        )
+
+
+def _event(record) -> Event:
+    return Event(
+        external_id=record.external_id,
+        kind=record.kind,
+        occurred_at=record.occurred_at,
+        attributes=record.attributes or {},
+    )
+
+
+def _waiting(*, shop, occasion_kind: str, action_kind: str, since: datetime) -> list[Occasion]:
+    """Return the recent occasions of a kind with no action of the fulfilling kind yet."""
+    answered = Action.objects.filter(occasion=OuterRef("pk"), kind=action_kind)
+    return list(
+        Occasion.objects.filter(shop=shop, kind=occasion_kind, occurred_at__gte=since)
+        .exclude(Exists(answered))
+        .select_related("customer")
+        .order_by("occurred_at", "pk")[:CANDIDATES_MAX]
+    )
+
+
+def worklist_for(*, shop, now: datetime | None = None) -> Worklist:
+    """Return what is due today (and already late) in the shop."""
+    now = now or timezone.now()
+    calendar = calendar_for(shop)
+    today = calendar.local(now).date()
+    today_end = calendar.end_of_day(today)
+    since = now - timedelta(days=LOOKBACK_DAYS)
+    loaded = [
+        item
+        for item in promises_load(shop=shop)
+        if item.version_at(now) is not None and item.kind.action_kind
+    ]
+    by_pair = defaultdict(list)
+    for item in loaded:
+        by_pair[(item.kind.occasion_kind, item.kind.action_kind)].append(item)
+
+    sections: list[Section] = []
+    ship_due: list[Occasion] = []
+    for (occasion_kind, action_kind), promises in by_pair.items():
+        occasions = _waiting(
+            shop=shop, occasion_kind=occasion_kind, action_kind=action_kind, since=since
+        )
+        related = defaultdict(list)
+        if occasions:
+            for action in Action.objects.filter(occasion__in=[o.pk for o in occasions]):
+                related[action.occasion_id].append(_event(action))
+        for item in promises:
+            section = Section(
+                promise=item.promise,
+                kind=item.kind,
+                params=item.params(item.version_at(now)),
+            )
+            for occasion in occasions:
+                version = item.version_at(occasion.occurred_at) or item.version_at(now)
+                params = item.params(version)
+                event = _event(occasion)
+                if not item.kind.applies(occasion=event, params=params, calendar=calendar):
+                    continue
+                deadline = item.kind.deadline(
+                    occasion=event,
+                    related=tuple(related[occasion.pk]),
+                    params=params,
+                    calendar=calendar,
+                )
+                if deadline is None or deadline > today_end:
+                    continue
+                entry = Item(occasion=occasion, deadline=deadline, late=deadline <= now)
+                if item.kind.id in BUSINESS_HOUR_KINDS and not entry.late:
+                    entry.hours_left = round(calendar.business_hours_between(now, deadline), 1)
+                section.items.append(entry)
+            if section.items:
+                section.items.sort(key=lambda entry: (entry.deadline, entry.occasion.pk))
+                if item.kind.action_kind == "shipped":
+                    ship_due += [entry.occasion for entry in section.items]
+                section.items = section.items[:LISTED_MAX]
+                sections.append(section)
+    sections.sort(key=lambda section: (section.kind.action_kind, section.promise.pk))
+    notes = _notes(shop=shop, loaded=loaded, orders=ship_due, now=now)
+
+    exceptions_qs = ActionException.objects.filter(
+        action__shop=shop, status=ExceptionStatus.REQUESTED
+    )
+    findings_qs = Finding.objects.filter(
+        shop=shop, status=FindingStatus.OPEN, excused=False, occurred_at__gte=since
+    )
+    return Worklist(
+        now=now,
+        today_end=today_end,
+        sections=sections,
+        notes=notes,
+        exceptions=list(
+            exceptions_qs.select_related("action__customer").order_by("created_at")[:LISTED_MAX]
+        ),
+        exceptions_count=exceptions_qs.count(),
+        findings=list(
+            findings_qs.select_related("customer", "promise", "action", "occasion").order_by(
+                "-occurred_at", "-pk"
+            )[:LISTED_MAX]
+        ),
+        findings_count=findings_qs.count(),
+    )
+
+
+def _notes(*, shop, loaded, orders: list[Occasion], now) -> list[NoteItem]:
+    """Return the orders due to ship that a note promise covers and that have no note yet."""
+    notes = [item for item in loaded if item.kind.id == "handwritten_note"]
+    if not notes or not orders:
+        return []
+    promise = notes[0]
+    written = set(
+        Action.objects.filter(
+            occasion__in=[o.pk for o in orders], kind=promise.kind.action_kind
+        ).values_list("occasion_id", flat=True)
+    )
+    waiting = list({o.pk: o for o in orders if o.pk not in written}.values())
+    last = dict(
+        Commitment.objects.filter(
+            promise=promise.promise, customer_id__in=[o.customer_id for o in waiting]
+        ).values_list("customer_id", "last_level")
+    )
+    params = promise.params(promise.version_at(now))
+    return [
+        NoteItem(occasion=o, min_lines=params["min_lines"], customer_last=last.get(o.customer_id))
+        for o in waiting[:LISTED_MAX]
+    ]
+
+
+def worklist_count(*, shop) -> int:
+    """Return the number of things to do today, cached a minute (the navigation's badge)."""
+    key = f"worklist-count:{shop.pk}"
+    count = cache.get(key)
+    if count is None:
+        count = worklist_for(shop=shop).count
+        cache.set(key, count, COUNT_CACHE_SECONDS)
+    return count
