@@ -2,7 +2,7 @@
 
 Target: p95 well under a second (it is the staff's home page and feeds the navigation's
 count). The shop gets one order per customer spread over the last 120 days, all shipped
-with their note and notice except the last three days' orders (about 2.5 %, the day's
+with their thank-you, note and notice except the last three days' orders (about 2.5 %, the day's
 work), and an inquiry per 20 customers, a third of them unanswered.
 
 Usage: python bench/worklist.py [--customers 100000] [--runs 20]
@@ -67,6 +67,7 @@ def populate(*, shop, customers: int) -> dict:
                     stored["waiting_orders"] += 1
                     continue
                 for suffix, kind, hours, attributes in (
+                    ("T", "thank_you_sent", 2, {}),
                     ("N", "note_enclosed", 20, {"lines": 6}),
                     ("S", "shipped", 24, {"tracking_number": "T"}),
                     ("SN", "shipping_notice_sent", 25, {"tracking_number": "T"}),

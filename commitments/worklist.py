@@ -1,7 +1,8 @@
 """Today's worklist: what the staff must do today, from the promises in force and the log.
 
 `worklist_for(shop, now)` answers, for every promise in force now whose kind has a
-deadline, the occasions of the last LOOKBACK_DAYS still waiting for the kind's action whose
+deadline, the occasions of the last LOOKBACK_DAYS (7; older ones are the sweeper's overdue
+findings) still waiting for the kind's action whose
 deadline (the kind's `deadline(...)` with the version in force at the occasion, the shop
 calendar, and the actions already answering the occasion as `related`) falls before the end
 of today: due today, or already late. It adds the orders due to ship that still lack their
@@ -21,7 +22,7 @@ from django.core.cache import cache
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from policies.kinds.base import Event
+from policies.kinds.base import Event, PromiseKind
 
 from .engine import promises_load
 from .models import (
@@ -35,7 +36,7 @@ from .models import (
 )
 from .prechecks import calendar_for
 
-LOOKBACK_DAYS = 14
+LOOKBACK_DAYS = 7
 CANDIDATES_MAX = 2000  # waiting occasions read per (occasion kind, action kind)
 LISTED_MAX = 200  # items shown per section
 # Kinds whose deadline counts the inbox's business hours: show what is left of them.
@@ -45,11 +46,10 @@ COUNT_CACHE_SECONDS = 60
 
 @dataclass
 class Item:
-    occasion: Occasion
+    occasion: "WaitingOccasion"
     deadline: datetime
     late: bool
     hours_left: float | None = None
-    detail: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -62,7 +62,7 @@ class Section:
 
 @dataclass
 class NoteItem:
-    occasion: Occasion
+    occasion: "WaitingOccasion"
     min_lines: int
     customer_last: float | None
 
@@ -98,15 +98,54 @@ def _event(record) -> Event:
     )
 
 
-def _waiting(*, shop, occasion_kind: str, action_kind: str, since: datetime) -> list[Occasion]:
+@dataclass(frozen=True)
+class WaitingCustomer:
+    external_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class WaitingOccasion:
+    """An occasion still waiting for an action (read as plain values: no model instances)."""
+
+    pk: int
+    external_id: str
+    kind: str
+    occurred_at: datetime
+    attributes: dict
+    customer_id: int
+    customer: WaitingCustomer
+
+
+def _waiting(
+    *, shop, occasion_kind: str, action_kind: str, since: datetime
+) -> list[WaitingOccasion]:
     """Return the recent occasions of a kind with no action of the fulfilling kind yet."""
     answered = Action.objects.filter(occasion=OuterRef("pk"), kind=action_kind)
-    return list(
+    rows = (
         Occasion.objects.filter(shop=shop, kind=occasion_kind, occurred_at__gte=since)
         .exclude(Exists(answered))
-        .select_related("customer")
-        .order_by("occurred_at", "pk")[:CANDIDATES_MAX]
+        .order_by("occurred_at", "pk")
+        .values_list(
+            "pk",
+            "external_id",
+            "kind",
+            "occurred_at",
+            "attributes",
+            "customer_id",
+            "customer__external_id",
+            "customer__name",
+        )[:CANDIDATES_MAX]
     )
+    return [
+        WaitingOccasion(pk, ext, kind, at, attributes or {}, cid, WaitingCustomer(cext, cname))
+        for pk, ext, kind, at, attributes, cid, cext, cname in rows
+    ]
+
+
+def _has_deadline(kind) -> bool:
+    """Return whether the kind ever has a deadline (it overrides PromiseKind.deadline)."""
+    return type(kind).deadline is not PromiseKind.deadline
 
 
 def worklist_for(*, shop, now: datetime | None = None) -> Worklist:
@@ -121,20 +160,31 @@ def worklist_for(*, shop, now: datetime | None = None) -> Worklist:
         for item in promises_load(shop=shop)
         if item.version_at(now) is not None and item.kind.action_kind
     ]
+    timed = [item for item in loaded if _has_deadline(item.kind)]
     by_pair = defaultdict(list)
-    for item in loaded:
+    for item in timed:
         by_pair[(item.kind.occasion_kind, item.kind.action_kind)].append(item)
 
     sections: list[Section] = []
-    ship_due: list[Occasion] = []
+    ship_due: list[WaitingOccasion] = []
     for (occasion_kind, action_kind), promises in by_pair.items():
         occasions = _waiting(
             shop=shop, occasion_kind=occasion_kind, action_kind=action_kind, since=since
         )
         related = defaultdict(list)
         if occasions:
-            for action in Action.objects.filter(occasion__in=[o.pk for o in occasions]):
-                related[action.occasion_id].append(_event(action))
+            answering = Action.objects.filter(
+                occasion_id__in=[o.pk for o in occasions]
+            ).values_list("occasion_id", "external_id", "kind", "occurred_at", "attributes")
+            for occasion_id, external_id, kind, occurred_at, attributes in answering:
+                related[occasion_id].append(
+                    Event(
+                        external_id=external_id,
+                        kind=kind,
+                        occurred_at=occurred_at,
+                        attributes=attributes or {},
+                    )
+                )
         for item in promises:
             section = Section(
                 promise=item.promise,
@@ -192,7 +242,7 @@ def worklist_for(*, shop, now: datetime | None = None) -> Worklist:
     )
 
 
-def _notes(*, shop, loaded, orders: list[Occasion], now) -> list[NoteItem]:
+def _notes(*, shop, loaded, orders: list[WaitingOccasion], now) -> list[NoteItem]:
     """Return the orders due to ship that a note promise covers and that have no note yet."""
     notes = [item for item in loaded if item.kind.id == "handwritten_note"]
     if not notes or not orders:
@@ -200,7 +250,7 @@ def _notes(*, shop, loaded, orders: list[Occasion], now) -> list[NoteItem]:
     promise = notes[0]
     written = set(
         Action.objects.filter(
-            occasion__in=[o.pk for o in orders], kind=promise.kind.action_kind
+            occasion_id__in=[o.pk for o in orders], kind=promise.kind.action_kind
         ).values_list("occasion_id", flat=True)
     )
     waiting = list({o.pk: o for o in orders if o.pk not in written}.values())
