@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 SHOP_NAV = [
     ("commitments:worklist", _("Today"), "viewer"),
     ("commitments:precheck", _("Pre-check"), "staff"),
+    ("commitments:packing", _("Packing"), "staff"),
     ("commitments:finding-list", _("Findings"), "viewer"),
     ("commitments:customer-list", _("Customers"), "viewer"),
     ("commitments:exception-queue", _("Exceptions"), "manager"),

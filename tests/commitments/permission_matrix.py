@@ -124,6 +124,7 @@ MATRIX = {
     "commitments:precheck-occasions": Case(GET=page("staff"), query="customer=MX-C-1"),
     # --- today's worklist --------------------------------------------------------------
     "commitments:worklist": Case(GET=page("viewer")),
+    "commitments:packing": Case(GET=page("staff"), POST=page("staff")),
     # --- customers --------------------------------------------------------------------
     "commitments:customer-list": Case(GET=page("viewer")),
     "commitments:customer-search": Case(GET=page("viewer"), query="q=MX"),
