@@ -17,6 +17,7 @@ SHOP_NAV = [
     ("commitments:import-list", _("Import"), "staff"),
     ("platforms:profile-import", _("Platform exports"), "staff"),
     ("platforms:shopify", _("Shopify"), "manager"),
+    ("alerts:settings", _("Alerts"), "manager"),
     ("accounts:member-list", _("Members"), "manager"),
     ("accounts:audit-list", _("Audit trail"), "manager"),
 ]

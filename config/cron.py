@@ -6,6 +6,7 @@ the shops whose local time has come.
 
 from rq import cron
 
+from alerts import jobs as alert_jobs
 from commitments import jobs as commitment_jobs
 from platforms import jobs as platform_jobs
 from reports import jobs as reports_jobs
@@ -16,3 +17,6 @@ cron.register(reports_jobs.weekly_reports_due, queue_name="default", cron="0 * *
 cron.register(commitment_jobs.sweep, queue_name="default", interval=300)
 # Every 5 minutes: webhook deliveries whose job was lost or whose order came late.
 cron.register(platform_jobs.deliveries_retry, queue_name="default", interval=300)
+# Every 15 minutes: new breaches and overdue findings to the subscribers of shops that are
+# in business hours now (the others wait for their morning).
+cron.register(alert_jobs.alerts_send, queue_name="default", interval=900)

@@ -27,6 +27,7 @@ urlpatterns = [
     path("shops/<slug:shop>/", include("commitments.urls")),
     path("shops/<slug:shop>/", include("reports.urls")),
     path("shops/<slug:shop>/", include("platforms.urls")),
+    path("shops/<slug:shop>/", include("alerts.urls")),
     path("webhooks/", include("platforms.webhook_urls")),
     path("account/", include("accounts.urls")),
     path("admin/", admin.site.urls),
