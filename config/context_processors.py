@@ -38,7 +38,8 @@ def shop_nav(request):
     """Return the links of the shop in the URL, for the roles the user has there."""
     match = getattr(request, "resolver_match", None)
     slug = match.kwargs.get("shop") if match else None
-    if not request.user.is_authenticated:
+    user = getattr(request, "user", None)  # absent on pages made before the auth middleware
+    if user is None or not user.is_authenticated:
         return {}
     from accounts.selectors import shops_of
 
