@@ -7,8 +7,8 @@ deadline (the kind's `deadline(...)` with the version in force at the occasion, 
 calendar, and the actions already answering the occasion as `related`) falls before the end
 of today: due today, or already late. It adds the orders due to ship that still lack their
 handwritten note, the exceptions waiting for a manager, and the open findings of the last
-LOOKBACK_DAYS. A constant number of queries: the promises, the calendar, per pair of
-(occasion kind, action kind) one query for the waiting occasions (NOT EXISTS on the
+LOOKBACK_DAYS. A constant number of queries: the promises, the calendar, per
+occasion kind one query for the waiting occasions (an EXISTS per action kind on the
 action's occasion index, bounded by the (shop, kind, occurred_at) index and LIMIT) and one
 for their answering actions, then the commitments of the note section's customers, the
 exceptions and the findings.
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from policies.kinds.base import Event, PromiseKind
@@ -37,7 +37,7 @@ from .models import (
 from .prechecks import calendar_for
 
 LOOKBACK_DAYS = 7
-CANDIDATES_MAX = 2000  # waiting occasions read per (occasion kind, action kind)
+CANDIDATES_MAX = 2000  # waiting occasions read per occasion kind
 LISTED_MAX = 200  # items shown per section
 # Kinds whose deadline counts the inbox's business hours: show what is left of them.
 BUSINESS_HOUR_KINDS = {"reply_time", "holiday_replies"}
@@ -118,13 +118,24 @@ class WaitingOccasion:
 
 
 def _waiting(
-    *, shop, occasion_kind: str, action_kind: str, since: datetime
-) -> list[WaitingOccasion]:
-    """Return the recent occasions of a kind with no action of the fulfilling kind yet."""
-    answered = Action.objects.filter(occasion=OuterRef("pk"), kind=action_kind)
+    *, shop, occasion_kind: str, action_kinds: list[str], since: datetime
+) -> list[tuple[WaitingOccasion, set[str]]]:
+    """Return the recent occasions of a kind lacking one of the actions, with those they have.
+
+    One query per occasion kind whatever the number of promises watching it: an EXISTS per
+    action kind (the action's occasion index), kept when at least one is missing.
+    """
+    flags = {
+        f"has_{n}": Exists(Action.objects.filter(occasion=OuterRef("pk"), kind=action_kind))
+        for n, action_kind in enumerate(action_kinds)
+    }
+    missing = Q()
+    for name in flags:
+        missing |= Q(**{name: False})
     rows = (
         Occasion.objects.filter(shop=shop, kind=occasion_kind, occurred_at__gte=since)
-        .exclude(Exists(answered))
+        .annotate(**flags)
+        .filter(missing)
         .order_by("occurred_at", "pk")
         .values_list(
             "pk",
@@ -135,12 +146,17 @@ def _waiting(
             "customer_id",
             "customer__external_id",
             "customer__name",
+            *flags,
         )[:CANDIDATES_MAX]
     )
-    return [
-        WaitingOccasion(pk, ext, kind, at, attributes or {}, cid, WaitingCustomer(cext, cname))
-        for pk, ext, kind, at, attributes, cid, cext, cname in rows
-    ]
+    waiting = []
+    for pk, ext, kind, at, attributes, cid, cext, cname, *has in rows:
+        occasion = WaitingOccasion(
+            pk, ext, kind, at, attributes or {}, cid, WaitingCustomer(cext, cname)
+        )
+        done = {action_kind for action_kind, flag in zip(action_kinds, has, strict=True) if flag}
+        waiting.append((occasion, done))
+    return waiting
 
 
 def _has_deadline(kind) -> bool:
@@ -161,20 +177,21 @@ def worklist_for(*, shop, now: datetime | None = None) -> Worklist:
         if item.version_at(now) is not None and item.kind.action_kind
     ]
     timed = [item for item in loaded if _has_deadline(item.kind)]
-    by_pair = defaultdict(list)
+    by_occasion_kind = defaultdict(list)
     for item in timed:
-        by_pair[(item.kind.occasion_kind, item.kind.action_kind)].append(item)
+        by_occasion_kind[item.kind.occasion_kind].append(item)
 
     sections: list[Section] = []
     ship_due: list[WaitingOccasion] = []
-    for (occasion_kind, action_kind), promises in by_pair.items():
-        occasions = _waiting(
-            shop=shop, occasion_kind=occasion_kind, action_kind=action_kind, since=since
+    for occasion_kind, promises in by_occasion_kind.items():
+        action_kinds = sorted({item.kind.action_kind for item in promises})
+        waiting = _waiting(
+            shop=shop, occasion_kind=occasion_kind, action_kinds=action_kinds, since=since
         )
         related = defaultdict(list)
-        if occasions:
+        if waiting:
             answering = Action.objects.filter(
-                occasion_id__in=[o.pk for o in occasions]
+                occasion_id__in=[o.pk for o, _done in waiting]
             ).values_list("occasion_id", "external_id", "kind", "occurred_at", "attributes")
             for occasion_id, external_id, kind, occurred_at, attributes in answering:
                 related[occasion_id].append(
@@ -191,6 +208,7 @@ def worklist_for(*, shop, now: datetime | None = None) -> Worklist:
                 kind=item.kind,
                 params=item.params(item.version_at(now)),
             )
+            occasions = [o for o, done in waiting if item.kind.action_kind not in done]
             for occasion in occasions:
                 version = item.version_at(occasion.occurred_at) or item.version_at(now)
                 params = item.params(version)
