@@ -119,7 +119,7 @@ class WaitingOccasion:
 
 def _waiting(
     *, shop, occasion_kind: str, action_kinds: list[str], since: datetime
-) -> list[tuple[WaitingOccasion, set[str]]]:
+) -> tuple[list[tuple[WaitingOccasion, set[str]]], object]:
     """Return the recent occasions of a kind lacking one of the actions, with those they have.
 
     One query per occasion kind whatever the number of promises watching it: an EXISTS per
@@ -132,23 +132,23 @@ def _waiting(
     missing = Q()
     for name in flags:
         missing |= Q(**{name: False})
-    rows = (
+    query = (
         Occasion.objects.filter(shop=shop, kind=occasion_kind, occurred_at__gte=since)
         .annotate(**flags)
         .filter(missing)
         .order_by("occurred_at", "pk")
-        .values_list(
-            "pk",
-            "external_id",
-            "kind",
-            "occurred_at",
-            "attributes",
-            "customer_id",
-            "customer__external_id",
-            "customer__name",
-            *flags,
-        )[:CANDIDATES_MAX]
     )
+    rows = query.values_list(
+        "pk",
+        "external_id",
+        "kind",
+        "occurred_at",
+        "attributes",
+        "customer_id",
+        "customer__external_id",
+        "customer__name",
+        *flags,
+    )[:CANDIDATES_MAX]
     waiting = []
     for pk, ext, kind, at, attributes, cid, cext, cname, *has in rows:
         occasion = WaitingOccasion(
@@ -156,7 +156,8 @@ def _waiting(
         )
         done = {action_kind for action_kind, flag in zip(action_kinds, has, strict=True) if flag}
         waiting.append((occasion, done))
-    return waiting
+    # The same occasions as a subquery (no list of ids built in Python).
+    return waiting, query.values("pk")[:CANDIDATES_MAX]
 
 
 def _has_deadline(kind) -> bool:
@@ -185,14 +186,14 @@ def worklist_for(*, shop, now: datetime | None = None) -> Worklist:
     ship_due: list[WaitingOccasion] = []
     for occasion_kind, promises in by_occasion_kind.items():
         action_kinds = sorted({item.kind.action_kind for item in promises})
-        waiting = _waiting(
+        waiting, waiting_ids = _waiting(
             shop=shop, occasion_kind=occasion_kind, action_kinds=action_kinds, since=since
         )
         related = defaultdict(list)
         if waiting:
-            answering = Action.objects.filter(
-                occasion_id__in=[o.pk for o, _done in waiting]
-            ).values_list("occasion_id", "external_id", "kind", "occurred_at", "attributes")
+            answering = Action.objects.filter(occasion_id__in=waiting_ids).values_list(
+                "occasion_id", "external_id", "kind", "occurred_at", "attributes"
+            )
             for occasion_id, external_id, kind, occurred_at, attributes in answering:
                 related[occasion_id].append(
                     Event(
