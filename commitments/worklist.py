@@ -125,8 +125,18 @@ def _waiting(
     One query per occasion kind whatever the number of promises watching it: an EXISTS per
     action kind (the action's occasion index), kept when at least one is missing.
     """
+    # The answering actions are looked for in the same window (a day earlier: an action may
+    # carry the start of its day as its time), so the database reads recent actions only.
+    answered_since = since - timedelta(days=1)
     flags = {
-        f"has_{n}": Exists(Action.objects.filter(occasion=OuterRef("pk"), kind=action_kind))
+        f"has_{n}": Exists(
+            Action.objects.filter(
+                shop=shop,
+                occurred_at__gte=answered_since,
+                occasion=OuterRef("pk"),
+                kind=action_kind,
+            )
+        )
         for n, action_kind in enumerate(action_kinds)
     }
     missing = Q()
