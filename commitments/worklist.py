@@ -119,7 +119,7 @@ class WaitingOccasion:
 
 def _waiting(
     *, shop, occasion_kind: str, action_kinds: list[str], since: datetime
-) -> tuple[list[tuple[WaitingOccasion, set[str]]], object]:
+) -> list[tuple[WaitingOccasion, set[str]]]:
     """Return the recent occasions of a kind lacking one of the actions, with those they have.
 
     One query per occasion kind whatever the number of promises watching it: an EXISTS per
@@ -166,8 +166,7 @@ def _waiting(
         )
         done = {action_kind for action_kind, flag in zip(action_kinds, has, strict=True) if flag}
         waiting.append((occasion, done))
-    # The same occasions as a subquery (no list of ids built in Python).
-    return waiting, query.values("pk")[:CANDIDATES_MAX]
+    return waiting
 
 
 def _has_deadline(kind) -> bool:
@@ -196,14 +195,14 @@ def worklist_for(*, shop, now: datetime | None = None) -> Worklist:
     ship_due: list[WaitingOccasion] = []
     for occasion_kind, promises in by_occasion_kind.items():
         action_kinds = sorted({item.kind.action_kind for item in promises})
-        waiting, waiting_ids = _waiting(
+        waiting = _waiting(
             shop=shop, occasion_kind=occasion_kind, action_kinds=action_kinds, since=since
         )
         related = defaultdict(list)
         if waiting:
-            answering = Action.objects.filter(occasion_id__in=waiting_ids).values_list(
-                "occasion_id", "external_id", "kind", "occurred_at", "attributes"
-            )
+            answering = Action.objects.filter(
+                occasion_id__in=[o.pk for o, _done in waiting]
+            ).values_list("occasion_id", "external_id", "kind", "occurred_at", "attributes")
             for occasion_id, external_id, kind, occurred_at, attributes in answering:
                 related[occasion_id].append(
                     Event(
