@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record
 
-from . import jobs, maintenance, services
+from . import import_hooks, jobs, maintenance, services
 from .attributes import ACTION_ATTRIBUTES, OCCASION_ATTRIBUTES
 from .models import Action, Import, ImportChunk, ImportStatus
 
@@ -740,8 +740,10 @@ def import_run(
     source = _Source(stream, head=head, encoding=imp.encoding)
     delimiter = delimiter_sniff(head_text.lstrip("\ufeff").split("\n", 1)[0])
     reader = csv.reader(source.lines(), delimiter=delimiter)
+    profile = import_hooks.profile_for(imp)  # a platform's export (platforms.profiles)
     try:
-        header = Header.parse(next(reader, []))
+        first = next(reader, [])
+        header = Header.parse(profile.header(first) if profile else first)
     except FatalImportError as error:
         imp.bytes_read = source.bytes_read
         _finish(imp, tally, status=ImportStatus.FAILED, fatal=error.error)
@@ -793,6 +795,8 @@ def import_run(
             )
     stop: FatalImportError | None = None
     records = itertools.islice(_records(reader, source), skip, None)
+    if profile is not None:
+        records = profile.records(records)
     for batch, fatal in _batches(records, batch_rows):
         stop = stop or fatal
         with transaction.atomic():

@@ -7,12 +7,16 @@ from . import (
     views_exceptions,
     views_findings,
     views_imports,
+    views_packing,
     views_precheck,
     views_privacy,
+    views_worklist,
 )
 
 app_name = "commitments"
 urlpatterns = [
+    path("today/", views_worklist.worklist_page, name="worklist"),
+    path("packing/", views_packing.packing_page, name="packing"),
     path("precheck/", views_precheck.precheck_page, name="precheck"),
     path("precheck/occasions/", views_precheck.precheck_occasions, name="precheck-occasions"),
     path("customers/", views_customers.customer_list, name="customer-list"),

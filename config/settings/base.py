@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "policies",
     "commitments",
     "reports",
+    "platforms",
+    "alerts",
     "accounts",
     # Operations: `manage.py worker`, `scheduler` and `status` (config/management/).
     "config.apps.ConfigConfig",
@@ -184,6 +186,8 @@ MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="tsuzuku@localhost")
+# Alert webhooks must be https://; plain http only where this says so (local tests, demos).
+ALERT_WEBHOOK_ALLOW_HTTP = env.bool("ALERT_WEBHOOK_ALLOW_HTTP", default=False)
 
 # ------------------------------------------------------------------------------
 # LIMITS

@@ -17,7 +17,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role
-from commitments import engine, services
+from commitments import judging, services
 from commitments.models import ActionException, ExceptionStatus
 from policies.models import Promise
 from policies.services import promise_create
@@ -57,7 +57,7 @@ def record_notes(shop, *, customers: int, lines: int, days_ago: int = 20) -> Non
                 attributes={"lines": lines},
                 judge=False,
             )
-    engine.judge_shop(shop=shop)
+    judging.judge_shop(shop=shop)
 
 
 def test_a_manager_lowers_a_note_promise_and_sees_the_impact_first(

@@ -105,6 +105,21 @@ MATRIX = {
             "attributes": {},
         },
     ),
+    "log-bulk-record": Case(
+        POST=api("staff"),
+        data={
+            "records": [
+                {
+                    "type": "occasion",
+                    "external_id": "MX-O-8",
+                    "customer": "MX-C-1",
+                    "kind": "order_placed",
+                    "occurred_at": "2026-11-20 10:00",
+                    "attributes": {"total": 5000},
+                }
+            ]
+        },
+    ),
     "finding-list": Case(GET=api("viewer")),
     "customer-commitment-list": Case(kwargs=_customer, GET=api("viewer")),
     # --- pre-check --------------------------------------------------------------------
@@ -115,6 +130,9 @@ MATRIX = {
         data={"customer": "MX-C-1", "kind": "reply_sent", "occurred_at": "2026-11-23T10:00"},
     ),
     "commitments:precheck-occasions": Case(GET=page("staff"), query="customer=MX-C-1"),
+    # --- today's worklist --------------------------------------------------------------
+    "commitments:worklist": Case(GET=page("viewer")),
+    "commitments:packing": Case(GET=page("staff"), POST=page("staff")),
     # --- customers --------------------------------------------------------------------
     "commitments:customer-list": Case(GET=page("viewer")),
     "commitments:customer-search": Case(GET=page("viewer"), query="q=MX"),

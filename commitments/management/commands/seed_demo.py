@@ -13,6 +13,8 @@ DEMO_USERNAME = "manager"
 DEMO_SLUG = "demo"
 # The weekly reports built with the demo, so the reports page has content on first start.
 DEMO_REPORT_WEEKS = 8
+# The other roles, so each page can be tried as staff and viewer see it.
+DEMO_MEMBERS = (("staff", "staff"), ("viewer", "viewer"))
 
 
 class Command(BaseCommand):
@@ -67,9 +69,29 @@ class Command(BaseCommand):
                 f"(manager of '{DEMO_SLUG}')"
             )
         )
+        for username, role in DEMO_MEMBERS:
+            self._ensure_member(username, role, password)
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo login: user '{username}', password '{password}' "
+                    f"({role} of '{DEMO_SLUG}')"
+                )
+            )
 
     def _ensure_manager(self, user) -> None:
         from accounts.models import Membership, Role
 
         shop = Shop.objects.get(slug=DEMO_SLUG)
         Membership.objects.get_or_create(user=user, shop=shop, defaults={"role": Role.MANAGER})
+
+    def _ensure_member(self, username: str, role: str, password: str) -> None:
+        from accounts.models import Membership
+
+        user_model = get_user_model()
+        user = user_model.objects.filter(username=username).first()
+        if user is None:
+            user = user_model.objects.create_user(
+                username, email=f"{username}@example.com", password=password
+            )
+        shop = Shop.objects.get(slug=DEMO_SLUG)
+        Membership.objects.get_or_create(user=user, shop=shop, defaults={"role": role})
