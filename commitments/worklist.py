@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from policies.kinds.base import Event, PromiseKind
 
-from .judging import promises_load
+from .judging import calendar_for, promises_load
 from .models import (
     Action,
     ActionException,
@@ -34,7 +34,6 @@ from .models import (
     FindingStatus,
     Occasion,
 )
-from .prechecks import calendar_for
 
 LOOKBACK_DAYS = 7
 CANDIDATES_MAX = 2000  # waiting occasions read per occasion kind
