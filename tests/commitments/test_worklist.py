@@ -109,4 +109,4 @@ class TestWorklist:
         assert "O-FRI" in page and "/shops/kobo/customers/C-1/" in page
         assert "6.0" in page
         count = worklist_for(shop=shop, now=NOW).count
-        assert f'<span class="count">{count}</span>' in page
+        assert f'<span class="count" title="items due today">{count}</span>' in page
