@@ -11,17 +11,20 @@ from config.api_errors import ApiError
 from .api import ERRORS, _shop
 from .bulk import MAX_RECORDS, log_bulk_record
 from .error_codes import LogErrorCode
-from .serializers import ActionInSerializer, ErrorSerializer
-
-
-class BulkRecordInSerializer(ActionInSerializer):
-    """One record: the body of an occasion or an action, and its type."""
-
-    type = serializers.ChoiceField(choices=["occasion", "action"])
+from .serializers import ErrorSerializer
 
 
 class BulkLogInSerializer(serializers.Serializer):
-    records = BulkRecordInSerializer(many=True, help_text=f"At most {MAX_RECORDS}.")
+    # Each record is checked on its own and answered `invalid` with its errors (the others
+    # are stored), so the schema takes any object here: a record the schema of an occasion or
+    # an action would refuse is not a refused request.
+    records = serializers.ListField(
+        child=serializers.DictField(),
+        max_length=MAX_RECORDS,
+        help_text=f"At most {MAX_RECORDS}: each the body of an occasion or an action (see "
+        '`POST .../occasions/` and `.../actions/`) plus `"type": "occasion" | "action"`; a '
+        "record that is not valid is answered `invalid` with its errors.",
+    )
 
 
 class BulkResultOutSerializer(serializers.Serializer):
