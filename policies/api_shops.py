@@ -85,9 +85,9 @@ class ShopCreateApi(APIView):
     """Create a shop; the signed-in user becomes its manager."""
 
     class ShopCreateInputSerializer(serializers.Serializer):
-        slug = serializers.CharField(help_text="letters, digits, - and _; unique")
-        name = serializers.CharField()
-        timezone = serializers.CharField(required=False, default="Asia/Tokyo")
+        slug = serializers.SlugField(max_length=50, help_text="letters, digits, - and _; unique")
+        name = serializers.CharField(max_length=200)
+        timezone = serializers.CharField(max_length=64, required=False, default="Asia/Tokyo")
 
     @extend_schema(
         operation_id="shop_create",
