@@ -71,7 +71,8 @@ def _headline(verdict: str) -> tuple[str, str]:
 
 def _shop_moment(moment: datetime, tz: ZoneInfo | None = None) -> str:
     """Return a moment in shop time in the language's DATETIME_FORMAT (config/formats/), as
-    the templates' |shop_time writes it: 「2026年11月20日(金) 17:30」 / "Nov 20, 2026, 5:30 p.m."."""
+    the templates' |shop_time writes it: 「2026年11月20日(金) 17:30」 / "Nov 20, 2026, 5:30 p.m."
+    """
     if tz is not None and timezone.is_aware(moment):
         moment = moment.astimezone(tz)
     return formats.date_format(moment, "DATETIME_FORMAT")
