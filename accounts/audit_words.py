@@ -28,6 +28,16 @@ EVENT_WORDS = {
     "exception.decided": gettext_lazy("Exception decided"),
     "import.uploaded": gettext_lazy("CSV file uploaded"),
     "import.undone": gettext_lazy("Import undone"),
+    "alert.subscribed": gettext_lazy("Alert subscribed"),
+    "alert.removed": gettext_lazy("Alert removed"),
+    "column_profile.saved": gettext_lazy("CSV column profile saved"),
+    "customer.erased": gettext_lazy("Customer's personal data erased"),
+    "invitation.created": gettext_lazy("Member invited"),
+    "invitation.accepted": gettext_lazy("Invitation accepted"),
+    "password.reset_requested": gettext_lazy("Password reset requested"),
+    "password.reset": gettext_lazy("Password reset"),
+    "report.recipients_changed": gettext_lazy("Report recipients changed"),
+    "shopify.connected": gettext_lazy("Shopify connected"),
 }
 OBJECT_WORDS = {
     "promise": gettext_lazy("promise"),
