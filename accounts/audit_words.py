@@ -78,6 +78,10 @@ FIELD_WORDS = {
     "holidays": gettext_lazy("Holidays"),
     "closures": gettext_lazy("Closures"),
     "open_days": gettext_lazy("Extra open days"),
+    "actions": gettext_lazy("Actions removed"),
+    "occasions": gettext_lazy("Occasions removed"),
+    "occasions_kept": gettext_lazy("Occasions kept (answered from elsewhere)"),
+    "customers_removed": gettext_lazy("Customers removed"),
 }
 VALUE_WORDS = {
     "manager": gettext_lazy("Manager"),
@@ -89,6 +93,9 @@ VALUE_WORDS = {
     "open": gettext_lazy("open"),
     "acknowledged": gettext_lazy("acknowledged"),
     "resolved": gettext_lazy("resolved"),
+    "done": gettext_lazy("done"),
+    "failed": gettext_lazy("failed"),
+    "undone": gettext_lazy("undone"),
 }
 
 

@@ -30,4 +30,9 @@ urlpatterns = [
         api_imports.ImportDetailApi.as_view(),
         name="import-detail",
     ),
+    path(
+        "shops/<slug:shop>/imports/<int:import_id>/undo/",
+        api_imports.ImportUndoApi.as_view(),
+        name="import-undo",
+    ),
 ]

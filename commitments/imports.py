@@ -36,9 +36,20 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record
 
-from . import import_hooks, jobs, maintenance, services
+from . import import_hooks, jobs, judging, maintenance, services
 from .attributes import ACTION_ATTRIBUTES, OCCASION_ATTRIBUTES
-from .models import Action, Import, ImportChunk, ImportStatus
+from .models import (
+    Action,
+    ActionException,
+    Customer,
+    ExceptionStatus,
+    Finding,
+    FindingStatus,
+    Import,
+    ImportChunk,
+    ImportStatus,
+    Occasion,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -808,6 +819,12 @@ def import_run(
                     action_ids.append(result.action_id)
                 if result.occasion_id is not None:
                     occasion_ids.append(result.occasion_id)
+            # The records this batch created remember their import (two UPDATEs a batch), so
+            # the import can be undone (import_undo).
+            if action_ids:
+                Action.objects.filter(pk__in=action_ids).update(source_import=imp)
+            if occasion_ids:
+                Occasion.objects.filter(pk__in=occasion_ids).update(source_import=imp)
             if occasion_ids:
                 # Actions stored earlier that these occasions answer are judged again.
                 action_ids += list(
@@ -1134,3 +1151,141 @@ def import_from_path(*, shop, path: str, created_by=None, **kwargs) -> Import:
     imp.full_clean(exclude=["file"])
     imp.save()
     return _run_or_fail(imp, lambda: open(path, "rb"), **kwargs)  # noqa: SIM115
+
+
+# ------------------------------------------------------------------------------
+# Undo
+# ------------------------------------------------------------------------------
+class ImportUndoRefused(Exception):
+    """An import that cannot be undone: `code` says why, `message` what to do instead."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = str(message)
+
+
+@dataclass
+class UndoResult:
+    """What an undo removed, and the customers judged again."""
+
+    actions: int = 0
+    occasions: int = 0
+    occasions_kept: int = 0
+    customers_removed: int = 0
+    customers_judged: int = 0
+
+
+def _undo_refusal(imp: Import, actions, occasions) -> ImportUndoRefused | None:
+    if imp.status == ImportStatus.UNDONE:
+        return ImportUndoRefused("import_undone", _("This import has already been undone."))
+    if imp.status not in (ImportStatus.DONE, ImportStatus.FAILED):
+        return ImportUndoRefused(
+            "import_not_finished",
+            _("This import has not finished yet. Undo it once it is done or failed."),
+        )
+    judged = Finding.objects.filter(action__in=actions) | Finding.objects.filter(
+        occasion__in=occasions
+    )
+    if judged.exclude(status=FindingStatus.OPEN).exists():
+        return ImportUndoRefused(
+            "findings_handled",
+            _(
+                "A finding about this import's records has already been acknowledged or "
+                "resolved, so the import can no longer be undone. Correct the records one by "
+                "one instead."
+            ),
+        )
+    decided = ActionException.objects.filter(action__in=actions).exclude(
+        status=ExceptionStatus.REQUESTED
+    )
+    if decided.exists():
+        return ImportUndoRefused(
+            "exceptions_decided",
+            _(
+                "A manager has already decided an exception on this import's actions, so the "
+                "import can no longer be undone. Correct the records one by one instead."
+            ),
+        )
+    return None
+
+
+def import_undo(*, imp: Import, by=None) -> UndoResult:
+    """Delete what an import stored and judge its customers again; refuse once acted upon.
+
+    Refused (ImportUndoRefused) while the import is queued or running, when it was already
+    undone, when a finding about its records is no longer open (acknowledged or resolved) or
+    when an exception on its actions was decided. Otherwise, in one transaction: its actions
+    are deleted with their checks, findings and exceptions; its occasions too, with their
+    overdue findings, except an occasion that an action of another source answers, which is
+    kept in the log (it is no longer counted as the import's); customers the import created
+    that have no record left are deleted; the import is marked undone and the undo audited.
+    The customers touched are marked for a re-judge in that transaction (durable if this
+    process dies) and judged again right after the commit, which clears the marks.
+    """
+    result = UndoResult()
+    shop = imp.shop
+    with transaction.atomic():
+        imp = Import.objects.select_for_update().select_related("shop").get(pk=imp.pk)
+        actions = Action.objects.filter(source_import=imp)
+        occasions = Occasion.objects.filter(source_import=imp)
+        refusal = _undo_refusal(imp, actions, occasions)
+        if refusal is not None:
+            raise refusal
+        touched = set(actions.values_list("customer_id", flat=True)) | set(
+            occasions.values_list("customer_id", flat=True)
+        )
+        # Locked in id order, as judging locks them, so a judge running now waits.
+        list(
+            Customer.objects.select_for_update()
+            .filter(id__in=touched)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        result.actions = actions.count()
+        actions.delete()
+        answered = occasions.filter(actions__isnull=False).distinct()
+        result.occasions_kept = Occasion.objects.filter(pk__in=answered).update(source_import=None)
+        result.occasions = Occasion.objects.filter(source_import=imp).count()
+        Occasion.objects.filter(source_import=imp).delete()
+        # Customers the import brought in and nothing else uses.
+        orphans = Customer.objects.filter(
+            id__in=touched, created_at__gte=imp.created_at, occasions=None, actions=None
+        )
+        orphan_ids = set(orphans.values_list("id", flat=True))
+        if orphan_ids:
+            Customer.objects.filter(id__in=orphan_ids).delete()
+        result.customers_removed = len(orphan_ids)
+        rejudge = sorted(touched - orphan_ids)
+        now = timezone.now()
+        for start in range(0, len(rejudge), 900):
+            Customer.objects.filter(id__in=rejudge[start : start + 900]).update(
+                rejudge_requested_at=now
+            )
+        if rejudge:
+            jobs.rejudge_batch_enqueue(shop.pk)
+        before = {"status": imp.status}
+        imp.status = ImportStatus.UNDONE
+        imp.undone_at = now
+        imp.undone_by = by if getattr(by, "is_authenticated", False) else None
+        imp.save(update_fields=["status", "undone_at", "undone_by"])
+        audit_record(
+            shop=shop,
+            actor=by,
+            event="import.undone",
+            object_type="import",
+            object_id=imp.pk,
+            before={**before, "filename": imp.filename},
+            after={
+                "status": imp.status,
+                "actions": result.actions,
+                "occasions": result.occasions,
+                "occasions_kept": result.occasions_kept,
+                "customers_removed": result.customers_removed,
+            },
+        )
+    # After the commit (or in the caller's transaction): the marks are cleared as each batch
+    # of customers is judged; if this process dies first, the queued job or the sweeper does it.
+    judged = judging.judge_customers_batched(shop=shop, customer_ids=rejudge)
+    result.customers_judged = judged.customers
+    return result

@@ -40,4 +40,5 @@ urlpatterns = [
     path("imports/example.csv", views_imports.import_example, name="import-example"),
     path("imports/<int:import_id>/", views_imports.import_detail, name="import-detail"),
     path("imports/<int:import_id>/status/", views_imports.import_status, name="import-status"),
+    path("imports/<int:import_id>/undo/", views_imports.import_undo_page, name="import-undo"),
 ]

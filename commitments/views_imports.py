@@ -15,7 +15,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import shop_for
 from accounts.models import Role
@@ -23,9 +23,11 @@ from accounts.models import Role
 from .imports import (
     COLUMNS,
     ERRORS_KEPT,
+    ImportUndoRefused,
     import_create,
     import_dry_run,
     import_progress,
+    import_undo,
     upload_validate,
 )
 from .models import Import, ImportStatus
@@ -42,6 +44,7 @@ STATUS_TEXT = {
     ImportStatus.RUNNING: gettext_lazy("Running"),
     ImportStatus.DONE: gettext_lazy("Done"),
     ImportStatus.FAILED: gettext_lazy("Failed"),
+    ImportStatus.UNDONE: gettext_lazy("Undone: its records were removed"),
 }
 
 
@@ -58,7 +61,7 @@ def _state(imp: Import) -> dict:
         "id": imp.pk,
         "status": imp.status,
         "status_text": str(STATUS_TEXT.get(imp.status, imp.status)),
-        "finished": imp.status in (ImportStatus.DONE, ImportStatus.FAILED),
+        "finished": imp.status in (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.UNDONE),
         "progress": import_progress(imp),
         "percent": int(import_progress(imp) * 100),
         "counts": {
@@ -172,7 +175,7 @@ def _confirm_checked(request, shop, session_key: str):
 @require_GET
 def import_detail(request, shop, import_id):
     """Show an import's counts, its progress (updated without reload) and its row errors."""
-    shop, _role = shop_for(request.user, shop, role=Role.STAFF)
+    shop, role = shop_for(request.user, shop, role=Role.STAFF)
     imp = _shop_import(shop, import_id)
     truncated = next((w for w in imp.warnings if w.get("code") == "errors_truncated"), None)
     return render(
@@ -185,8 +188,35 @@ def import_detail(request, shop, import_id):
             "warnings": [w for w in imp.warnings if w is not truncated],
             "truncated": truncated,
             "errors_kept": ERRORS_KEPT,
+            "can_undo": role == Role.MANAGER
+            and imp.status in (ImportStatus.DONE, ImportStatus.FAILED),
         },
     )
+
+
+@login_required
+@require_POST
+def import_undo_page(request, shop, import_id):
+    """Undo an import (managers): delete what it stored, unless its judgements were acted on."""
+    shop, _role = shop_for(request.user, shop, role=Role.MANAGER)
+    imp = _shop_import(shop, import_id)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the confirmation box to undo the import."))
+        return redirect("commitments:import-detail", shop=shop.slug, import_id=imp.pk)
+    try:
+        result = import_undo(imp=imp, by=request.user)
+    except ImportUndoRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "Import undone: %(actions)s actions and %(occasions)s occasions removed, "
+                "their customers judged again."
+            )
+            % {"actions": result.actions, "occasions": result.occasions},
+        )
+    return redirect("commitments:import-detail", shop=shop.slug, import_id=imp.pk)
 
 
 @login_required

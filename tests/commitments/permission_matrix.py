@@ -71,6 +71,11 @@ def _import(world):
     return {"shop": world.shop.slug, "import_id": imp.pk}
 
 
+def _done_import(world):
+    imp = Import.objects.create(shop=world.shop, filename="matrix.csv", size=10, status="done")
+    return {"shop": world.shop.slug, "import_id": imp.pk}
+
+
 def _upload(world):
     body = b"type,external_id,customer,kind,occurred_at\r\n"
     return {"file": SimpleUploadedFile("matrix.csv", body, content_type="text/csv")}
@@ -174,4 +179,11 @@ MATRIX = {
     "commitments:import-status": Case(kwargs=_import, GET=page("staff")),
     "imports": Case(GET=api("staff"), POST=api("staff", ok=202), data=_upload, format="multipart"),
     "import-detail": Case(kwargs=_import, GET=api("staff")),
+    "commitments:import-undo": Case(
+        kwargs=_done_import,
+        GET=signed_in(ok=405),
+        POST=page("manager", ok=302),
+        data={"confirm": "yes"},
+    ),
+    "import-undo": Case(kwargs=_done_import, POST=api("manager"), format="json"),
 }
