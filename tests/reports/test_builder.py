@@ -370,6 +370,7 @@ class TestTrendDrift:
         assert drift["flagged"] is flagged
 
 
+@pytest.mark.fault  # issue 12 item 1: the weekly report skips and lists
 class TestOneBadRecord:
     def test_a_promise_its_kind_cannot_read_is_listed_and_the_rest_is_built(self, dataset):
         good = report_build(shop=dataset.shop, week=WEEK).data
