@@ -77,6 +77,15 @@ class ShopOutputSerializer(serializers.Serializer):
     )
 
 
+class TextField(serializers.CharField):
+    """A CharField that refuses a JSON number or boolean instead of turning it into text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def _shop_data(shop) -> dict:
     return ShopOutputSerializer(shop_with_calendar(shop)).data
 
@@ -85,9 +94,9 @@ class ShopCreateApi(APIView):
     """Create a shop; the signed-in user becomes its manager."""
 
     class ShopCreateInputSerializer(serializers.Serializer):
-        slug = serializers.CharField(help_text="letters, digits, - and _; unique")
-        name = serializers.CharField()
-        timezone = serializers.CharField(required=False, default="Asia/Tokyo")
+        slug = TextField(help_text="letters, digits, - and _; unique")
+        name = TextField()
+        timezone = TextField(required=False, default="Asia/Tokyo")
 
     @extend_schema(
         operation_id="shop_create",

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from accounts.access import shop_for
 from commitments.serializers import ErrorsSerializer
+from config.api_errors import ApiError
 
 from .csv_export import CSV_LANGUAGES, report_csv
 from .services import report_get_or_build
@@ -64,7 +65,8 @@ class ReportDetailApi(APIView):
             (200, "application/json"): ReportOutputSerializer,
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="one row per promise"),
             (400, "application/json"): OpenApiResponse(
-                ErrorsSerializer, description="Not an ISO week, or a week not started yet."
+                ErrorsSerializer,
+                description="Not an ISO week, a week not started yet, or an unknown lang.",
             ),
             (404, "application/json"): OpenApiResponse(
                 ErrorsSerializer, description="No such shop (or not a member)."
@@ -73,12 +75,17 @@ class ReportDetailApi(APIView):
     )
     def get(self, request, shop, week):
         shop, _role = shop_for(request.user, shop)
+        language = request.query_params.get("lang", "ja")
+        if language not in CSV_LANGUAGES:
+            # The schema's enum: an unknown language is refused, not silently replaced.
+            raise ApiError(
+                code="invalid_param",
+                field="lang",
+                message=f"lang must be one of {', '.join(CSV_LANGUAGES)}; got {language!r}.",
+            )
         report = report_get_or_build(shop=shop, week=week)
         if request.accepted_renderer.format == "csv":
             filename = f"tsuzuku-{shop.slug}-{report.week}.csv"
-            language = request.query_params.get("lang", "ja")
-            if language not in CSV_LANGUAGES:
-                language = "ja"
             return Response(
                 report_csv(report, language=language),
                 content_type="text/csv; charset=utf-8",
