@@ -15,15 +15,14 @@ from .serializers import ErrorSerializer
 
 
 class BulkLogInSerializer(serializers.Serializer):
-    # Each record is checked on its own and answered `invalid` with its errors (the others
-    # are stored), so the schema takes any object here: a record the schema of an occasion or
-    # an action would refuse is not a refused request.
+    # Each record is checked on its own and answered `invalid` in the 200 (never a 400 for
+    # the request), so the schema states a record's fields without their limits: a record
+    # beyond them is a valid request whose answer says what is wrong with it.
     records = serializers.ListField(
-        child=serializers.DictField(),
+        child=serializers.JSONField(),
         max_length=MAX_RECORDS,
-        help_text=f"At most {MAX_RECORDS}: each the body of an occasion or an action (see "
-        '`POST .../occasions/` and `.../actions/`) plus `"type": "occasion" | "action"`; a '
-        "record that is not valid is answered `invalid` with its errors.",
+        help_text=f"At most {MAX_RECORDS}. Each: `type` (occasion or action) and the body "
+        "of POST occasions/ or actions/ (OccasionIn, ActionIn).",
     )
 
 

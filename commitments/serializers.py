@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api_errors import ErrorSerializer, ErrorsSerializer  # noqa: F401 - re-exported
 from config.limits import YEAR_MAX, YEAR_MIN
 
 from .error_codes import LogErrorCode
@@ -221,13 +222,3 @@ class CommitmentOutSerializer(serializers.Serializer):
     first_at = serializers.DateTimeField(allow_null=True)
     last_at = serializers.DateTimeField(allow_null=True)
     precedents = serializers.JSONField()
-
-
-class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    field = serializers.CharField(allow_null=True)
-    message = serializers.CharField()
-
-
-class ErrorsSerializer(serializers.Serializer):
-    errors = ErrorSerializer(many=True)

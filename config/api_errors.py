@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -126,3 +126,16 @@ def exception_handler(exc, context):
             code = "not_found"
         response.data = {"errors": [{"code": code, "field": None, "message": str(exc.detail)}]}
     return response
+
+
+# ------------------------------------------------------------------------------
+# The error body, for the OpenAPI schema of every app
+# ------------------------------------------------------------------------------
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    field = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
+class ErrorsSerializer(serializers.Serializer):
+    errors = ErrorSerializer(many=True)

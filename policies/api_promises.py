@@ -23,8 +23,7 @@ from accounts.access import shop_for
 from accounts.models import Role
 
 # One error body for the whole API schema (one OpenAPI component).
-from commitments.serializers import ErrorsSerializer
-from config.api_errors import ApiError
+from config.api_errors import ApiError, ErrorsSerializer
 
 from . import selectors, services
 from .error_codes import PromiseErrorCode

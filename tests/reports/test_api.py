@@ -117,6 +117,15 @@ class TestReportErrors:
             ]
         }
 
+    @pytest.mark.parametrize("fmt", [None, "csv"], ids=["json", "csv"])
+    def test_an_unknown_lang_is_invalid_param(self, api, shop, fmt):
+        params = {"lang": "fr", **({"format": fmt} if fmt else {})}
+        response = api.get(URL.format(week=WEEK), params)
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["code"] == "invalid_param"
+        assert response.json()["errors"][0]["field"] == "lang"
+        assert Report.objects.count() == 0
+
     def test_a_week_that_has_not_started_is_invalid_param(self, api, shop):
         future = current_week(timezone.now() + timedelta(weeks=2), shop.timezone).label
         response = api.get(URL.format(week=future))

@@ -370,6 +370,7 @@ class TestTrendDrift:
         assert drift["flagged"] is flagged
 
 
+@pytest.mark.fault  # issue 12 item 1: the weekly report skips and lists
 class TestOneBadRecord:
     def test_a_promise_its_kind_cannot_read_is_listed_and_the_rest_is_built(self, dataset):
         good = report_build(shop=dataset.shop, week=WEEK).data
@@ -394,8 +395,9 @@ class TestOneBadRecord:
         data = report_build(shop=dataset.shop, week=WEEK).data
         # Its section and its version written this week are both left out, with the error.
         assert [row["promise"] for row in data["skipped"]] == [bad.pk, bad.pk]
-        # Stored before the door checked ranges: the kind now refuses to read it.
+        # The kind's own range check (min_lines at most 1,000) refuses it before any float.
         assert {row["error"].split(":")[0] for row in data["skipped"]} == {"ValidationError"}
+        assert all("1000" in row["error"] for row in data["skipped"])
         assert data["promises"] == good["promises"]
         assert data["changes"] == good["changes"]
         assert builder._num(10**400) is None
