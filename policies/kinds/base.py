@@ -439,11 +439,12 @@ def reach_by_days(
     deadline_at: Callable[[datetime], datetime | None],
     max_days: int = 62,
 ) -> datetime | None:
-    """Return the start of the latest day up to `day` whose occasions were all due by `day`.
+    """Return a moment before which every occasion was due by the start of `day`.
 
     `deadline_at(moment)` is the kind's deadline for an occasion at that moment, growing with
-    it: the occasions before the start of a day whose start was due by the start of `day` are
-    due by then too. None when no such day lies within max_days.
+    it: the occasions before a moment due by the start of `day` are due by then too. Walks
+    back a day at a time to the latest day whose start was due, then narrows within that day
+    to the minute. None when no such day lies within max_days.
     """
     limit = calendar.start_of_day(day)
     current = day
@@ -451,6 +452,21 @@ def reach_by_days(
         start = calendar.start_of_day(current)
         deadline = deadline_at(start)
         if deadline is not None and deadline <= limit:
-            return start
+            return _latest_due(start, calendar.end_of_day(current), limit, deadline_at)
         current -= timedelta(days=1)
     return None
+
+
+def _latest_due(low: datetime, high: datetime, limit: datetime, deadline_at) -> datetime:
+    """Return a moment in [low, high) before which all were due by limit (to the minute).
+
+    deadline_at(low) is due by limit; the deadline grows with the moment: halve the day.
+    """
+    while high - low > timedelta(minutes=1):
+        middle = low + (high - low) / 2
+        deadline = deadline_at(middle)
+        if deadline is not None and deadline <= limit:
+            low = middle
+        else:
+            high = middle
+    return low
