@@ -29,6 +29,7 @@ from .models import (
     Action,
     ActionException,
     Commitment,
+    Customer,
     ExceptionStatus,
     Finding,
     FindingStatus,
@@ -131,7 +132,8 @@ def _waiting(
 
     One query on the (shop, kind, occurred_at) index, bounded by LIMIT, with an EXISTS on the
     action's occasion index (and one for the action the deadline waits for, if any); with
-    newest_first, also the query that counts them all. Returns (occasions, count or None).
+    newest_first, also the query that counts them all. Returns (rows of pk, external_id,
+    kind, occurred_at, attributes, customer_id; count or None).
     """
     # The answering actions are looked for in the same window (a day earlier: an action may
     # carry the start of its day as its time), so the database reads recent actions only.
@@ -154,20 +156,13 @@ def _waiting(
     if kind.deadline_after:
         query = query.filter(answered(kind.deadline_after))
     order = ("-occurred_at", "-pk") if newest_first else ("occurred_at", "pk")
-    rows = query.order_by(*order).values_list(
-        "pk",
-        "external_id",
-        "kind",
-        "occurred_at",
-        "attributes",
-        "customer_id",
-        "customer__external_id",
-        "customer__name",
-    )[:limit]
-    waiting = [
-        WaitingOccasion(pk, ext, k, at, attributes or {}, cid, WaitingCustomer(cext, cname))
-        for pk, ext, k, at, attributes, cid, cext, cname in rows
-    ]
+    # No join with the customers: the planner hashes the whole table for it; their names
+    # are read afterwards for the occasions kept (one query for all promises).
+    waiting = list(
+        query.order_by(*order).values_list(
+            "pk", "external_id", "kind", "occurred_at", "attributes", "customer_id"
+        )[:limit]
+    )
     count = None
     if newest_first:
         count = len(waiting) if len(waiting) < limit else query.count()
@@ -228,8 +223,28 @@ def worklist_for(*, shop, now: datetime | None = None) -> Worklist:
                 limit=LATE_MAX,
             )
         plan.append((item, current, late, late_count))
+    rows = [row for _item, current, late, _n in plan for row in (*current, *late)]
+    customers = {
+        pk: WaitingCustomer(external_id, name)
+        for pk, external_id, name in Customer.objects.filter(
+            pk__in=sorted({row[5] for row in rows})
+        ).values_list("pk", "external_id", "name")
+    }
+    occasions = {
+        pk: WaitingOccasion(pk, ext, k, at, attributes or {}, cid, customers[cid])
+        for pk, ext, k, at, attributes, cid in rows
+    }
+    plan = [
+        (
+            item,
+            [occasions[row[0]] for row in current],
+            [occasions[row[0]] for row in late],
+            late_count,
+        )
+        for item, current, late, late_count in plan
+    ]
     related = defaultdict(list)
-    pks = {o.pk for _item, current, late, _n in plan for o in (*current, *late)}
+    pks = set(occasions)
     if pks:
         answering = Action.objects.filter(occasion_id__in=sorted(pks)).values_list(
             "occasion_id", "external_id", "kind", "occurred_at", "attributes"
