@@ -5,7 +5,7 @@ count). The shop gets one order per customer spread over the last 120 days, all 
 with their thank-you, note and notice except the last three days' orders (about 2.5 %, the day's
 work), and an inquiry per 20 customers, a third of them unanswered.
 
-Usage: python bench/worklist.py [--customers 100000] [--runs 20]
+Usage: python bench/worklist.py [--customers 100000] [--runs 20] [--baseline OLD_worklist.py]
 (bench settings: a database of its own, created and dropped; never the real one.)
 """
 
@@ -94,23 +94,20 @@ def populate(*, shop, customers: int) -> dict:
     return stored
 
 
-def run(shop, *, runs: int = 20) -> dict:
-    """Return p50/p95 milliseconds of worklist_for on the shop, and the list's size."""
+def _timed(worklist_for, shop) -> float:
+    started = time.perf_counter()
+    worklist_for(shop=shop)
+    return (time.perf_counter() - started) * 1000
+
+
+def _summary(worklist_for, shop, timings: list[float]) -> dict:
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
-    from commitments.worklist import worklist_for
-
-    worklist_for(shop=shop)  # warm the calendar and the promise cache
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        worklist = worklist_for(shop=shop)
-        timings.append((time.perf_counter() - started) * 1000)
     reset_queries()
     with CaptureQueriesContext(connection) as captured:
-        worklist_for(shop=shop)
-    timings.sort()
+        worklist = worklist_for(shop=shop)
+    timings = sorted(timings)
     p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
     return {
         "p50_ms": round(statistics.median(timings), 1),
@@ -122,10 +119,48 @@ def run(shop, *, runs: int = 20) -> dict:
     }
 
 
+def baseline_load(path: str):
+    """Return `worklist_for` of another worklist.py (e.g. an older commit's), for comparison."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("commitments._worklist_baseline", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module.worklist_for
+
+
+def run(shop, *, runs: int = 20, baseline=None) -> dict:
+    """Return p50/p95 milliseconds of worklist_for on the shop, and the list's size.
+
+    With a baseline `worklist_for`, both are timed on the same data, runs interleaved (so
+    the machine's load weighs on both alike), the baseline's figures under "baseline".
+    """
+    from commitments.worklist import worklist_for
+
+    worklist_for(shop=shop)  # warm the calendar and the promise cache
+    if baseline is not None:
+        baseline(shop=shop)
+    timings, before = [], []
+    for _ in range(runs):
+        if baseline is not None:
+            before.append(_timed(baseline, shop))
+        timings.append(_timed(worklist_for, shop))
+    result = _summary(worklist_for, shop, timings)
+    if baseline is not None:
+        result["baseline"] = _summary(baseline, shop, before)
+    return result
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument(
+        "--baseline",
+        help="another worklist.py (e.g. `git show REV:commitments/worklist.py > f.py`) "
+        "timed on the same data, interleaved",
+    )
     args = parser.parse_args(argv)
 
     import django
@@ -146,11 +181,18 @@ def main(argv=None) -> int:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         built = time.perf_counter() - started
-        result = run(shop, runs=args.runs)
+        baseline = baseline_load(args.baseline) if args.baseline else None
+        result = run(shop, runs=args.runs, baseline=baseline)
         vendor = connection.vendor
     finally:
         teardown_databases(old, verbosity=0)
     print(f"Worklist ({vendor}): {stored} built in {built:.0f} s")
+    if "baseline" in result:
+        base = result["baseline"]
+        print(
+            f"  baseline: p50 {base['p50_ms']} ms, p95 {base['p95_ms']} ms, "
+            f"{base['queries']} queries, {base['items']} things to do"
+        )
     print(
         f"  p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms "
         f"(target < {TARGET_P95_MS:.0f} ms), {result['queries']} queries, "

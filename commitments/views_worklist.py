@@ -42,6 +42,7 @@ def worklist_page(request, shop):
             "promise": section.promise,
             "action_kind": section.kind.action_kind,
             "params": _params_text(section),
+            "late_more": section.late_more,
             "items": [
                 {
                     "item": item,

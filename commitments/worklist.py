@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from policies.kinds.base import Event, PromiseKind
@@ -29,6 +29,7 @@ from .models import (
     Action,
     ActionException,
     Commitment,
+    Customer,
     ExceptionStatus,
     Finding,
     FindingStatus,
@@ -38,6 +39,7 @@ from .models import (
 LOOKBACK_DAYS = 7
 CANDIDATES_MAX = 2000  # waiting occasions read per occasion kind
 LISTED_MAX = 200  # items shown per section
+LATE_MAX = 50  # late occasions read per promise from before its reach (the most recent)
 # Kinds whose deadline counts the inbox's business hours: show what is left of them.
 BUSINESS_HOUR_KINDS = {"reply_time", "holiday_replies"}
 COUNT_CACHE_SECONDS = 60
@@ -57,6 +59,7 @@ class Section:
     kind: object  # the PromiseKind
     params: dict
     items: list[Item] = field(default_factory=list)
+    late_more: int = 0  # late items not listed (beyond LATE_MAX / LISTED_MAX)
 
 
 @dataclass
@@ -81,7 +84,7 @@ class Worklist:
     def count(self) -> int:
         """Return the number of things to do today (the navigation's badge)."""
         return (
-            sum(len(section.items) for section in self.sections)
+            sum(len(section.items) + section.late_more for section in self.sections)
             + len(self.notes)
             + self.exceptions_count
             + self.findings_count
@@ -117,18 +120,27 @@ class WaitingOccasion:
 
 
 def _waiting(
-    *, shop, occasion_kind: str, action_kinds: list[str], since: datetime
-) -> list[tuple[WaitingOccasion, set[str]]]:
-    """Return the recent occasions of a kind lacking one of the actions, with those they have.
+    *,
+    shop,
+    kind,
+    since: datetime,
+    until: datetime | None = None,
+    newest_first: bool = False,
+    limit: int = CANDIDATES_MAX,
+):
+    """Return the occasions of the kind's occasion kind in [since, until) lacking its action.
 
-    One query per occasion kind whatever the number of promises watching it: an EXISTS per
-    action kind (the action's occasion index), kept when at least one is missing.
+    One query on the (shop, kind, occurred_at) index, bounded by LIMIT, with an EXISTS on the
+    action's occasion index (and one for the action the deadline waits for, if any); with
+    newest_first, also the query that counts them all. Returns (rows of pk, external_id,
+    kind, occurred_at, attributes, customer_id; count or None).
     """
     # The answering actions are looked for in the same window (a day earlier: an action may
     # carry the start of its day as its time), so the database reads recent actions only.
     answered_since = since - timedelta(days=1)
-    flags = {
-        f"has_{n}": Exists(
+
+    def answered(action_kind):
+        return Exists(
             Action.objects.filter(
                 shop=shop,
                 occurred_at__gte=answered_since,
@@ -136,41 +148,48 @@ def _waiting(
                 kind=action_kind,
             )
         )
-        for n, action_kind in enumerate(action_kinds)
-    }
-    missing = Q()
-    for name in flags:
-        missing |= Q(**{name: False})
-    query = (
-        Occasion.objects.filter(shop=shop, kind=occasion_kind, occurred_at__gte=since)
-        .annotate(**flags)
-        .filter(missing)
-        .order_by("occurred_at", "pk")
+
+    query = Occasion.objects.filter(shop=shop, kind=kind.occasion_kind, occurred_at__gte=since)
+    if until is not None:
+        query = query.filter(occurred_at__lt=until)
+    query = query.filter(~answered(kind.action_kind))
+    if kind.deadline_after:
+        query = query.filter(answered(kind.deadline_after))
+    order = ("-occurred_at", "-pk") if newest_first else ("occurred_at", "pk")
+    # No join with the customers: the planner hashes the whole table for it; their names
+    # are read afterwards for the occasions kept (one query for all promises).
+    waiting = list(
+        query.order_by(*order).values_list(
+            "pk", "external_id", "kind", "occurred_at", "attributes", "customer_id"
+        )[:limit]
     )
-    rows = query.values_list(
-        "pk",
-        "external_id",
-        "kind",
-        "occurred_at",
-        "attributes",
-        "customer_id",
-        "customer__external_id",
-        "customer__name",
-        *flags,
-    )[:CANDIDATES_MAX]
-    waiting = []
-    for pk, ext, kind, at, attributes, cid, cext, cname, *has in rows:
-        occasion = WaitingOccasion(
-            pk, ext, kind, at, attributes or {}, cid, WaitingCustomer(cext, cname)
-        )
-        done = {action_kind for action_kind, flag in zip(action_kinds, has, strict=True) if flag}
-        waiting.append((occasion, done))
-    return waiting
+    count = None
+    if newest_first:
+        count = len(waiting) if len(waiting) < limit else query.count()
+    return waiting, count
 
 
 def _has_deadline(kind) -> bool:
     """Return whether the kind ever has a deadline (it overrides PromiseKind.deadline)."""
     return type(kind).deadline is not PromiseKind.deadline
+
+
+def _reach(item, *, now, calendar, today, since) -> datetime | None:
+    """Return when the promise's occasions can still fall due today (None: the whole window).
+
+    Only for kinds that apply to every occasion of their kind, so that every waiting occasion
+    before the reach is late and the late count is exact.
+    """
+    kind = item.kind
+    if type(kind).applies is not PromiseKind.applies:
+        return None
+    version = item.in_force(now)
+    if version is None or item.in_force(since) != version:
+        return None  # the promise changed within the window: its deadlines are read in full
+    reach = kind.deadline_reach(params=item.params(version), calendar=calendar, day=today)
+    if reach is None:
+        return None
+    return reach if reach > since else None
 
 
 def worklist_for(*, shop, now: datetime | None = None) -> Worklist:
@@ -186,62 +205,94 @@ def worklist_for(*, shop, now: datetime | None = None) -> Worklist:
         if item.in_force(now) is not None and item.kind.action_kind
     ]
     timed = [item for item in loaded if _has_deadline(item.kind)]
-    by_occasion_kind = defaultdict(list)
+
+    # Per promise: the occasions that can fall due today or later (deadlines computed), and
+    # those before the kind's reach, all late already (the most recent LATE_MAX, counted).
+    plan = []
     for item in timed:
-        by_occasion_kind[item.kind.occasion_kind].append(item)
+        reach = _reach(item, now=now, calendar=calendar, today=today, since=since)
+        current, _none = _waiting(shop=shop, kind=item.kind, since=reach or since)
+        late, late_count = [], 0
+        if reach is not None:
+            late, late_count = _waiting(
+                shop=shop,
+                kind=item.kind,
+                since=since,
+                until=reach,
+                newest_first=True,
+                limit=LATE_MAX,
+            )
+        plan.append((item, current, late, late_count))
+    rows = [row for _item, current, late, _n in plan for row in (*current, *late)]
+    customers = {
+        pk: WaitingCustomer(external_id, name)
+        for pk, external_id, name in Customer.objects.filter(
+            pk__in=sorted({row[5] for row in rows})
+        ).values_list("pk", "external_id", "name")
+    }
+    occasions = {
+        pk: WaitingOccasion(pk, ext, k, at, attributes or {}, cid, customers[cid])
+        for pk, ext, k, at, attributes, cid in rows
+    }
+    plan = [
+        (
+            item,
+            [occasions[row[0]] for row in current],
+            [occasions[row[0]] for row in late],
+            late_count,
+        )
+        for item, current, late, late_count in plan
+    ]
+    related = defaultdict(list)
+    pks = set(occasions)
+    if pks:
+        answering = Action.objects.filter(occasion_id__in=sorted(pks)).values_list(
+            "occasion_id", "external_id", "kind", "occurred_at", "attributes"
+        )
+        for occasion_id, external_id, kind, occurred_at, attributes in answering:
+            related[occasion_id].append(
+                Event(
+                    external_id=external_id,
+                    kind=kind,
+                    occurred_at=occurred_at,
+                    attributes=attributes or {},
+                )
+            )
 
     sections: list[Section] = []
     ship_due: list[WaitingOccasion] = []
-    for occasion_kind, promises in by_occasion_kind.items():
-        action_kinds = sorted({item.kind.action_kind for item in promises})
-        waiting = _waiting(
-            shop=shop, occasion_kind=occasion_kind, action_kinds=action_kinds, since=since
+    for item, current, late, late_count in plan:
+        section = Section(
+            promise=item.promise, kind=item.kind, params=item.params(item.in_force(now))
         )
-        related = defaultdict(list)
-        if waiting:
-            answering = Action.objects.filter(
-                occasion_id__in=[o.pk for o, _done in waiting]
-            ).values_list("occasion_id", "external_id", "kind", "occurred_at", "attributes")
-            for occasion_id, external_id, kind, occurred_at, attributes in answering:
-                related[occasion_id].append(
-                    Event(
-                        external_id=external_id,
-                        kind=kind,
-                        occurred_at=occurred_at,
-                        attributes=attributes or {},
-                    )
-                )
-        for item in promises:
-            section = Section(
-                promise=item.promise,
-                kind=item.kind,
-                params=item.params(item.in_force(now)),
+        for occasion in (*late, *current):
+            version = item.in_force(occasion.occurred_at) or item.in_force(now)
+            params = item.params(version)
+            event = _event(occasion)
+            if not item.kind.applies(occasion=event, params=params, calendar=calendar):
+                continue
+            deadline = item.kind.deadline(
+                occasion=event,
+                related=tuple(related[occasion.pk]),
+                params=params,
+                calendar=calendar,
             )
-            occasions = [o for o, done in waiting if item.kind.action_kind not in done]
-            for occasion in occasions:
-                version = item.in_force(occasion.occurred_at) or item.in_force(now)
-                params = item.params(version)
-                event = _event(occasion)
-                if not item.kind.applies(occasion=event, params=params, calendar=calendar):
-                    continue
-                deadline = item.kind.deadline(
-                    occasion=event,
-                    related=tuple(related[occasion.pk]),
-                    params=params,
-                    calendar=calendar,
-                )
-                if deadline is None or deadline > today_end:
-                    continue
-                entry = Item(occasion=occasion, deadline=deadline, late=deadline <= now)
-                if item.kind.id in BUSINESS_HOUR_KINDS and not entry.late:
-                    entry.hours_left = round(calendar.business_hours_between(now, deadline), 1)
-                section.items.append(entry)
-            if section.items:
-                section.items.sort(key=lambda entry: (entry.deadline, entry.occasion.pk))
-                if item.kind.action_kind == "shipped":
-                    ship_due += [entry.occasion for entry in section.items]
-                section.items = section.items[:LISTED_MAX]
-                sections.append(section)
+            if deadline is None or deadline > today_end:
+                continue
+            entry = Item(occasion=occasion, deadline=deadline, late=deadline <= now)
+            if item.kind.id in BUSINESS_HOUR_KINDS and not entry.late:
+                entry.hours_left = round(calendar.business_hours_between(now, deadline), 1)
+            section.items.append(entry)
+        # The late occasions before the reach that are not listed (beyond LATE_MAX).
+        section.late_more = late_count - len(late)
+        if section.items or section.late_more:
+            section.items.sort(key=lambda entry: (entry.deadline, entry.occasion.pk))
+            if item.kind.action_kind == "shipped":
+                ship_due += [entry.occasion for entry in section.items]
+            shown = section.items[:LISTED_MAX]
+            section.late_more += len(section.items) - len(shown)
+            section.items = shown
+            sections.append(section)
     sections.sort(key=lambda section: (section.kind.action_kind, section.promise.pk))
     notes = _notes(shop=shop, loaded=loaded, orders=ship_due, now=now)
 

@@ -49,6 +49,7 @@ class HandwrittenNote(PromiseKind):
     label_en = "Handwritten note"
     occasion_kind = "order_placed"
     action_kind = "note_enclosed"
+    deadline_after = "shipped"  # due with the shipment: no deadline before it
     level_unit = "lines"
     higher_is_better = True
     Params = HandwrittenNoteParams

@@ -14,6 +14,7 @@ from .base import (
     Verdict,
     iso,
     num,
+    reach_by_days,
 )
 from .registry import register
 
@@ -46,6 +47,14 @@ class ReplyTime(PromiseKind):
 
     def deadline(self, *, occasion, related, params, calendar):
         return calendar.add_business_hours(occasion.occurred_at, params["within_business_hours"])
+
+    def deadline_reach(self, *, params, calendar, day):
+        hours = params["within_business_hours"]
+        return reach_by_days(
+            calendar=calendar,
+            day=day,
+            deadline_at=lambda at: calendar.add_business_hours(at, hours),
+        )
 
     def evaluate(self, ctx):
         calendar, params, last = ctx.calendar, ctx.params, ctx.history.last_level

@@ -50,6 +50,11 @@ class ThankYouMessage(PromiseKind):
     def deadline(self, *, occasion, related, params, calendar):
         return calendar.local(occasion.occurred_at + timedelta(hours=params["within_hours"]))
 
+    def deadline_reach(self, *, params, calendar, day):
+        # Due a fixed number of hours later: what came before that many hours ahead of the
+        # day's start was due before it.
+        return calendar.start_of_day(day) - timedelta(hours=params["within_hours"])
+
     def evaluate(self, ctx):
         params, last = ctx.params, ctx.history.last_level
         elapsed = ctx.action.occurred_at - ctx.occasion.occurred_at

@@ -103,6 +103,7 @@ class TestWorklist:
         self, shop, day, staff, monkeypatch
     ):
         monkeypatch.setattr("commitments.worklist.timezone.now", lambda: NOW)
+        cache.clear()  # the navigation's count is cached a minute per shop
         client = Client()
         client.force_login(staff)
         page = client.get("/shops/kobo/today/").content.decode()
@@ -110,3 +111,72 @@ class TestWorklist:
         assert "6.0" in page
         count = worklist_for(shop=shop, now=NOW).count
         assert f'<span class="count" title="items due today">{count}</span>' in page
+
+
+# Monday 2026-11-30 11:00 in Tokyo (an ordinary Monday: the weekend before is closed).
+MONDAY = datetime(2026, 11, 30, 11, 0, tzinfo=TOKYO)
+
+
+@pytest.fixture
+def weekend_inquiries(shop, make_promise, log):
+    make_promise("reply_time", {"within_business_hours": 7})
+    # Friday 17:00: one business hour Friday, six on Monday → due Monday 17:00.
+    log.occasion("I-FRI", "C-1", "inquiry_received", "2026-11-27 17:00", channel="email")
+    # Thursday 17:00 → due Friday 17:00; Wednesday 17:00 → due Thursday 17:00: both late.
+    log.occasion("I-THU", "C-2", "inquiry_received", "2026-11-26 17:00", channel="email")
+    log.occasion("I-WED", "C-3", "inquiry_received", "2026-11-25 17:00", channel="email")
+    cache.clear()
+
+
+class TestWindow:
+    """Deadlines are computed only from the kind's reach: nothing due today is dropped."""
+
+    def test_the_reach_keeps_the_occasions_that_can_fall_due_today(self, shop):
+        from commitments.judging import calendar_for
+        from policies.kinds import registry
+
+        calendar = calendar_for(shop)
+        # An order Friday 17:00 (after the cutoff, before the weekend and Monday's holiday)
+        # ships Tuesday: Tuesday's reach must include it.
+        reach = registry.get("shipping_cutoff").deadline_reach(
+            params={"cutoff": "16:00"}, calendar=calendar, day=NOW.date()
+        )
+        assert reach <= datetime(2026, 11, 20, 17, 0, tzinfo=TOKYO)
+        assert reach > datetime(2026, 11, 19, 10, 0, tzinfo=TOKYO)  # Thursday's is late
+        reach = registry.get("reply_time").deadline_reach(
+            params={"within_business_hours": 7}, calendar=calendar, day=MONDAY.date()
+        )
+        # Friday before the inbox opens at 10:00 was due Friday; from 10:00 on, Monday.
+        assert datetime(2026, 11, 27, 9, 58, tzinfo=TOKYO) <= reach
+        assert reach <= datetime(2026, 11, 27, 10, 0, tzinfo=TOKYO)
+        # A kind that cannot say keeps the whole window.
+        assert (
+            registry.get("handwritten_note").deadline_reach(
+                params={"min_lines": 5}, calendar=calendar, day=MONDAY.date()
+            )
+            is None
+        )
+
+    def test_a_friday_evening_inquiry_is_due_monday_and_older_ones_are_late(
+        self, shop, weekend_inquiries
+    ):
+        worklist = worklist_for(shop=shop, now=MONDAY)
+        [section] = worklist.sections
+        assert ids(section) == ["I-WED", "I-THU", "I-FRI"]
+        assert [item.late for item in section.items] == [True, True, False]
+        friday = section.items[2]
+        assert friday.deadline == datetime(2026, 11, 30, 17, 0, tzinfo=TOKYO)
+        assert friday.hours_left == 5.0
+        assert section.late_more == 0
+        assert worklist.count == 3
+
+    def test_late_ones_before_the_reach_are_bounded_and_counted(
+        self, shop, weekend_inquiries, monkeypatch
+    ):
+        monkeypatch.setattr("commitments.worklist.LATE_MAX", 1)
+        worklist = worklist_for(shop=shop, now=MONDAY)
+        [section] = worklist.sections
+        # The most recent late one is listed, the other counted; today's is always listed.
+        assert ids(section) == ["I-THU", "I-FRI"]
+        assert section.late_more == 1
+        assert worklist.count == 3
