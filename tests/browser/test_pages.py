@@ -185,7 +185,10 @@ def test_a_manager_opens_the_weekly_report_and_sees_the_trend_chart(
 # Words that are the same in Japanese: names, abbreviations, the language's own name.
 SAME_IN_JAPANESE = {
     "Tsuzuku", "CSV", "API", "ID", "English", "JSON", "URL", "UTF", "BOM", "CP", "Excel", "MB",
-    "ISO",
+    "ISO", "Shopify", "Slack", "Chatwork", "LINE", "WORKS", "Yahoo", "B2",
+    # Written as-is in Japanese UIs: key and protocol names, Slack's "Incoming Webhook", and
+    # the JSON field a webhook receives.
+    "Enter", "Webhook", "Incoming", "POST", "text",
 }  # fmt: skip
 # Codes and user names the test data itself writes.
 DATA = re.compile(
@@ -230,6 +233,12 @@ def test_every_page_fits_a_phone_and_speaks_japanese(open_as, live_server, shop,
         "imports": f"{base}/imports/",
         "reports": f"{base}/reports/",
         "calendar": f"{base}/calendar/",
+        "today": f"{base}/today/",
+        "packing": f"{base}/packing/",
+        "platform-exports": f"{base}/platforms/imports/",
+        "shopify": f"{base}/platforms/shopify/",
+        "alerts": f"{base}/alerts/",
+        "invitations": f"{live_server.url}/account/shops/kobo/invitations/",
         "members": f"{live_server.url}/account/shops/kobo/members/",
         "audit": f"{live_server.url}/account/shops/kobo/audit/",
         "tokens": f"{live_server.url}/account/tokens/",
