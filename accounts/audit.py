@@ -39,12 +39,42 @@ def audit_record(
     return entry
 
 
-def audit_entries(*, shop, event: str | None = None):
-    """Return the shop's audit entries, newest first, optionally of one event."""
-    entries = AuditEntry.objects.filter(shop=shop)
+def audit_entries(
+    *,
+    shop,
+    event: str | None = None,
+    actor: str | None = None,
+    since=None,
+    until=None,
+):
+    """Return the shop's audit entries, newest first, filtered by event, who (username) and
+    time (since <= created_at < until). The API tokens of the shop's members (recorded
+    without a shop) are part of it."""
+    from django.db.models import Q
+
+    entries = AuditEntry.objects.filter(
+        Q(shop=shop) | Q(shop__isnull=True, actor__memberships__shop=shop)
+    ).distinct()
     if event:
         entries = entries.filter(event=event)
+    if actor:
+        entries = entries.filter(actor_username=actor)
+    if since is not None:
+        entries = entries.filter(created_at__gte=since)
+    if until is not None:
+        entries = entries.filter(created_at__lt=until)
     return entries.order_by("-created_at", "-id")
+
+
+def audit_actors(*, shop) -> list[str]:
+    """Return the usernames that appear in the shop's audit trail, for the filter."""
+    return list(
+        AuditEntry.objects.filter(shop=shop)
+        .exclude(actor_username="")
+        .order_by("actor_username")
+        .values_list("actor_username", flat=True)
+        .distinct()
+    )
 
 
 def audit_events(*, shop) -> list[str]:

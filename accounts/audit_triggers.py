@@ -1,10 +1,14 @@
 """Database triggers that make accounts_auditentry append-only (SQLite and PostgreSQL).
 
 Every UPDATE and DELETE of an audit row is aborted by the database itself, whatever code
-or SQL asks for it. The one exception is Django's `flush` (emptying a whole database, used
-between transactional tests and by operators): on PostgreSQL it TRUNCATEs, which row
-triggers do not see; on SQLite it DELETEs, so `accounts/management/commands/flush.py`
-opens `purge_allowed()` around it, which a connection function the trigger asks reports.
+or SQL asks for it. On PostgreSQL a TRUNCATE is refused too, and `created_at` is set by the
+database (now()) whatever an INSERT sends, so an entry cannot be back-dated. The one
+exception is Django's `flush` (emptying a whole database, used between transactional tests
+and by operators): `accounts/management/commands/flush.py` opens `purge_allowed()` around
+it, which a connection function (SQLite) or a session setting (PostgreSQL) tells the
+triggers. These stop the application and anyone using its SQL by mistake; the table's owner
+can still drop or disable triggers: run the app as a role that does not own the tables
+(README, "Protecting the audit trail").
 
 SQLite drops a table's triggers when a migration rebuilds the table (most AlterField
 operations): a later migration that changes AuditEntry must call `create(schema_editor)`
@@ -51,7 +55,48 @@ POSTGRESQL_CREATE = [
     FOR EACH ROW EXECUTE FUNCTION {TABLE}_append_only()
     """,
 ]
+# PostgreSQL only: TRUNCATE refused (unless flush opened purge_allowed in this session), and
+# created_at set by the database, whatever the INSERT says.
+PURGE_SETTING = "tsuzuku.audit_purge"
+POSTGRESQL_CREATE_GUARDS = [
+    f"""
+    CREATE OR REPLACE FUNCTION {TABLE}_no_truncate() RETURNS trigger AS $$
+    BEGIN
+        IF current_setting('{PURGE_SETTING}', true) = 'on' THEN
+            RETURN NULL;
+        END IF;
+        RAISE EXCEPTION '{MESSAGE} (TRUNCATE refused)' USING ERRCODE = 'restrict_violation';
+    END;
+    $$ LANGUAGE plpgsql
+    """,
+    f"DROP TRIGGER IF EXISTS {TABLE}_no_truncate ON {TABLE}",
+    f"""
+    CREATE TRIGGER {TABLE}_no_truncate BEFORE TRUNCATE ON {TABLE}
+    FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_no_truncate()
+    """,
+    f"""
+    CREATE OR REPLACE FUNCTION {TABLE}_created_now() RETURNS trigger AS $$
+    BEGIN
+        NEW.created_at := now();
+        RETURN NEW;
+    END;
+    $$ LANGUAGE plpgsql
+    """,
+    f"DROP TRIGGER IF EXISTS {TABLE}_created_now ON {TABLE}",
+    f"""
+    CREATE TRIGGER {TABLE}_created_now BEFORE INSERT ON {TABLE}
+    FOR EACH ROW EXECUTE FUNCTION {TABLE}_created_now()
+    """,
+]
+POSTGRESQL_DROP_GUARDS = [
+    f"DROP TRIGGER IF EXISTS {TABLE}_no_truncate ON {TABLE}",
+    f"DROP FUNCTION IF EXISTS {TABLE}_no_truncate()",
+    f"DROP TRIGGER IF EXISTS {TABLE}_created_now ON {TABLE}",
+    f"DROP FUNCTION IF EXISTS {TABLE}_created_now()",
+]
+POSTGRESQL_CREATE += POSTGRESQL_CREATE_GUARDS
 POSTGRESQL_DROP = [
+    *POSTGRESQL_DROP_GUARDS,
     f"DROP TRIGGER IF EXISTS {TABLE}_append_only ON {TABLE}",
     f"DROP FUNCTION IF EXISTS {TABLE}_append_only()",
 ]
@@ -82,6 +127,13 @@ def create_operation(apps, schema_editor) -> None:
     create(schema_editor)
 
 
+def drop_guards_operation(apps, schema_editor) -> None:
+    """Remove the TRUNCATE and created_at triggers only (reverse of their migration)."""
+    if schema_editor.connection.vendor == "postgresql":
+        for sql in POSTGRESQL_DROP_GUARDS:
+            schema_editor.execute(sql, params=None)
+
+
 def drop_operation(apps, schema_editor) -> None:
     drop(schema_editor)
 
@@ -97,11 +149,22 @@ def register_sqlite_function(sender, connection, **kwargs) -> None:
 
 
 @contextmanager
-def purge_allowed():
-    """Let a whole-database flush delete audit rows on SQLite, in this thread only."""
+def purge_allowed(connection=None):
+    """Let a whole-database flush empty the audit table, in this thread (and session) only.
+
+    SQLite: the delete trigger asks a connection function. PostgreSQL: the TRUNCATE trigger
+    reads the session setting tsuzuku.audit_purge, set here on `connection` and reset after.
+    """
     before = getattr(_state, "purging", False)
     _state.purging = True
+    postgresql = connection is not None and connection.vendor == "postgresql"
+    if postgresql:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, 'on', false)", [PURGE_SETTING])
     try:
         yield
     finally:
         _state.purging = before
+        if postgresql:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config(%s, 'off', false)", [PURGE_SETTING])

@@ -24,4 +24,11 @@ class TokenCreateForm(forms.Form):
 
 
 class AuditFilterForm(forms.Form):
-    event = forms.CharField(label=_("Event"), required=False, max_length=60)
+    event = forms.CharField(label=_("What"), required=False, max_length=60)
+    actor = forms.CharField(label=_("Who"), required=False, max_length=150)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

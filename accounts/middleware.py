@@ -5,28 +5,17 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
-# The API docs page loads Swagger UI's stylesheet and icons from this CDN (its scripts carry
-# the request's nonce: templates/drf_spectacular/swagger_ui.html).
-SWAGGER_UI_CDN = "https://cdn.jsdelivr.net"
 # Multipart framing around an uploaded file is not part of the file.
 MULTIPART_OVERHEAD = 64 * 1024
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
-    """Set the policy of settings.CONTENT_SECURITY_POLICY; the API docs page may use its CDN."""
+    """Set the policy of settings.CONTENT_SECURITY_POLICY on every page, the API docs too.
 
-    def get_policy_parts(self, request, response, report_only=False):
-        parts = super().get_policy_parts(request, response, report_only)
-        if not report_only and request.path_info == reverse("api-docs"):
-            parts.update = {
-                **(parts.update or {}),
-                "style-src": [SWAGGER_UI_CDN],
-                "img-src": [SWAGGER_UI_CDN],
-            }
-        return parts
+    Swagger UI's files come from the project (drf-spectacular-sidecar): no third party.
+    """
 
 
 def body_limit(request) -> int | None:

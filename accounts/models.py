@@ -100,3 +100,30 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditTrailIsAppendOnly("Audit entries are never deleted.")
+
+
+class Invitation(models.Model):
+    """A manager's invitation of an e-mail address to a shop, accepted once before it expires."""
+
+    shop = models.ForeignKey("policies.Shop", on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["shop", "-created_at"], name="invitation_recent")]
+
+    def __str__(self):
+        return f"{self.email} as {self.role} of {self.shop_id}"

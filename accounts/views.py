@@ -1,5 +1,9 @@
 """Pages of the accounts app: a shop's members and audit trail, and the user's API tokens."""
 
+import zoneinfo
+from datetime import datetime, time, timedelta
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .access import shop_for
-from .audit import audit_diff, audit_entries, audit_events
+from .audit import audit_actors, audit_diff, audit_entries, audit_events
+from .audit_words import changes_in_words, event_words, object_words
 from .forms import AuditFilterForm, MemberAddForm, MemberRoleForm, TokenCreateForm
 from .models import ApiToken, Membership, Role
 from .services import members_of, membership_remove, membership_set, user_find
@@ -123,11 +128,27 @@ def audit_list(request, shop):
     """Render the shop's audit trail, newest first, paginated, filtered by event."""
     shop, _role = shop_for(request.user, shop, role=Role.MANAGER)
     form = AuditFilterForm(request.GET or None)
-    event = form.cleaned_data["event"] if form.is_valid() else ""
-    page = Paginator(audit_entries(shop=shop, event=event), AUDIT_PAGE_SIZE).get_page(
-        request.GET.get("page")
+    fields = form.cleaned_data if form.is_valid() else {}
+    tz = zoneinfo.ZoneInfo(shop.timezone)
+    since, until = fields.get("since"), fields.get("until")
+    entries = audit_entries(
+        shop=shop,
+        event=fields.get("event") or "",
+        actor=fields.get("actor") or "",
+        since=datetime.combine(since, time(0), tzinfo=tz) if since else None,
+        until=datetime.combine(until + timedelta(days=1), time(0), tzinfo=tz) if until else None,
     )
-    rows = [{"entry": entry, "changes": audit_diff(entry.before, entry.after)} for entry in page]
+    page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "entry": entry,
+            "event": event_words(entry.event),
+            "object": object_words(entry.object_type, entry.object_id),
+            "changes": changes_in_words(audit_diff(entry.before, entry.after)),
+        }
+        for entry in page
+    ]
+    kept = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
     return render(
         request,
         "accounts/audit_list.html",
@@ -135,8 +156,12 @@ def audit_list(request, shop):
             "shop": shop,
             "page": page,
             "rows": rows,
-            "events": audit_events(shop=shop),
-            "event": event,
+            "events": [(name, event_words(name)) for name in audit_events(shop=shop)],
+            "actors": audit_actors(shop=shop),
+            "form": form,
+            "event": fields.get("event") or "",
+            "actor": fields.get("actor") or "",
+            "query": kept,
         },
     )
 

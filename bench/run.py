@@ -10,6 +10,11 @@ Reports ratios, which hold on any machine, next to absolute speeds, which do not
 
 Prints a table, writes bench/results/latest.json, and exits with 1 when a ratio is off.
 Usage: python bench/run.py [--quick] [--customers N] [--import-rows 10000,100000]
+
+With --scale S, the table of issue 13 instead (bench/scale.py): a synthetic year of a busy
+shop (100,000 customers and about a million actions at S = 1.0) and each figure beside its
+baseline measured in the same run; figures printed and written, nothing asserted.
+Usage: python bench/run.py --scale 0.1 [--reps 3] [--runs 200]
 """
 
 import argparse
@@ -153,7 +158,7 @@ def judging_bench(*, customers: int, orders: int) -> dict:
     changes. Reads must not depend on the batch size; writes may be split by the database
     (SQLite's 999 parameters per statement) or by judging's chunks of ids.
     """
-    from commitments import judging
+    from bench import targets as judging
     from commitments.models import Action, Check, Commitment, Customer, Finding
 
     shop = shop_make("bench-judging")
@@ -223,7 +228,7 @@ def csv_make(path: Path, *, rows: int, prefix: str) -> None:
 
 
 def _import(shop, path: Path, *, traced: bool) -> tuple[float, int, object]:
-    from commitments.imports import import_from_path
+    from bench.targets import import_from_path
 
     if traced:
         tracemalloc.start()
@@ -355,7 +360,20 @@ def main(argv=None) -> int:
     parser.add_argument("--orders", type=int, default=3, help="Orders per customer (3).")
     parser.add_argument("--import-rows", help="Two or more CSV sizes (10000,100000).")
     parser.add_argument("--precheck-runs", type=int, help="Pre-checks timed (200).")
+    parser.add_argument(
+        "--scale", type=float, help="Issue 13's table on a synthetic year (1.0: 100k customers)."
+    )
+    parser.add_argument("--reps", type=int, default=3, help="Repetitions per figure (3).")
+    parser.add_argument("--runs", type=int, help="Requests timed per latency figure.")
+    parser.add_argument(
+        "--out", help="Where --scale writes its results (bench/results/latest.json)."
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="Keep the bench database afterwards (EXPLAIN)."
+    )
     args = parser.parse_args(argv)
+    if args.scale is not None:
+        return scale_main(args)
     customers = args.customers or (600 if args.quick else 2000)
     sizes = [
         int(s)
@@ -411,6 +429,72 @@ def main(argv=None) -> int:
     print(table(results))
     print(f"\nWritten: {out.relative_to(settings.BASE_DIR)}")
     return 0 if all(checks.values()) else 1
+
+
+def scale_main(args) -> int:
+    """Run bench/scale.py's table at args.scale; write bench/results/latest.json."""
+    import django
+
+    django.setup()
+    import django_rq
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+    from django.utils import timezone
+
+    from bench import scale
+
+    if args.scale <= 0:
+        print("--scale must be above 0.", file=sys.stderr)
+        return 2
+    runs = args.runs or max(50, min(1000, round(2000 * args.scale)))
+    old = setup_databases(verbosity=0, interactive=False)
+    try:
+        measured = scale.run(
+            scale=args.scale, reps=max(1, args.reps), runs=runs, shop_make=shop_make
+        )
+        vendor = connection.vendor
+        server = (
+            connection.cursor().connection.info.server_version if vendor == "postgresql" else None
+        )
+    finally:
+        if args.keep:
+            print(f"Kept the database {connection.settings_dict['NAME']}.", file=sys.stderr)
+        else:
+            teardown_databases(old, verbosity=0)
+        try:
+            django_rq.get_queue("default").empty()
+        except Exception as error:  # noqa: BLE001 - Redis down: nothing was queued anyway
+            print(f"(queue not emptied: {error})", file=sys.stderr)
+    results = {
+        "when": timezone.now().isoformat(timespec="seconds"),
+        "database": vendor,
+        "database_version": server,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "processor": platform.processor() or _cpu_model(),
+        "cpus": os.cpu_count(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "command": "python bench/run.py " + " ".join(sys.argv[1:]),
+        **measured,
+    }
+    out = Path(args.out or Path(settings.BASE_DIR) / "bench" / "results" / "latest.json").resolve()
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"Tsuzuku benchmarks · {vendor} · {results['when']} · {results['cpus']} CPUs, "
+          f"load {results['load_average']}")  # fmt: skip
+    print(scale.table(results))
+    print(f"\nWritten: {out} ({measured['total_seconds']} s)")
+    return 0
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
 
 
 if __name__ == "__main__":

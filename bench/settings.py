@@ -28,3 +28,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "ERROR"},
 }
+# The benchmarks' requests go through Django's test client (host "testserver") and, when
+# gunicorn is installed, to 127.0.0.1.
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
@@ -116,9 +117,24 @@ class ActionRecordApi(APIView):
 
 
 class FindingPagination(PageNumberPagination):
+    """Pages of findings; a page_size that is not a number from 1 to 200 is refused (400)."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ApiError(
+                code=LogErrorCode.INVALID_PARAM,
+                field="page_size",
+                message=_("page_size must be a number from 1 to %(max)s; got %(value)r.")
+                % {"max": self.max_page_size, "value": raw},
+            )
+        return int(raw)
 
 
 class FindingListApi(APIView):
@@ -130,13 +146,20 @@ class FindingListApi(APIView):
         operation_id="finding_list",
         parameters=[
             OpenApiParameter("type", str, description="breach, overdue, drift or precedent"),
-            OpenApiParameter("week", str, description="ISO week in shop time, e.g. 2026-W47"),
+            OpenApiParameter(
+                "week",
+                {"type": "string", "pattern": r"^(20[0-9]{2}-W[0-5][0-9])?$"},
+                description="ISO week in shop time, e.g. 2026-W47 (years 2000 to 2099)",
+            ),
             OpenApiParameter("customer", str, description="The customer's external id"),
             OpenApiParameter("promise", int, description="A promise id"),
             OpenApiParameter("status", str, description="open, acknowledged or resolved"),
             OpenApiParameter("excused", bool),
-            OpenApiParameter("page", int),
-            OpenApiParameter("page_size", int),
+            OpenApiParameter("page", {"type": "integer", "minimum": 1}),
+            OpenApiParameter(
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": FindingPagination.max_page_size},
+            ),
         ],
         responses={200: FindingOutSerializer(many=True), **ERRORS},
     )

@@ -15,7 +15,13 @@ from accounts.access import shop_for
 from accounts.models import Role
 from config.api_errors import ApiError
 
-from .imports import ImportErrorCode, import_create, import_progress
+from .imports import (
+    ImportErrorCode,
+    ImportUndoRefused,
+    import_create,
+    import_progress,
+    import_undo,
+)
 from .models import Import
 from .serializers import ErrorsSerializer
 
@@ -46,7 +52,7 @@ class ImportRowErrorOutSerializer(serializers.Serializer):
 
 class ImportSummaryOutSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    status = serializers.CharField(help_text="queued, running, done or failed")
+    status = serializers.CharField(help_text="queued, running, done, failed or undone")
     filename = serializers.CharField()
     size = serializers.IntegerField(help_text="Bytes")
     encoding = serializers.CharField(help_text="utf-8, utf-8-sig (with BOM) or cp932")
@@ -54,6 +60,7 @@ class ImportSummaryOutSerializer(serializers.Serializer):
     counts = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
+    undone_at = serializers.DateTimeField(allow_null=True, help_text="When it was undone")
 
     def get_progress(self, imp) -> float:
         return import_progress(imp)
@@ -154,3 +161,66 @@ class ImportDetailApi(APIView):
                 status_code=status.HTTP_404_NOT_FOUND,
             )
         return Response(_render(shop, imp, ImportOutSerializer))
+
+
+class ImportUndoOutSerializer(serializers.Serializer):
+    import_ = ImportOutSerializer(source="imp")
+    actions = serializers.IntegerField(help_text="Actions deleted, with their judgements")
+    occasions = serializers.IntegerField(help_text="Occasions deleted")
+    occasions_kept = serializers.IntegerField(
+        help_text="Occasions kept because an action of another source answers them"
+    )
+    customers_removed = serializers.IntegerField(
+        help_text="Customers the import created that had no record left"
+    )
+    customers_judged = serializers.IntegerField(help_text="Customers judged again")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["import"] = fields.pop("import_")
+        return fields
+
+
+class ImportUndoApi(APIView):
+    """Undo an import (managers): delete its occasions and actions, judge its customers again."""
+
+    @extend_schema(
+        operation_id="import_undo",
+        request=None,
+        responses={
+            200: ImportUndoOutSerializer,
+            404: OpenApiResponse(ErrorsSerializer, description="No such import in this shop."),
+            409: OpenApiResponse(
+                ErrorsSerializer,
+                description=(
+                    "Not finished, already undone, a finding about its records acknowledged "
+                    "or resolved, or an exception on its actions decided."
+                ),
+            ),
+        },
+    )
+    def post(self, request, shop, import_id):
+        shop = _shop(request, shop, role=Role.MANAGER)
+        imp = Import.objects.filter(shop=shop, pk=import_id).first()
+        if imp is None:
+            raise ApiError(
+                code="not_found",
+                message=f"No import {import_id} in this shop.",
+                status_code=status.HTTP_404_NOT_FOUND,
+            )
+        try:
+            result = import_undo(imp=imp, by=request.user)
+        except ImportUndoRefused as refused:
+            raise ApiError(
+                code=refused.code, message=refused.message, status_code=status.HTTP_409_CONFLICT
+            ) from refused
+        imp.refresh_from_db()
+        data = {
+            "imp": imp,
+            "actions": result.actions,
+            "occasions": result.occasions,
+            "occasions_kept": result.occasions_kept,
+            "customers_removed": result.customers_removed,
+            "customers_judged": result.customers_judged,
+        }
+        return Response(_render(shop, data, ImportUndoOutSerializer))

@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from . import api, api_imports, api_prechecks, api_privacy
+from . import api, api_imports, api_log, api_prechecks, api_privacy
 
 urlpatterns = [
     path("shops/<slug:shop>/occasions/", api.OccasionRecordApi.as_view(), name="occasion-record"),
     path("shops/<slug:shop>/actions/", api.ActionRecordApi.as_view(), name="action-record"),
+    path("shops/<slug:shop>/log/", api_log.LogBulkRecordApi.as_view(), name="log-bulk-record"),
     path(
         "shops/<slug:shop>/prechecks/",
         api_prechecks.PrecheckRunApi.as_view(),
@@ -28,5 +29,10 @@ urlpatterns = [
         "shops/<slug:shop>/imports/<int:import_id>/",
         api_imports.ImportDetailApi.as_view(),
         name="import-detail",
+    ),
+    path(
+        "shops/<slug:shop>/imports/<int:import_id>/undo/",
+        api_imports.ImportUndoApi.as_view(),
+        name="import-undo",
     ),
 ]

@@ -14,6 +14,17 @@ from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from config.limits import (
+    LINES_MAX,
+    RATING_MAX,
+    RATING_MIN,
+    TIME_MAX,
+    TIME_MIN,
+    TOTAL_MAX,
+    text_problem,
+    time_in_window,
+)
+
 from .error_codes import LogErrorCode
 from .models import ActionKind, OccasionKind
 
@@ -48,13 +59,16 @@ class Attribute:
 
 
 OCCASION_ATTRIBUTES: dict[str, tuple[Attribute, ...]] = {
-    OccasionKind.ORDER_PLACED: (Attribute("total", "int", min=0), Attribute("gift", "bool")),
+    OccasionKind.ORDER_PLACED: (
+        Attribute("total", "int", min=0, max=TOTAL_MAX),
+        Attribute("gift", "bool"),
+    ),
     OccasionKind.INQUIRY_RECEIVED: (
         Attribute("channel", "str", max_length=50),
         Attribute("text", "str", max_length=TEXT_MAX),
     ),
     OccasionKind.REVIEW_POSTED: (
-        Attribute("rating", "int", min=1, max=5),
+        Attribute("rating", "int", min=RATING_MIN, max=RATING_MAX),
         Attribute("text", "str", max_length=TEXT_MAX),
     ),
 }
@@ -64,7 +78,7 @@ ACTION_ATTRIBUTES: dict[str, tuple[Attribute, ...]] = {
         Attribute("extras", "str_list", max_length=100),
         Attribute("tracking_number", "str", max_length=100),
     ),
-    ActionKind.NOTE_ENCLOSED: (Attribute("lines", "int", required=True, min=0),),
+    ActionKind.NOTE_ENCLOSED: (Attribute("lines", "int", required=True, min=0, max=LINES_MAX),),
     # Optional: the shipping_notice promise judges a notice sent without one.
     ActionKind.SHIPPING_NOTICE_SENT: (Attribute("tracking_number", "str", max_length=100),),
     ActionKind.REPLY_SENT: (Attribute("text", "str", max_length=TEXT_MAX),),
@@ -113,8 +127,30 @@ def _from_text(attribute: Attribute, value: str):
     return text if attribute.type != "str" else value
 
 
+def text_error(value: str, *, field: str) -> ValidationError | None:
+    """Return the invalid_text error of a text holding NUL or a lone surrogate, or None."""
+    problem = text_problem(value)
+    if problem is None:
+        return None
+    if problem == "nul":
+        message = _(
+            "%(field)s contains a NUL character (\\u0000), which cannot be stored; remove it."
+        )
+    else:
+        message = _(
+            "%(field)s contains a lone surrogate (a half of a UTF-16 pair such as \\ud800), "
+            "which is not text; send the whole character or remove it."
+        )
+    return _error(message % {"field": field}, code=LogErrorCode.INVALID_TEXT, field=field)
+
+
 def _check(attribute: Attribute, value, kind: str) -> list[ValidationError]:
     field = f"attributes.{attribute.name}"
+    texts = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    for text in texts:
+        problem = text_error(text, field=field) if isinstance(text, str) else None
+        if problem is not None:
+            return [problem]
     ok = True
     if attribute.type == "int":
         ok = isinstance(value, int) and not isinstance(value, bool)
@@ -229,4 +265,16 @@ def time_parse(value, *, tz: ZoneInfo | str, field: str = "occurred_at") -> date
         )
     if moment.tzinfo is None or moment.utcoffset() is None:
         moment = moment.replace(tzinfo=zone)
+    if not time_in_window(moment):
+        raise _error(
+            _("%(field)s must lie from %(min)s to before %(max)s; got %(value)r. Check the year.")
+            % {
+                "field": field,
+                "min": TIME_MIN.date().isoformat(),
+                "max": TIME_MAX.date().isoformat(),
+                "value": value if isinstance(value, str) else value.isoformat(),
+            },
+            code=LogErrorCode.INVALID_TIME,
+            field=field,
+        )
     return moment

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from policies.calendar import Channel, ShopCalendar
 from policies.models import Shop
-from policies.services import promise_create, promise_edit, shop_delete
+from policies.services import promise_create, promise_edit, promise_rename, shop_delete
 from policies.shop_services import calendar_update, shop_create
 
 from . import judging, services, sweeper
@@ -183,6 +183,13 @@ def _promises(*, shop, manager, start: date, today: date, calendar: ShopCalendar
             max(today - timedelta(days=30), start + timedelta(days=2 * span // 3))
         ),
         rejudge=False,
+    )
+    # The name says what the promise now means (the old name stays in its history).
+    promise_rename(
+        promise=made["reply_time"],
+        name="お問い合わせには1営業日以内に返信",
+        reason="返信期限を7営業時間に短くしたため、名前も合わせました",
+        author=manager,
     )
     return made
 

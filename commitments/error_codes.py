@@ -7,6 +7,7 @@ class LogErrorCode(StrEnum):
     UNKNOWN_KIND = "unknown_kind"
     INVALID_ATTRIBUTE = "invalid_attribute"
     INVALID_TIME = "invalid_time"
+    INVALID_TEXT = "invalid_text"  # NUL or a lone surrogate in a text
     INVALID_PARAM = "invalid_param"
     REQUIRED = "required"
     CONFLICT = "conflict"

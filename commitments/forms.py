@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
 
+from config.limits import YEAR_MAX, YEAR_MIN
+
 from .attributes import ACTION_ATTRIBUTES, attributes_validate
 from .models import ActionKind, ExceptionReason, FindingStatus, FindingType, OccasionKind
 
@@ -284,7 +286,7 @@ class FindingFilterForm(forms.Form):
             return ""
         match = WEEK_RE.match(week)
         try:
-            if match is None:
+            if match is None or not YEAR_MIN <= int(match[1]) <= YEAR_MAX:
                 raise ValueError(week)
             date.fromisocalendar(int(match[1]), int(match[2]), 1)
         except ValueError:

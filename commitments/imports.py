@@ -1,15 +1,18 @@
 """Streaming CSV import of occasions and actions, with per-row errors and progress.
 
-The file is read in binary chunks and decoded incrementally (UTF-8 with or without BOM, or
-CP932 as Excel writes it; the first 64 KiB decide), split into lines and parsed by
-csv.reader, so memory stays flat however large the file. Rows are recorded in batches by
-`services.log_record_batch`, a constant number of queries per batch, with the results of
-`occasion_record` / `action_record` (judge=False) row by row; if the database refuses a
-batch (a concurrent writer), that batch is recorded row by row, each row in its own
-savepoint. A bad row becomes an error naming its row (as Excel numbers it: the header is
-row 1) and column, and the good rows beside it are stored. Each batch is committed with the
-import's counts and progress, and its new actions are queued for judging on commit. If the
-queue is unreachable the import still completes and the sweeper judges them later.
+The file is read in binary chunks and decoded incrementally (UTF-8 with or without BOM,
+CP932 as Excel writes it, EUC-JP, or UTF-16 with its BOM as Excel's "Unicode text" writes it,
+tab-separated; the first 64 KiB decide, see encoding_sniff), split into lines and parsed by
+csv.reader, so memory stays flat however large the file. Text that decodes to mostly half-
+width katakana is imported with a warning; a quote that is never closed is a row error. Rows
+are recorded in batches by `services.log_record_batch`, a constant number of queries per
+batch, with the results of `occasion_record` / `action_record` (judge=False) row by row; if
+the database refuses a batch (a concurrent writer), that batch is recorded row by row, each
+row in its own savepoint. A bad row becomes an error naming its row (as Excel numbers it:
+the header is row 1) and column, and the good rows beside it are stored. Each batch is
+committed with the import's counts and progress, and its new actions are queued for judging
+on commit. If the queue is unreachable the import still completes and the sweeper judges
+them later.
 """
 
 import codecs
@@ -31,9 +34,22 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import jobs, services
+from accounts.audit import audit_record
+
+from . import import_hooks, jobs, judging, maintenance, services
 from .attributes import ACTION_ATTRIBUTES, OCCASION_ATTRIBUTES
-from .models import Action, Import, ImportChunk, ImportStatus
+from .models import (
+    Action,
+    ActionException,
+    Customer,
+    ExceptionStatus,
+    Finding,
+    FindingStatus,
+    Import,
+    ImportChunk,
+    ImportStatus,
+    Occasion,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +74,8 @@ class ImportErrorCode(StrEnum):
     UNKNOWN_COLUMN = "unknown_column"
     INVALID_TYPE = "invalid_type"
     INVALID_ENCODING = "invalid_encoding"
+    IMPLAUSIBLE_TEXT = "implausible_text"
+    UNTERMINATED_QUOTE = "unterminated_quote"
     INVALID_ROW = "invalid_row"
     INVALID_CSV = "invalid_csv"
     NOT_FOR_OCCASION = "not_for_occasion"
@@ -198,23 +216,63 @@ def _column_of(field: str | None) -> str | None:
 # ------------------------------------------------------------------------------
 # Reading: bytes -> lines -> records, flat in memory
 # ------------------------------------------------------------------------------
-def encoding_sniff(head: bytes, *, complete: bool) -> str:
-    """Return the codec of a file from its first bytes: utf-8-sig, utf-8 or cp932.
+# Bytes CP932 uses as the first byte of most characters (kana, most kanji) and EUC-JP never
+# uses (except 0x8E/0x8F, its half-width kana and JIS X 0212 prefixes).
+_CP932_ONLY = re.compile(rb"[\x81-\x8d\x90-\xa0]")
+_HALFWIDTH_KANA = re.compile(r"[\uff61-\uff9f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# Text in which most non-ASCII characters are half-width katakana is what EUC-JP (or another
+# encoding) read as CP932 looks like: warn from this many such characters.
+IMPLAUSIBLE_MIN_CHARS = 8
 
-    The head must decode as strict UTF-8 (a multibyte character cut at the end is allowed
-    unless the head is the whole file); anything else is read as CP932.
+
+def encoding_sniff(head: bytes, *, complete: bool) -> str:
+    """Return the codec of a file from its first bytes.
+
+    - a UTF-16 byte order mark (Excel's "Unicode text"): utf-16;
+    - a UTF-8 BOM: utf-8-sig; strict UTF-8 (a multibyte character cut at the end is allowed
+      unless the head is the whole file): utf-8;
+    - otherwise CP932 (Excel's Japanese CSV), unless read as CP932 the text is mostly
+      half-width katakana, the bytes hold none of 0x81-0x8D/0x90-0xA0 (which start CP932's
+      kana and most kanji but never occur in EUC-JP) and they decode as EUC-JP: then
+      euc_jp. (Read as CP932, EUC-JP's 山田太郎 becomes ｻｳﾅﾄﾂﾀﾏｺ.)
     """
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     try:
         codecs.getincrementaldecoder("utf-8")("strict").decode(head, final=complete)
     except UnicodeDecodeError:
-        return "cp932"
-    return "utf-8"
+        pass
+    else:
+        return "utf-8"
+    as_cp932 = codecs.decode(head, "cp932", errors="replace")
+    if not _CP932_ONLY.search(head) and implausible_text(as_cp932, at_least=2):
+        try:
+            codecs.getincrementaldecoder("euc_jp")("strict").decode(head, final=complete)
+        except UnicodeDecodeError:
+            pass
+        else:
+            return "euc_jp"
+    return "cp932"
+
+
+def implausible_text(text: str, *, at_least: int = IMPLAUSIBLE_MIN_CHARS) -> bool:
+    """Return whether decoded text looks like a wrong encoding: mostly half-width katakana."""
+    kana = len(_HALFWIDTH_KANA.findall(text))
+    return kana >= at_least and kana * 2 > len(_NON_ASCII.findall(text))
+
+
+def delimiter_sniff(first_line: str) -> str:
+    """Return the header's delimiter: a tab when it has tabs and no comma, else a comma."""
+    return "\t" if "\t" in first_line and "," not in first_line else ","
 
 
 def binary_problem(head: bytes) -> str | None:
     """Return why the first bytes are not a CSV text file, or None."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None  # UTF-16 text: NUL bytes are half of its ASCII characters
     if head.startswith(b"PK\x03\x04"):
         return str(_("This is an Excel workbook (.xlsx) or another zip file: save it as CSV."))
     if head.startswith(b"\xd0\xcf\x11\xe0"):
@@ -356,6 +414,20 @@ def _reject(row: int, column, code: str, message: str) -> RowResult:
     return RowResult("rejected", [_problem(row, column, code, message)])
 
 
+_ROW_START = re.compile(r"^\s*\"?\s*(occasion|action)\s*\"?\s*[,\t]", re.IGNORECASE)
+
+
+def _swallowed_rows(value: str) -> int:
+    """Return how many rows a cell swallowed: lines after its first that start like a row.
+
+    A quoted cell may hold line breaks; a line inside it that starts with "occasion," or
+    "action," is a row the reader took into the cell because a quote was never closed.
+    """
+    if "\n" not in value and "\r" not in value:
+        return 0
+    return sum(1 for line in value.splitlines()[1:] if _ROW_START.match(line))
+
+
 def _row_fields(*, header: Header, cells: list[str], row: int) -> tuple[str, dict] | RowResult:
     """Return a row's record ("occasion"/"action") and its services' arguments, or its rejection."""
     values = header.values(cells)
@@ -369,6 +441,20 @@ def _row_fields(*, header: Header, cells: list[str], row: int) -> tuple[str, dic
                     "This cell holds bytes that are not text in the file's encoding "
                     "(UTF-8 or CP932); save the file again as UTF-8 or CP932."
                 ),
+            )
+    for name, value in values.items():
+        swallowed = _swallowed_rows(value)
+        if swallowed:
+            return _reject(
+                row,
+                name,
+                ImportErrorCode.UNTERMINATED_QUOTE,
+                _(
+                    'The quote (") that opens this cell is not closed, so the next %(count)s '
+                    "rows were read into it and not recorded. Close the quote (or remove it) "
+                    "and import the file again: rows already stored count as duplicates."
+                )
+                % {"count": swallowed},
             )
     extra = [cell for index, cell in enumerate(cells) if index >= header.width and cell.strip()]
     if extra:
@@ -466,6 +552,19 @@ def row_record(*, shop, header: Header, cells: list[str], row: int) -> RowResult
             ImportErrorCode.DATABASE_ERROR,
             _("The database refused this row: %(error)s") % {"error": error},
         )
+    except Exception as error:
+        # A value the services did not foresee stops this row, never the import.
+        logger.exception("Import row %s could not be recorded", row)
+        return _reject(
+            row,
+            None,
+            ImportErrorCode.INVALID_ROW,
+            _(
+                "This row could not be recorded (%(error)s). Check its values against the "
+                "column descriptions."
+            )
+            % {"error": type(error).__name__},
+        )
     return _row_result(row=row, record=record, stored=stored, created=created)
 
 
@@ -493,8 +592,10 @@ def batch_record(*, shop, header: Header, batch: list[tuple[int, list[str]]]) ->
     if rows:
         try:
             outcomes = services.log_record_batch(shop=shop, rows=rows)
-        except DatabaseError as error:
-            logger.info("Import batch recorded row by row after: %s", error)
+        except Exception as error:
+            # A concurrent writer (DatabaseError) or a row the batch path could not handle:
+            # row by row, each row's problem stays that row's.
+            logger.info("Import batch recorded row by row after: %r", error)
             return [
                 row_record(shop=shop, header=header, cells=cells, row=row) for row, cells in batch
             ]
@@ -646,10 +747,14 @@ def import_run(
         return imp
     imp.encoding = encoding_sniff(head, complete=len(head) < SNIFF_BYTES)
     imp.save(update_fields=["status", "encoding"])
+    head_text = codecs.decode(head, imp.encoding, errors="replace")
     source = _Source(stream, head=head, encoding=imp.encoding)
-    reader = csv.reader(source.lines())
+    delimiter = delimiter_sniff(head_text.lstrip("\ufeff").split("\n", 1)[0])
+    reader = csv.reader(source.lines(), delimiter=delimiter)
+    profile = import_hooks.profile_for(imp)  # a platform's export (platforms.profiles)
     try:
-        header = Header.parse(next(reader, []))
+        first = next(reader, [])
+        header = Header.parse(profile.header(first) if profile else first)
     except FatalImportError as error:
         imp.bytes_read = source.bytes_read
         _finish(imp, tally, status=ImportStatus.FAILED, fatal=error.error)
@@ -668,8 +773,41 @@ def import_run(
             }
             for name in header.unknown
         ]
+        if imp.encoding == "euc_jp":
+            imp.warnings.append(
+                {
+                    "code": str(ImportErrorCode.IMPLAUSIBLE_TEXT),
+                    "column": None,
+                    "message": str(
+                        _(
+                            "This file was read as EUC-JP: read as CP932 (Excel's Japanese CSV) "
+                            "its Japanese text was mostly half-width katakana. Check the stored "
+                            "names; if they are garbled, save the file as UTF-8 and import it "
+                            "again."
+                        )
+                    ),
+                }
+            )
+        elif implausible_text(head_text):
+            imp.warnings.append(
+                {
+                    "code": str(ImportErrorCode.IMPLAUSIBLE_TEXT),
+                    "column": None,
+                    "message": str(
+                        _(
+                            "Read as %(encoding)s, most Japanese characters of this file are "
+                            "half-width katakana: it may be in another encoding. Check the stored "
+                            "names; if they are garbled, save the file as UTF-8 and import it "
+                            "again."
+                        )
+                        % {"encoding": imp.encoding}
+                    ),
+                }
+            )
     stop: FatalImportError | None = None
     records = itertools.islice(_records(reader, source), skip, None)
+    if profile is not None:
+        records = profile.records(records)
     for batch, fatal in _batches(records, batch_rows):
         stop = stop or fatal
         with transaction.atomic():
@@ -681,6 +819,12 @@ def import_run(
                     action_ids.append(result.action_id)
                 if result.occasion_id is not None:
                     occasion_ids.append(result.occasion_id)
+            # The records this batch created remember their import (two UPDATEs a batch), so
+            # the import can be undone (import_undo).
+            if action_ids:
+                Action.objects.filter(pk__in=action_ids).update(source_import=imp)
+            if occasion_ids:
+                Occasion.objects.filter(pk__in=occasion_ids).update(source_import=imp)
             if occasion_ids:
                 # Actions stored earlier that these occasions answer are judged again.
                 action_ids += list(
@@ -695,8 +839,10 @@ def import_run(
         # The ORM leaves reference cycles behind; collecting them per batch (a few ms) keeps
         # the peak memory of a long import the same as a short one's.
         gc.collect()
+        maintenance.tables_analyze_after(rows=imp.rows, batch=len(batch))
         if on_progress is not None:
             on_progress(imp)
+    maintenance.tables_analyze_end(rows=imp.rows)  # statistics for the judging of the rows
     imp.bytes_read = source.bytes_read
     if stop is not None:
         _finish(imp, tally, status=ImportStatus.FAILED, fatal=stop.error)
@@ -844,8 +990,52 @@ def import_create(*, shop, upload, created_by=None, max_bytes: int) -> Import:
     imp.full_clean(exclude=["file"])
     imp.save()
     import_file_store(imp=imp, upload=upload)
+    audit_record(
+        shop=shop,
+        actor=created_by,
+        event="import.uploaded",
+        object_type="import",
+        object_id=imp.pk,
+        after={"filename": imp.filename, "size": imp.size},
+    )
     jobs.import_process_enqueue(imp.pk)
     return imp
+
+
+# How many of a dry run's errors are shown.
+DRY_RUN_ERRORS = 10
+
+
+def import_dry_run(*, shop, stream: BinaryIO, filename: str, size: int, created_by=None) -> dict:
+    """Check a whole CSV file as an import would, and store nothing.
+
+    The rows go through the very code of a real import (import_run) inside a transaction
+    that is rolled back: the counts (rows, would be stored, duplicates, rejected) and the
+    first errors are those the import would give; no record, no import and no job remain.
+    """
+    with transaction.atomic():
+        imp = Import(
+            shop=shop,
+            filename=os.path.basename(filename)[:255],
+            size=size,
+            created_by=created_by if getattr(created_by, "is_authenticated", False) else None,
+        )
+        imp.save()
+        import_run(imp=imp, stream=stream)
+        result = {
+            "filename": imp.filename,
+            "status": imp.status,
+            "encoding": imp.encoding,
+            "rows": imp.rows,
+            "stored": imp.stored,
+            "duplicates": imp.duplicates,
+            "rejected": imp.rejected,
+            "errors": list(imp.errors)[:DRY_RUN_ERRORS],
+            "warnings": list(imp.warnings),
+        }
+        # Nothing of it stays: the records, the import row, the queued judging (on_commit).
+        transaction.set_rollback(True)
+    return result
 
 
 def import_process(*, import_id: int) -> Import | None:
@@ -896,8 +1086,12 @@ def _run_or_fail(imp: Import, opener, **kwargs) -> Import:
                 None,
                 None,
                 ImportErrorCode.FAILED,
-                _("The import stopped unexpectedly (%(error)s); the rows before were stored.")
-                % {"error": type(error).__name__},
+                _(
+                    "The import stopped unexpectedly (%(error)s) after %(rows)s rows; those "
+                    "rows were recorded (%(stored)s stored), the rest were not. Import the "
+                    "file again: stored rows count as duplicates."
+                )
+                % {"error": type(error).__name__, "rows": imp.rows, "stored": imp.stored},
             ),
             *imp.errors,
         ][:ERRORS_KEPT]
@@ -957,3 +1151,141 @@ def import_from_path(*, shop, path: str, created_by=None, **kwargs) -> Import:
     imp.full_clean(exclude=["file"])
     imp.save()
     return _run_or_fail(imp, lambda: open(path, "rb"), **kwargs)  # noqa: SIM115
+
+
+# ------------------------------------------------------------------------------
+# Undo
+# ------------------------------------------------------------------------------
+class ImportUndoRefused(Exception):
+    """An import that cannot be undone: `code` says why, `message` what to do instead."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = str(message)
+
+
+@dataclass
+class UndoResult:
+    """What an undo removed, and the customers judged again."""
+
+    actions: int = 0
+    occasions: int = 0
+    occasions_kept: int = 0
+    customers_removed: int = 0
+    customers_judged: int = 0
+
+
+def _undo_refusal(imp: Import, actions, occasions) -> ImportUndoRefused | None:
+    if imp.status == ImportStatus.UNDONE:
+        return ImportUndoRefused("import_undone", _("This import has already been undone."))
+    if imp.status not in (ImportStatus.DONE, ImportStatus.FAILED):
+        return ImportUndoRefused(
+            "import_not_finished",
+            _("This import has not finished yet. Undo it once it is done or failed."),
+        )
+    judged = Finding.objects.filter(action__in=actions) | Finding.objects.filter(
+        occasion__in=occasions
+    )
+    if judged.exclude(status=FindingStatus.OPEN).exists():
+        return ImportUndoRefused(
+            "findings_handled",
+            _(
+                "A finding about this import's records has already been acknowledged or "
+                "resolved, so the import can no longer be undone. Correct the records one by "
+                "one instead."
+            ),
+        )
+    decided = ActionException.objects.filter(action__in=actions).exclude(
+        status=ExceptionStatus.REQUESTED
+    )
+    if decided.exists():
+        return ImportUndoRefused(
+            "exceptions_decided",
+            _(
+                "A manager has already decided an exception on this import's actions, so the "
+                "import can no longer be undone. Correct the records one by one instead."
+            ),
+        )
+    return None
+
+
+def import_undo(*, imp: Import, by=None) -> UndoResult:
+    """Delete what an import stored and judge its customers again; refuse once acted upon.
+
+    Refused (ImportUndoRefused) while the import is queued or running, when it was already
+    undone, when a finding about its records is no longer open (acknowledged or resolved) or
+    when an exception on its actions was decided. Otherwise, in one transaction: its actions
+    are deleted with their checks, findings and exceptions; its occasions too, with their
+    overdue findings, except an occasion that an action of another source answers, which is
+    kept in the log (it is no longer counted as the import's); customers the import created
+    that have no record left are deleted; the import is marked undone and the undo audited.
+    The customers touched are marked for a re-judge in that transaction (durable if this
+    process dies) and judged again right after the commit, which clears the marks.
+    """
+    result = UndoResult()
+    shop = imp.shop
+    with transaction.atomic():
+        imp = Import.objects.select_for_update().select_related("shop").get(pk=imp.pk)
+        actions = Action.objects.filter(source_import=imp)
+        occasions = Occasion.objects.filter(source_import=imp)
+        refusal = _undo_refusal(imp, actions, occasions)
+        if refusal is not None:
+            raise refusal
+        touched = set(actions.values_list("customer_id", flat=True)) | set(
+            occasions.values_list("customer_id", flat=True)
+        )
+        # Locked in id order, as judging locks them, so a judge running now waits.
+        list(
+            Customer.objects.select_for_update()
+            .filter(id__in=touched)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        result.actions = actions.count()
+        actions.delete()
+        answered = occasions.filter(actions__isnull=False).distinct()
+        result.occasions_kept = Occasion.objects.filter(pk__in=answered).update(source_import=None)
+        result.occasions = Occasion.objects.filter(source_import=imp).count()
+        Occasion.objects.filter(source_import=imp).delete()
+        # Customers the import brought in and nothing else uses.
+        orphans = Customer.objects.filter(
+            id__in=touched, created_at__gte=imp.created_at, occasions=None, actions=None
+        )
+        orphan_ids = set(orphans.values_list("id", flat=True))
+        if orphan_ids:
+            Customer.objects.filter(id__in=orphan_ids).delete()
+        result.customers_removed = len(orphan_ids)
+        rejudge = sorted(touched - orphan_ids)
+        now = timezone.now()
+        for start in range(0, len(rejudge), 900):
+            Customer.objects.filter(id__in=rejudge[start : start + 900]).update(
+                rejudge_requested_at=now
+            )
+        if rejudge:
+            jobs.rejudge_batch_enqueue(shop.pk)
+        before = {"status": imp.status}
+        imp.status = ImportStatus.UNDONE
+        imp.undone_at = now
+        imp.undone_by = by if getattr(by, "is_authenticated", False) else None
+        imp.save(update_fields=["status", "undone_at", "undone_by"])
+        audit_record(
+            shop=shop,
+            actor=by,
+            event="import.undone",
+            object_type="import",
+            object_id=imp.pk,
+            before={**before, "filename": imp.filename},
+            after={
+                "status": imp.status,
+                "actions": result.actions,
+                "occasions": result.occasions,
+                "occasions_kept": result.occasions_kept,
+                "customers_removed": result.customers_removed,
+            },
+        )
+    # After the commit (or in the caller's transaction): the marks are cleared as each batch
+    # of customers is judged; if this process dies first, the queued job or the sweeper does it.
+    judged = judging.judge_customers_batched(shop=shop, customer_ids=rejudge)
+    result.customers_judged = judged.customers
+    return result

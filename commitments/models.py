@@ -72,6 +72,11 @@ class Occasion(models.Model):
     # Hash of the content, so a repeated external id is compared without a field-by-field walk.
     content_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The CSV import that stored it (None: the API, a form, or an import since deleted), so
+    # the import can be undone (commitments.imports.import_undo).
+    source_import = models.ForeignKey(
+        "Import", null=True, blank=True, on_delete=models.SET_NULL, related_name="occasions"
+    )
 
     class Meta:
         constraints = [
@@ -104,6 +109,10 @@ class Action(models.Model):
     attributes = models.JSONField(default=dict, blank=True)
     content_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The CSV import that stored it, as Occasion.source_import.
+    source_import = models.ForeignKey(
+        "Import", null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+    )
     # Null until the check engine has judged it; the sweeper re-queues those left null.
     judged_at = models.DateTimeField(null=True, blank=True)
 
@@ -287,6 +296,8 @@ class ImportStatus(models.TextChoices):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    # Its stored occasions and actions were deleted again (import_undo).
+    UNDONE = "undone"
 
 
 class Import(models.Model):
@@ -319,6 +330,11 @@ class Import(models.Model):
     # How many times the sweeper took it up again; a run whose number is not this one has
     # been superseded and stops.
     resumes = models.PositiveSmallIntegerField(default=0)
+    # Who undid it and when (status "undone"): its records were deleted, see import_undo.
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -291,18 +291,30 @@ def finding_for_shop(*, shop, pk: int) -> Finding | None:
     return _findings().filter(shop=shop, pk=pk).first()
 
 
-def findings_page(*, findings: QuerySet[Finding], cursor: tuple | None, limit: int = 50):
-    """Return a page of findings (newest first) after `cursor` (occurred_at, id), and the next.
+def findings_page(
+    *,
+    findings: QuerySet[Finding],
+    cursor: tuple | None,
+    limit: int = 50,
+    oldest_first: bool = False,
+):
+    """Return a page of findings (newest first, or oldest first) after `cursor` (occurred_at,
+    id), and the cursor of the next page.
 
-    Keyset paging: no COUNT over a year of findings, and a page deep in the list costs the
-    same as the first.
+    Keyset paging: a page deep in the list costs the same as the first.
     """
     if cursor is not None:
         moment, last_id = cursor
-        findings = findings.filter(
-            Q(occurred_at__lt=moment) | Q(occurred_at=moment, id__lt=last_id)
-        )
-    rows = list(findings.order_by("-occurred_at", "-id")[: limit + 1])
+        if oldest_first:
+            findings = findings.filter(
+                Q(occurred_at__gt=moment) | Q(occurred_at=moment, id__gt=last_id)
+            )
+        else:
+            findings = findings.filter(
+                Q(occurred_at__lt=moment) | Q(occurred_at=moment, id__lt=last_id)
+            )
+    order = ("occurred_at", "id") if oldest_first else ("-occurred_at", "-id")
+    rows = list(findings.order_by(*order)[: limit + 1])
     page = rows[:limit]
     following = (page[-1].occurred_at, page[-1].pk) if len(rows) > limit else None
     return page, following
@@ -316,6 +328,30 @@ def exceptions_for_shop(*, shop, status: str = ExceptionStatus.REQUESTED, limit:
         .select_related("action", "action__customer", "requested_by", "decided_by")
         .order_by(order, "id")[:limit]
     )
+
+
+def exceptions_of_shop(*, shop, status: str, newest_first: bool = False):
+    """Return the shop's exceptions in the status, by request time (a queryset to page)."""
+    order = "-created_at" if newest_first else "created_at"
+    return (
+        ActionException.objects.filter(action__shop=shop, status=status)
+        .select_related("action", "action__customer", "requested_by", "decided_by")
+        .order_by(order, "-id" if newest_first else "id")
+    )
+
+
+def exceptions_by_ids(*, shop, ids) -> list[ActionException]:
+    """Return the shop's exceptions with these ids (others' ids are left out), one query."""
+    return list(
+        ActionException.objects.filter(action__shop=shop, pk__in=list(ids))
+        .select_related("action", "action__customer", "action__shop")
+        .order_by("id")
+    )
+
+
+def findings_by_ids(*, shop, ids) -> list[Finding]:
+    """Return the shop's findings with these ids (others' ids are left out), one query."""
+    return list(Finding.objects.filter(shop=shop, pk__in=list(ids)).select_related("shop"))
 
 
 def exception_for_shop(*, shop, pk: int) -> ActionException | None:

@@ -9,8 +9,12 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from config.api_errors import ErrorSerializer, ErrorsSerializer  # noqa: F401 - re-exported
+from config.limits import YEAR_MAX, YEAR_MIN
 
 from .error_codes import LogErrorCode
 from .models import FindingStatus, FindingType
@@ -26,16 +30,28 @@ class OccasionInSerializer(serializers.Serializer):
     customer = serializers.CharField(max_length=100)
     kind = serializers.CharField(help_text="order_placed, inquiry_received or review_posted")
     occurred_at = serializers.CharField(
-        help_text="ISO 8601; a time without offset is read in the shop's timezone."
+        max_length=64,
+        help_text="ISO 8601 from 2000-01-01 to before 2100-01-01; a time without offset is "
+        "read in the shop's timezone.",
     )
-    attributes = serializers.JSONField(required=False, default=dict)
-    customer_name = serializers.CharField(required=False, allow_blank=True, default="")
-    customer_email = serializers.CharField(required=False, allow_blank=True, default="")
+    attributes = serializers.JSONField(
+        required=False,
+        default=dict,
+        help_text="The kind's attributes: total 0..100000000 (yen), rating 1..5, lines "
+        "0..1000, texts up to 10000 characters, tracking_number up to 100; no NUL or lone "
+        "surrogates.",
+    )
+    customer_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    customer_email = serializers.CharField(
+        max_length=254, required=False, allow_blank=True, default=""
+    )
 
 
 class ExceptionInSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="our_mistake, deadline, goodwill or other")
-    note = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
 class ActionInSerializer(OccasionInSerializer):
@@ -165,6 +181,11 @@ class FindingFilterSerializer(serializers.Serializer):
 
     def validate_week(self, value):
         match = WEEK_RE.match(value)
+        if match and not YEAR_MIN <= int(match.group(1)) <= YEAR_MAX:
+            raise self._invalid(
+                _("week must lie in the years %(min)s to %(max)s; got %(value)r.")
+                % {"min": YEAR_MIN, "max": YEAR_MAX, "value": value}
+            )
         if match:
             try:
                 date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
@@ -201,13 +222,3 @@ class CommitmentOutSerializer(serializers.Serializer):
     first_at = serializers.DateTimeField(allow_null=True)
     last_at = serializers.DateTimeField(allow_null=True)
     precedents = serializers.JSONField()
-
-
-class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    field = serializers.CharField(allow_null=True)
-    message = serializers.CharField()
-
-
-class ErrorsSerializer(serializers.Serializer):
-    errors = ErrorSerializer(many=True)

@@ -24,9 +24,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from config.db_retry import retry_on_conflict
 
 from . import judging
-from .attributes import attributes_validate, kind_validate, time_parse
+from .attributes import attributes_validate, kind_validate, text_error, time_parse
 from .error_codes import LogErrorCode
 from .models import (
     Action,
@@ -160,6 +161,9 @@ def _text(value, *, field: str, max_length: int, required: bool) -> tuple[str, l
     if not isinstance(value, str):
         message = _("%(field)s must be a string.") % {"field": field}
         return "", [_error(message, code="invalid_param", field=field)]
+    problem = text_error(value, field=field)
+    if problem is not None:
+        return "", [problem]
     value = value.strip()
     if required and not value:
         message = _("%(field)s is required.") % {"field": field}
@@ -214,7 +218,7 @@ def exception_validate(exception) -> dict | None:
                 field="exception.reason",
             )
         )
-    elif reason == ExceptionReason.OTHER and not note:
+    elif reason == ExceptionReason.OTHER and not note and not note_errors:
         errors.append(
             _error(
                 _("An exception with reason 'other' needs a note saying why."),
@@ -321,6 +325,7 @@ def occasion_validate(
     }
 
 
+@retry_on_conflict
 def occasion_record(
     *,
     shop,
@@ -471,6 +476,7 @@ def action_validate(
     return clean
 
 
+@retry_on_conflict
 def action_record(
     *,
     shop,
@@ -796,6 +802,7 @@ def log_record_batch(*, shop, rows: list[dict]) -> list[RecordOutcome]:
     return outcomes
 
 
+@retry_on_conflict
 def exception_record(
     *, action: Action, reason: str, note: str = "", requested_by=None, judge: bool = True
 ) -> ActionException:
@@ -821,6 +828,7 @@ def exception_record(
     return exception
 
 
+@retry_on_conflict
 def exception_decide(
     *,
     exception: ActionException,
@@ -837,6 +845,7 @@ def exception_decide(
             field="status",
         )
     with transaction.atomic():
+        before = {"status": exception.status, "decision_note": exception.decision_note}
         exception.status = status
         if not getattr(decided_by, "is_authenticated", False):
             decided_by = None
@@ -845,12 +854,55 @@ def exception_decide(
         exception.decision_note = note or ""
         exception.full_clean()
         exception.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        audit_record(
+            shop=exception.action.shop,
+            actor=decided_by,
+            event="exception.decided",
+            object_type="exception",
+            object_id=exception.pk,
+            before=before,
+            after={
+                "status": exception.status,
+                "decision_note": exception.decision_note,
+                "action": exception.action.external_id,
+                "customer": exception.action.customer.external_id,
+            },
+        )
     if judge:
         action = exception.action
         judging.judge_customers(shop=action.shop, customer_ids=[action.customer_id])
     return exception
 
 
+def exceptions_decide(
+    *, exceptions: list[ActionException], status: str, decided_by, note: str = ""
+) -> list[ActionException]:
+    """Decide several exceptions with one note (each audited), then judge their customers once."""
+    if not exceptions:
+        return []
+    with transaction.atomic():
+        for exception in exceptions:
+            exception_decide(
+                exception=exception, status=status, decided_by=decided_by, note=note, judge=False
+            )
+    shop = exceptions[0].action.shop
+    judging.judge_customers_batched(
+        shop=shop, customer_ids=sorted({exception.action.customer_id for exception in exceptions})
+    )
+    return exceptions
+
+
+def findings_set_status(
+    *, findings: list[Finding], status: str, note: str = "", by=None
+) -> list[Finding]:
+    """Acknowledge, resolve or reopen several findings with one note (each one audited)."""
+    with transaction.atomic():
+        for finding in findings:
+            finding_set_status(finding=finding, status=status, note=note, by=by)
+    return findings
+
+
+@retry_on_conflict
 def finding_set_status(*, finding: Finding, status: str, note: str = "", by=None) -> Finding:
     """Record that a person acknowledged, resolved or reopened a finding, with a note."""
     if status not in FindingStatus.values:

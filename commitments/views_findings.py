@@ -1,5 +1,7 @@
 """The findings list with its filters, and acknowledging / resolving a finding with a note."""
 
+import csv
+import io
 from datetime import datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -7,11 +9,12 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import ROLE_RANK, shop_for
@@ -19,8 +22,9 @@ from accounts.models import Role
 from policies.selectors import shop_promises
 
 from . import selectors, services
-from .forms import FindingFilterForm, FindingStatusForm
+from .forms import ACTION_KIND_LABELS, FindingFilterForm, FindingStatusForm
 from .views import customer_url, kind_label, message_of, safe_next, status_label, type_label
+from .views_exceptions import action_name
 
 PAGE_SIZE = 50
 
@@ -45,18 +49,24 @@ def finding_list(request, shop):
     tz = ZoneInfo(shop.timezone)
     promises = list(shop_promises(shop=shop, include_retired=True))
     form = FindingFilterForm(request.GET or None, promises=promises)
-    rows, following, status = [], None, 200
+    rows, following, status, total = [], None, 200, 0
+    oldest_first = request.GET.get("order") == "oldest"
     if form.is_bound and not form.is_valid():
         status = 400
     else:
         filters = form.filters(tz=tz) if form.is_bound else {}
         findings = selectors.findings_for_shop(shop=shop, filters=filters)
+        total = findings.count()
         page, following = selectors.findings_page(
-            findings=findings, cursor=_cursor(request.GET.get("cursor", "")), limit=PAGE_SIZE
+            findings=findings,
+            cursor=_cursor(request.GET.get("cursor", "")),
+            limit=PAGE_SIZE,
+            oldest_first=oldest_first,
         )
         rows = [
             {
                 "finding": finding,
+                "action_name": action_name(finding.action) if finding.action else "",
                 "message": message_of(finding),
                 "type_label": type_label(finding.type),
                 "status_label": status_label(finding.status),
@@ -70,10 +80,17 @@ def finding_list(request, shop):
     if following:
         cursor = f"{following[0].isoformat()}~{following[1]}"
         next_url = f"?{urlencode([*kept, ('cursor', cursor)])}"
+    without_order = [(k, v) for k, v in kept if k != "order"]
     context = {
         "shop": shop,
         "form": form,
         "rows": rows,
+        "total": total,
+        "oldest_first": oldest_first,
+        "newest_url": f"?{urlencode(without_order)}",
+        "oldest_url": f"?{urlencode([*without_order, ('order', 'oldest')])}",
+        "csv_url": reverse("commitments:finding-export", kwargs={"shop": shop.slug})
+        + (f"?{urlencode(without_order)}" if without_order else ""),
         "can_act": ROLE_RANK[role] >= ROLE_RANK[Role.STAFF],
         "first_url": f"?{urlencode(kept)}" if kept else "?",
         "next_url": next_url,
@@ -115,3 +132,106 @@ def finding_status(request, shop, pk):
         % {"id": finding.pk, "status": status_label(finding.status)},
     )
     return redirect(back)
+
+
+@login_required
+@require_POST
+def finding_status_bulk(request, shop):
+    """Acknowledge (or resolve, reopen) the ticked findings with one note; back to the page."""
+    shop, _role = shop_for(request.user, shop, role=Role.STAFF)
+    back = safe_next(request, reverse("commitments:finding-list", kwargs={"shop": shop.slug}))
+    form = FindingStatusForm(request.POST)
+    ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
+    if not form.is_valid() or not ids:
+        messages.error(request, _("Tick at least one finding, then choose what to do."))
+        return redirect(back)
+    findings = selectors.findings_by_ids(shop=shop, ids=ids)
+    try:
+        services.findings_set_status(
+            findings=findings,
+            status=form.cleaned_data["status"],
+            note=form.cleaned_data["note"],
+            by=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back)
+    messages.success(
+        request,
+        ngettext(
+            "%(n)s finding is now %(status)s.", "%(n)s findings are now %(status)s.", len(findings)
+        )
+        % {"n": len(findings), "status": status_label(form.cleaned_data["status"])},
+    )
+    return redirect(back)
+
+
+# A cell starting with one of these is read as a formula by spreadsheets (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Return the cell value, with a leading quote if text would start a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+# The columns of the findings CSV: (header, value of a row).
+EXPORT_COLUMNS = [
+    (gettext_lazy("When"), lambda r: r["when"]),
+    (gettext_lazy("Type"), lambda r: r["type"]),
+    (gettext_lazy("Status"), lambda r: r["status"]),
+    (gettext_lazy("Excused"), lambda r: r["excused"]),
+    (gettext_lazy("Customer ID"), lambda r: r["finding"].customer.external_id),
+    (gettext_lazy("Customer name"), lambda r: r["finding"].customer.name),
+    (gettext_lazy("Promise"), lambda r: r["finding"].promise.name),
+    (gettext_lazy("Version"), lambda r: r["finding"].promise_version.number),
+    (gettext_lazy("Action"), lambda r: r["action"]),
+    (gettext_lazy("Staff"), lambda r: r["finding"].action.staff if r["finding"].action else ""),
+    (gettext_lazy("What happened"), lambda r: r["message"]),
+    (gettext_lazy("Note"), lambda r: r["finding"].status_note),
+]
+
+
+@login_required
+@require_GET
+def finding_export(request, shop):
+    """The filtered findings as CSV (the same filters as the list; every page, newest first)."""
+    shop, _role = shop_for(request.user, shop, role=Role.VIEWER)
+    tz = ZoneInfo(shop.timezone)
+    promises = list(shop_promises(shop=shop, include_retired=True))
+    form = FindingFilterForm(request.GET or None, promises=promises)
+    if form.is_bound and not form.is_valid():
+        return HttpResponseBadRequest(_("The filters are not valid: fix them on the list page."))
+    filters = form.filters(tz=tz) if form.is_bound else {}
+    findings = selectors.findings_for_shop(shop=shop, filters=filters).order_by(
+        "-occurred_at", "-id"
+    )
+    yes, no = _("yes"), _("no")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([str(header) for header, _value in EXPORT_COLUMNS])
+    with timezone.override(tz):
+        for finding in findings.iterator(chunk_size=500):
+            row = {
+                "finding": finding,
+                "when": formats.date_format(
+                    timezone.localtime(finding.occurred_at), "SHORT_DATETIME_FORMAT"
+                ),
+                "type": type_label(finding.type),
+                "status": status_label(finding.status),
+                "excused": yes if finding.excused else no,
+                "action": (
+                    ACTION_KIND_LABELS.get(finding.action.kind, finding.action.kind)
+                    + (f" {action_name(finding.action)}" if action_name(finding.action) else "")
+                )
+                if finding.action
+                else "",
+                "message": message_of(finding),
+            }
+            writer.writerow([neutralise(value(row)) for _header, value in EXPORT_COLUMNS])
+    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+    filename = f"tsuzuku-{shop.slug}-findings.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -2,6 +2,7 @@
 
 import re
 import uuid
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -9,7 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -67,15 +69,25 @@ def _headline(verdict: str) -> tuple[str, str]:
     }[verdict]
 
 
+def _shop_moment(moment: datetime, tz: ZoneInfo | None = None) -> str:
+    """Return a moment in shop time in the language's DATETIME_FORMAT (config/formats/), as
+    the templates' |shop_time writes it: 「2026年11月20日(金) 17:30」 / "Nov 20, 2026, 5:30 p.m."
+    """
+    if tz is not None and timezone.is_aware(moment):
+        moment = moment.astimezone(tz)
+    return formats.date_format(moment, "DATETIME_FORMAT")
+
+
 def _short(moment: str | None) -> str:
-    """Return "2026-11-20 17:30" from an ISO time in shop time."""
-    return (moment or "")[:16].replace("T", " ")
+    """Return an ISO time in shop time (as the judging writes it) in the language's words."""
+    parsed = parse_datetime(moment) if moment else None
+    return _shop_moment(parsed) if parsed is not None else (moment or "")
 
 
 def occasion_label(occasion, tz: ZoneInfo) -> str:
-    """Return "Order O-1 · 2026-11-20 17:30" for an occasion, in shop time."""
+    """Return 「注文 O-1 · 2026年11月20日(金) 17:30」 for an occasion, in shop time."""
     kind = OCCASION_KIND_LABELS.get(occasion.kind, occasion.kind)
-    return f"{kind} {occasion.external_id} · {occasion.occurred_at.astimezone(tz):%Y-%m-%d %H:%M}"
+    return f"{kind} {occasion.external_id} · {_shop_moment(occasion.occurred_at, tz)}"
 
 
 def answer_view(result, *, shop, resolution: OccasionResolution | None = None) -> dict:

@@ -2,10 +2,14 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError
 from django.http import Http404
-from rest_framework import exceptions, status
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from config.db_retry import is_retryable
 
 # DRF's own codes, renamed to the codes the API contract promises.
 _CODE_ALIASES = {
@@ -16,6 +20,9 @@ _CODE_ALIASES = {
     "blank": "required",
     "does_not_exist": "not_found",
     "permission_denied": "not_found",
+    # DRF's CharField refuses NUL and lone surrogates; the log's services call it invalid_text.
+    "null_characters_not_allowed": "invalid_text",
+    "surrogate_characters_not_allowed": "invalid_text",
 }
 
 
@@ -81,6 +88,25 @@ def exception_handler(exc, context):
     """Return the contract's error body for any exception DRF would handle."""
     if isinstance(exc, DjangoValidationError):
         return Response({"errors": django_validation_errors(exc)}, status=400)
+    if isinstance(exc, DatabaseError) and is_retryable(exc):
+        # Still deadlocked after config.db_retry's retries: nothing was stored by this
+        # request's aborted transaction; the client retries with the same body.
+        return Response(
+            {
+                "errors": [
+                    {
+                        "code": "busy",
+                        "field": None,
+                        "message": _(
+                            "The database is busy with other writes for this customer; "
+                            "send the same request again in a moment."
+                        ),
+                    }
+                ]
+            },
+            status=503,
+            headers={"Retry-After": "1"},
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -100,3 +126,16 @@ def exception_handler(exc, context):
             code = "not_found"
         response.data = {"errors": [{"code": code, "field": None, "message": str(exc.detail)}]}
     return response
+
+
+# ------------------------------------------------------------------------------
+# The error body, for the OpenAPI schema of every app
+# ------------------------------------------------------------------------------
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    field = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
+class ErrorsSerializer(serializers.Serializer):
+    errors = ErrorSerializer(many=True)

@@ -7,7 +7,9 @@ the shops whose local time has come.
 from django.conf import settings
 from rq import cron
 
+from alerts import jobs as alert_jobs
 from commitments import jobs as commitment_jobs
+from platforms import jobs as platform_jobs
 from reports import jobs as reports_jobs
 
 # Hourly: each shop's report of the week just ended goes out from Monday 09:00 shop time.
@@ -17,3 +19,8 @@ cron.register(
 # Every 5 minutes (SWEEP_INTERVAL_SECONDS): re-queue unjudged actions and stale imports,
 # resume imports whose worker died, raise overdue findings.
 cron.register(commitment_jobs.sweep, queue_name="default", interval=settings.SWEEP_INTERVAL_SECONDS)
+# Every 5 minutes: webhook deliveries whose job was lost or whose order came late.
+cron.register(platform_jobs.deliveries_retry, queue_name="default", interval=300)
+# Every 15 minutes: new breaches and overdue findings to the subscribers of shops that are
+# in business hours now (the others wait for their morning).
+cron.register(alert_jobs.alerts_send, queue_name="default", interval=900)

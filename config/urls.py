@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import user_passes_test
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django_rq.urls import get_admin_urlpatterns, get_api_urlpatterns
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -26,6 +26,9 @@ api_v1 = [
     path("", include("accounts.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Anything else under /api/v1/ (a path that names no operation, or an id that is not a
+    # number) is the API's JSON 404, not the HTML page.
+    re_path(r"^.*$", views.api_not_found, name="api-not-found"),
 ]
 
 urlpatterns = [
@@ -41,7 +44,13 @@ urlpatterns = [
     path("shops/<slug:shop>/", include("policies.urls")),
     path("shops/<slug:shop>/", include("commitments.urls")),
     path("shops/<slug:shop>/", include("reports.urls")),
+    path("shops/<slug:shop>/", include("platforms.urls")),
+    path("shops/<slug:shop>/", include("alerts.urls")),
+    path("webhooks/", include("platforms.webhook_urls")),
     path("account/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("django-rq/", include(django_rq_urls)),
 ]
+
+handler400 = "config.views.bad_request"
+handler404 = "config.views.not_found"

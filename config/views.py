@@ -1,7 +1,11 @@
-"""The start page: the shops the signed-in user belongs to."""
+"""The start page (the shops the signed-in user belongs to) and the API's JSON 404."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 
 from policies.models import Shop
 
@@ -14,3 +18,48 @@ def home(request):
     else:
         shops = Shop.objects.filter(memberships__user=request.user)
     return render(request, "home.html", {"shops": shops})
+
+
+@csrf_exempt
+def api_not_found(request, *args, **kwargs):
+    """Answer a path under /api/v1/ that names no operation with the API's JSON 404."""
+    return JsonResponse(
+        {
+            "errors": [
+                {
+                    "code": "not_found",
+                    "field": None,
+                    "message": _("No API operation at this path: see GET /api/v1/schema/."),
+                }
+            ]
+        },
+        status=404,
+    )
+
+
+def not_found(request, exception=None):
+    """The 404 handler: JSON under /api/, the HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        return api_not_found(request)
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception=None):
+    """The 400 handler (a request Django refuses before any view): JSON under /api/."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "errors": [
+                    {
+                        "code": "bad_request",
+                        "field": None,
+                        "message": _(
+                            "The request cannot be read (too many fields, a malformed "
+                            "body or header); send JSON as the API documents."
+                        ),
+                    }
+                ]
+            },
+            status=400,
+        )
+    return defaults.bad_request(request, exception)

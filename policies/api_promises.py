@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -21,8 +23,7 @@ from accounts.access import shop_for
 from accounts.models import Role
 
 # One error body for the whole API schema (one OpenAPI component).
-from commitments.serializers import ErrorsSerializer
-from config.api_errors import ApiError
+from config.api_errors import ApiError, ErrorsSerializer
 
 from . import selectors, services
 from .error_codes import PromiseErrorCode
@@ -39,6 +40,12 @@ NOT_FOUND = {404: _errors("No such shop or promise (or not a member of the shop)
 FORBIDDEN = {403: _errors("The role in the shop is too low: permission_denied.")}
 INVALID = {400: _errors("Invalid input: unknown_kind, invalid_param, required, ...")}
 RETIRED = {409: _errors("The promise is retired: promise_retired.")}
+DUPLICATE = {
+    409: _errors(
+        "The shop has a promise of this kind already: duplicate_kind (send "
+        "confirm_duplicate_kind: true to add a second one)."
+    )
+}
 
 
 # ------------------------------------------------------------------------------
@@ -79,6 +86,18 @@ def _not_retired(promise):
             message=_("The promise is retired; it cannot change any more."),
             status_code=status.HTTP_409_CONFLICT,
         )
+
+
+def _raise_duplicate_kind(error: DjangoValidationError) -> None:
+    """Turn the service's duplicate_kind refusal into 409 (other errors stay 400)."""
+    for item in getattr(error, "error_dict", {}).get("kind", []):
+        if item.code == PromiseErrorCode.DUPLICATE_KIND:
+            raise ApiError(
+                code=PromiseErrorCode.DUPLICATE_KIND,
+                field="kind",
+                message=" ".join(item.messages),
+                status_code=status.HTTP_409_CONFLICT,
+            )
 
 
 def _merged(current: dict, params):
@@ -178,6 +197,11 @@ class PromiseCreateInputSerializer(serializers.Serializer):
     effective_from = serializers.DateTimeField(
         required=False, help_text="Default now; without an offset, shop time."
     )
+    confirm_duplicate_kind = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Add a promise of a kind the shop already has (both judge every action).",
+    )
 
 
 class PromisesApi(APIView):
@@ -198,7 +222,13 @@ class PromisesApi(APIView):
     @extend_schema(
         operation_id="promise_create",
         request=PromiseCreateInputSerializer,
-        responses={201: PromiseOutputSerializer, **INVALID, **FORBIDDEN, **NOT_FOUND},
+        responses={
+            201: PromiseOutputSerializer,
+            **INVALID,
+            **FORBIDDEN,
+            **NOT_FOUND,
+            **DUPLICATE,
+        },
         tags=TAGS,
     )
     def post(self, request, shop):
@@ -206,7 +236,13 @@ class PromisesApi(APIView):
         with _shop_time(shop):
             body = PromiseCreateInputSerializer(data=request.data)
             body.is_valid(raise_exception=True)
-            promise = services.promise_create(shop=shop, author=request.user, **body.validated_data)
+            try:
+                promise = services.promise_create(
+                    shop=shop, author=request.user, **body.validated_data
+                )
+            except DjangoValidationError as error:
+                _raise_duplicate_kind(error)
+                raise
             data = _promise_data(promise, promise.version)
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -224,6 +260,12 @@ class PromiseEditInputSerializer(serializers.Serializer):
     effective_from = serializers.DateTimeField(
         required=False,
         help_text="Default now; not before the newest version's; without an offset, shop time.",
+    )
+    name = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="A new name (kept with the reason in the promise's history). With only a "
+        "name, no new version is written.",
     )
 
 
@@ -264,13 +306,24 @@ class PromiseApi(APIView):
             body = PromiseEditInputSerializer(data=request.data)
             body.is_valid(raise_exception=True)
             latest = selectors.promise_latest_version(promise=promise)
-            version = services.promise_edit(
-                promise=promise,
-                params=_merged(latest.params, body.validated_data["params"]),
-                reason=body.validated_data["reason"],
-                effective_from=body.validated_data.get("effective_from"),
-                author=request.user,
-            )
+            fields = body.validated_data
+            name = fields.get("name")
+            renames = name is not None and name.strip() != promise.name
+            with transaction.atomic():
+                version = latest
+                if not renames or fields["params"] or "effective_from" in fields:
+                    version = services.promise_edit(
+                        promise=promise,
+                        params=_merged(latest.params, fields["params"]),
+                        reason=fields["reason"],
+                        effective_from=fields.get("effective_from"),
+                        author=request.user,
+                    )
+                if renames:
+                    services.promise_rename(
+                        promise=promise, name=name, reason=fields["reason"], author=request.user
+                    )
+                    promise.refresh_from_db()
             data = _promise_data(promise, version)
         return Response(data)
 
@@ -313,9 +366,8 @@ class PromiseVersionListApi(APIView):
 # /shops/{shop}/promises/{id}/impact/
 # ------------------------------------------------------------------------------
 class PromiseImpactInputSerializer(serializers.Serializer):
+    # Required: an impact without parameters to change asks nothing (an empty body is 400).
     params = serializers.JSONField(
-        required=False,
-        default=dict,
         help_text="Parameters to change; laid over the newest version's parameters.",
     )
 

@@ -5,14 +5,14 @@ from datetime import date
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import shop_for
 from accounts.models import Role
-from config.api_errors import ApiError
+from config.api_errors import ApiError, ErrorsSerializer
 
 from .calendar import MAX_DATE, MIN_DATE, ShopCalendar
 from .calendar_selectors import shop_with_calendar
@@ -77,6 +77,19 @@ class ShopOutputSerializer(serializers.Serializer):
     )
 
 
+class TextField(serializers.CharField):
+    """A CharField that refuses a JSON number or boolean instead of turning it into text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class SlugText(TextField, serializers.SlugField):
+    """A slug (letters, digits, - and _) that refuses a JSON number or boolean."""
+
+
 def _shop_data(shop) -> dict:
     return ShopOutputSerializer(shop_with_calendar(shop)).data
 
@@ -85,14 +98,17 @@ class ShopCreateApi(APIView):
     """Create a shop; the signed-in user becomes its manager."""
 
     class ShopCreateInputSerializer(serializers.Serializer):
-        slug = serializers.CharField(help_text="letters, digits, - and _; unique")
-        name = serializers.CharField()
-        timezone = serializers.CharField(required=False, default="Asia/Tokyo")
+        slug = SlugText(max_length=50, help_text="letters, digits, - and _; unique")
+        name = TextField(max_length=200)
+        timezone = TextField(max_length=64, required=False, default="Asia/Tokyo")
 
     @extend_schema(
         operation_id="shop_create",
         request=ShopCreateInputSerializer,
-        responses={201: ShopOutputSerializer},
+        responses={
+            201: ShopOutputSerializer,
+            409: OpenApiResponse(ErrorsSerializer, description="The slug is taken."),
+        },
         tags=["shops"],
     )
     def post(self, request):

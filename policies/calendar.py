@@ -76,6 +76,29 @@ class Day:
         """Return whether the channel is open on this day."""
         return self.shipping_open if Channel(channel) is Channel.SHIPPING else self.inquiries_open
 
+    def closed_words(self) -> tuple[str, str]:
+        """Return why the day is closed as a person reads it: (Japanese, English); "" if open.
+
+        「勤労感謝の日のため休業」 / "closed for 勤労感謝の日 (national holiday)", not the
+        machine's `reason` ("holiday: 勤労感謝の日"), which details and precedents keep.
+        """
+        ja, en = [], []
+        for reason in self.reasons:
+            kind, _, label = reason.partition(": ")
+            if kind == "holiday":
+                ja.append(f"{label}のため休業")
+                en.append(f"closed for {label} (national holiday)")
+            elif kind == "closed weekday":
+                ja.append("定休日")
+                en.append("regular closed weekday")
+            elif kind == "closure":
+                ja.append(f"臨時休業（{label}）" if label else "臨時休業")
+                en.append(f"closed: {label}" if label else "closed")
+            else:
+                ja.append(reason)
+                en.append(reason)
+        return "、".join(ja), "; ".join(en)
+
 
 @dataclass(frozen=True)
 class Closure:

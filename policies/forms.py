@@ -6,7 +6,6 @@ from datetime import date, time
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from config.api_errors import django_validation_errors
@@ -75,18 +74,17 @@ VALUE_LABELS = {
 }
 
 
-def _label(name: str):
+def param_label(name: str):
+    """Return the words for a parameter (its API name when it has none)."""
     # Parameter names are API identifiers; the description under the field says what it means.
     return PARAM_LABELS.get(name, name.replace("_", " ").capitalize())
 
 
+_label = param_label
+
+
 def _choices(values: list) -> list[tuple]:
-    return [
-        (value, format_lazy("{} ({})", VALUE_LABELS[value], value))
-        if value in VALUE_LABELS
-        else (value, value)
-        for value in values
-    ]
+    return [(value, VALUE_LABELS.get(value, value)) for value in values]
 
 
 def param_field(name: str, schema: dict) -> forms.Field:
@@ -206,9 +204,21 @@ class PromiseCreateForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         help_text=_("Shop time. Leave empty for now."),
     )
+    confirm_duplicate_kind = forms.BooleanField(
+        required=False,
+        label=_("I understand that both promises will judge every action, and want a second one."),
+    )
 
 
 class PromiseEditForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Rename the promise when its meaning changed; the old name stays in its history."
+        ),
+    )
     reason = forms.CharField(
         label=_("Reason for the change"),
         widget=forms.Textarea(attrs={"rows": 2}),

@@ -101,6 +101,34 @@ class Promise(models.Model):
         return f"{self.shop.slug}: {self.name} ({self.kind})"
 
 
+class PromiseRename(models.Model):
+    """One change of a promise's name, with its reason: the names it had stay in its history.
+
+    The name is what a manager reads; the parameters (versions) say what the promise means.
+    Renaming "reply within 2 business days" after changing it to 7 business hours keeps the
+    page honest without a new version.
+    """
+
+    promise = models.ForeignKey(Promise, on_delete=models.CASCADE, related_name="renames")
+    old_name = models.CharField(max_length=200)
+    new_name = models.CharField(max_length=200)
+    reason = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="promise_renames",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["promise", "created_at", "id"]
+
+    def __str__(self):
+        return f"{self.promise_id}: {self.old_name} → {self.new_name}"
+
+
 class PromiseVersion(models.Model):
     """One version of a promise's parameters; never changed once written.
 

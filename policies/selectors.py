@@ -141,9 +141,14 @@ def promise_impact(*, promise: Promise, new_params: dict) -> dict:
         .filter(orders__gte=2)
         .annotate(total=Window(Count("pk")))
         .order_by(best_first, "customer__external_id")
-        .values("customer__external_id", "best_level", "last_level", "orders", "total")[
-            :IMPACT_CUSTOMERS_LISTED
-        ]
+        .values(
+            "customer__external_id",
+            "customer__name",
+            "best_level",
+            "last_level",
+            "orders",
+            "total",
+        )[:IMPACT_CUSTOMERS_LISTED]
     )
     rows = list(rows)
     if rows:
@@ -151,6 +156,7 @@ def promise_impact(*, promise: Promise, new_params: dict) -> dict:
     result["customers"] = [
         {
             "customer": row["customer__external_id"],
+            "name": row["customer__name"],
             "best_level": row["best_level"],
             "last_level": row["last_level"],
             "orders": row["orders"],

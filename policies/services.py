@@ -1,4 +1,4 @@
-"""Writes of promises: create, edit (a new version), retire; and deleting a whole shop.
+"""Writes of promises: create, edit (a new version), rename, retire; and deleting a shop.
 
 Shop and calendar writes live in policies/shop_services.py.
 """
@@ -11,13 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from config.limits import TIME_MAX, TIME_MIN, time_in_window
 
 from . import hooks
 from .error_codes import PromiseErrorCode
 from .immutability import history_deletion
 from .kinds import registry
 from .kinds.base import PromiseKind
-from .models import Promise, PromiseVersion, Shop
+from .models import Promise, PromiseRename, PromiseVersion, Shop
 
 
 def _user_or_none(user):
@@ -52,6 +53,21 @@ def promise_params_validate(*, kind: PromiseKind, params: dict | None) -> dict:
         raise ValidationError(errors) from error
 
 
+def _effective_from_validate(effective_from: datetime | None) -> None:
+    """Raise invalid_time unless a version's start lies in config.limits' time window."""
+    if effective_from is None or time_in_window(effective_from):
+        return
+    raise ValidationError(
+        {
+            "effective_from": ValidationError(
+                _("effective_from must lie from %(min)s to before %(max)s; check the year."),
+                code=PromiseErrorCode.INVALID_TIME,
+                params={"min": TIME_MIN.date().isoformat(), "max": TIME_MAX.date().isoformat()},
+            )
+        }
+    )
+
+
 def _snapshot(promise: Promise, version: PromiseVersion) -> dict:
     """Return the promise as the audit trail records it."""
     return {
@@ -82,15 +98,37 @@ def promise_create(
     author,
     effective_from: datetime | None = None,
     rejudge: bool = True,
+    confirm_duplicate_kind: bool = False,
 ) -> Promise:
     """Record a new promise with its first version; return it with `.version` set.
 
     With `rejudge` the shop's customers are marked for a re-judge in this transaction (the
     history before `effective_from` becomes their experience of the promise, and what came
     after is judged); background jobs redo them after the commit.
+
+    A second promise of a kind that has one not retired would judge every action twice: it
+    is refused (code duplicate_kind, field kind) unless `confirm_duplicate_kind` says the
+    manager means it.
     """
     promise_kind = registry.get(kind)
     params = promise_params_validate(kind=promise_kind, params=params)
+    _effective_from_validate(effective_from)
+    if not confirm_duplicate_kind:
+        existing = promises_of_kind(shop=shop, kind=kind)
+        if existing:
+            raise ValidationError(
+                {
+                    "kind": ValidationError(
+                        _(
+                            "The shop already has a promise of this kind (“%(names)s”); both "
+                            "would judge every action. Confirm to add a second one, or edit "
+                            "the existing promise instead."
+                        ),
+                        code=PromiseErrorCode.DUPLICATE_KIND,
+                        params={"names": "”, “".join(p.name for p in existing)},
+                    )
+                }
+            )
     promise = Promise(shop=shop, kind=kind, name=(name or "").strip())
     promise.full_clean()
     promise.save()
@@ -158,6 +196,7 @@ def promise_edit(
                 )
             }
         )
+    _effective_from_validate(effective_from)
     effective_from = effective_from or timezone.now()
     if effective_from < latest.effective_from:
         raise ValidationError(
@@ -199,6 +238,58 @@ def promise_edit(
     if rejudge:
         _rejudge(promise.shop_id, "promise.edited")
     return version
+
+
+def promises_of_kind(*, shop: Shop, kind: str) -> list[Promise]:
+    """Return the shop's promises of the kind that are not retired (for the duplicate check)."""
+    return list(Promise.objects.filter(shop=shop, kind=kind, retired_at__isnull=True))
+
+
+@transaction.atomic
+def promise_rename(*, promise: Promise, name: str, reason: str, author) -> PromiseRename:
+    """Give the promise a new name; the old one stays in its history with the reason."""
+    promise = Promise.objects.select_for_update().get(pk=promise.pk)
+    if promise.retired_at is not None:
+        raise _retired_error(promise)
+    name, reason = (name or "").strip(), (reason or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = ValidationError(
+            _("Give the promise a name."), code=PromiseErrorCode.REQUIRED
+        )
+    elif name == promise.name:
+        errors["name"] = ValidationError(
+            _("The promise has this name already."), code=PromiseErrorCode.UNCHANGED
+        )
+    if not reason:
+        errors["reason"] = ValidationError(
+            _("Say why the promise is renamed; the reason stays in its history."),
+            code=PromiseErrorCode.REQUIRED,
+        )
+    if errors:
+        raise ValidationError(errors)
+    rename = PromiseRename(
+        promise=promise,
+        old_name=promise.name,
+        new_name=name,
+        reason=reason,
+        author=_user_or_none(author),
+    )
+    promise.name = name
+    promise.full_clean()
+    rename.full_clean()
+    promise.save(update_fields=["name"])
+    rename.save()
+    audit_record(
+        shop=promise.shop,
+        actor=author,
+        event="promise.renamed",
+        object_type="promise",
+        object_id=promise.pk,
+        before={"name": rename.old_name},
+        after={"name": rename.new_name, "reason": reason},
+    )
+    return rename
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,14 +21,17 @@ from accounts.models import Role
 
 from . import hooks, selectors, services
 from .forms import (
+    VALUE_LABELS,
     KindChoiceForm,
     PromiseCreateForm,
     PromiseEditForm,
     RetireForm,
     add_errors,
+    param_label,
     params_form,
 )
 from .kinds import UnknownKind, registry
+from .levels import ACTION_WORDS, OCCASION_WORDS, UNIT_WORDS, level_words
 from .versions import version_in_force
 
 
@@ -62,7 +66,9 @@ def _value_text(value) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, list) and all(isinstance(item, str | int | float) for item in value):
-        return ", ".join(str(item) for item in value) if value else "—"
+        return ", ".join(str(VALUE_LABELS.get(item, item)) for item in value) if value else "—"
+    if isinstance(value, str) and value in VALUE_LABELS:
+        return str(VALUE_LABELS[value])
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
@@ -75,6 +81,7 @@ def params_rows(kind, params: dict, *, previous: dict | None = None) -> list[dic
     return [
         {
             "name": name,
+            "label": str(param_label(name)),
             "value": _value_text(params.get(name)),
             "description": properties.get(name, {}).get("description", ""),
             "changed": previous is not None and previous.get(name) != params.get(name),
@@ -176,9 +183,9 @@ def promise_create(request, shop):
             {
                 "id": kind.id,
                 "label": _kind_label(kind),
-                "occasion_kind": kind.occasion_kind,
-                "action_kind": kind.action_kind,
-                "level_unit": kind.level_unit,
+                "occasion_kind": OCCASION_WORDS.get(kind.occasion_kind, kind.occasion_kind),
+                "action_kind": ACTION_WORDS.get(kind.action_kind, kind.action_kind),
+                "level_unit": UNIT_WORDS.get(kind.level_unit, kind.level_unit),
             }
             for kind in registry.all()
         ]
@@ -206,6 +213,7 @@ def promise_create(request, shop):
                         params=parameters.params(),
                         effective_from=form.cleaned_data["effective_from"],
                         author=request.user,
+                        confirm_duplicate_kind=form.cleaned_data["confirm_duplicate_kind"],
                     )
                 except ValidationError as error:
                     add_errors(error, params_form=parameters, form=form)
@@ -221,7 +229,14 @@ def promise_create(request, shop):
         request,
         shop,
         "policies/promise_form.html",
-        {"kind": kind, "kind_label": _kind_label(kind), "form": form, "params_form": parameters},
+        {
+            "kind": kind,
+            "kind_label": _kind_label(kind),
+            "form": form,
+            "params_form": parameters,
+            # A promise of this kind exists already: warn, and ask for an explicit confirmation.
+            "same_kind": services.promises_of_kind(shop=shop, kind=kind.id),
+        },
     )
 
 
@@ -270,6 +285,7 @@ def promise_versions(request, shop, promise_id):
             "promise": promise,
             "kind_label": _kind_label(kind),
             "history": history,
+            "renames": list(promise.renames.select_related("author")),
             "can_manage": can_manage,
         },
     )
@@ -290,7 +306,7 @@ def promise_edit(request, shop, promise_id):
 
     with timezone.override(ZoneInfo(shop.timezone)):
         if request.method != "POST":
-            form = PromiseEditForm()
+            form = PromiseEditForm(initial={"name": promise.name})
             parameters = params_form(kind, params=latest.params)
         else:
             form = PromiseEditForm(request.POST)
@@ -300,6 +316,18 @@ def promise_edit(request, shop, promise_id):
                 if not isinstance(result, dict):
                     return result
                 form, impact = result["form"], result["impact"]
+    if impact:
+        impact = {
+            **impact,
+            "customers": [
+                {
+                    **row,
+                    "best_words": level_words(kind.level_unit, row["best_level"]),
+                    "last_words": level_words(kind.level_unit, row["last_level"]),
+                }
+                for row in impact["customers"]
+            ],
+        }
     return _render(
         request,
         shop,
@@ -317,7 +345,7 @@ def promise_edit(request, shop, promise_id):
 
 
 def _edit_or_preview(request, promise, kind, latest, form, parameters):
-    """Save the new version, or return the forms and the impact to show before saving."""
+    """Save the new version (and name), or return the forms and the impact to show first."""
     # A field left empty keeps the newest version's value.
     entered = {**latest.params, **parameters.params()}
     try:
@@ -325,6 +353,22 @@ def _edit_or_preview(request, promise, kind, latest, form, parameters):
     except ValidationError as error:
         add_errors(error, params_form=parameters, form=form)
         return {"form": form, "impact": None}
+    new_name = (form.cleaned_data["name"] or "").strip()
+    renames = bool(new_name) and new_name != promise.name
+    if renames and new_params == latest.params and not form.cleaned_data["effective_from"]:
+        # Only the name changes: no new version, the rename keeps the old name and the reason.
+        try:
+            services.promise_rename(
+                promise=promise,
+                name=new_name,
+                reason=form.cleaned_data["reason"],
+                author=request.user,
+            )
+        except ValidationError as error:
+            add_errors(error, params_form=parameters, form=form)
+            return {"form": form, "impact": None}
+        messages.success(request, _("The promise is renamed; the old name stays in its history."))
+        return redirect("policies:promise-versions", shop=promise.shop.slug, promise_id=promise.pk)
 
     impact = None
     if new_params != latest.params and kind.lowers(latest.params, new_params):
@@ -349,13 +393,21 @@ def _edit_or_preview(request, promise, kind, latest, form, parameters):
             return {"form": form, "impact": impact}
 
     try:
-        version = services.promise_edit(
-            promise=promise,
-            params=new_params,
-            reason=form.cleaned_data["reason"],
-            effective_from=form.cleaned_data["effective_from"],
-            author=request.user,
-        )
+        with transaction.atomic():
+            version = services.promise_edit(
+                promise=promise,
+                params=new_params,
+                reason=form.cleaned_data["reason"],
+                effective_from=form.cleaned_data["effective_from"],
+                author=request.user,
+            )
+            if renames:
+                services.promise_rename(
+                    promise=promise,
+                    name=new_name,
+                    reason=form.cleaned_data["reason"],
+                    author=request.user,
+                )
     except ValidationError as error:
         add_errors(error, params_form=parameters, form=form)
         if impact is None and kind.lowers(latest.params, new_params):

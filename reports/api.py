@@ -1,5 +1,6 @@
 """REST API of the reports app: the weekly drift report as JSON or CSV."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -9,8 +10,9 @@ from rest_framework.views import APIView
 
 from accounts.access import shop_for
 from commitments.serializers import ErrorsSerializer
+from config.api_errors import ApiError
 
-from .csv_export import report_csv
+from .csv_export import CSV_LANGUAGES, report_csv
 from .services import report_get_or_build
 
 
@@ -34,7 +36,7 @@ class ReportOutputSerializer(serializers.Serializer):
     start = serializers.CharField(source="data.start")
     end = serializers.CharField(source="data.end")
     built_at = serializers.DateTimeField()
-    emailed_at = serializers.DateTimeField()
+    emailed_at = serializers.DateTimeField(allow_null=True)
     summary = serializers.JSONField(source="data.summary")
     promises = serializers.JSONField(source="data.promises")
     changes = serializers.JSONField(source="data.changes")
@@ -53,12 +55,19 @@ class ReportDetailApi(APIView):
                 "week", OpenApiTypes.STR, OpenApiParameter.PATH, description="2026-W47"
             ),
             OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"]),
+            OpenApiParameter(
+                "lang",
+                OpenApiTypes.STR,
+                enum=list(CSV_LANGUAGES),
+                description="CSV header language (default ja)",
+            ),
         ],
         responses={
             (200, "application/json"): ReportOutputSerializer,
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="one row per promise"),
             (400, "application/json"): OpenApiResponse(
-                ErrorsSerializer, description="Not an ISO week, or a week not started yet."
+                ErrorsSerializer,
+                description="Not an ISO week, a week not started yet, or an unknown lang.",
             ),
             (404, "application/json"): OpenApiResponse(
                 ErrorsSerializer, description="No such shop (or not a member)."
@@ -67,11 +76,19 @@ class ReportDetailApi(APIView):
     )
     def get(self, request, shop, week):
         shop, _role = shop_for(request.user, shop)
+        language = request.query_params.get("lang", "ja")
+        if language not in CSV_LANGUAGES:
+            raise ApiError(
+                code="invalid_param",
+                field="lang",
+                message=_("lang must be one of: %(languages)s; got %(value)r.")
+                % {"languages": ", ".join(CSV_LANGUAGES), "value": language},
+            )
         report = report_get_or_build(shop=shop, week=week)
         if request.accepted_renderer.format == "csv":
             filename = f"tsuzuku-{shop.slug}-{report.week}.csv"
             return Response(
-                report_csv(report),
+                report_csv(report, language=language),
                 content_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": f'attachment; filename="{filename}"'},
             )

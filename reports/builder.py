@@ -87,23 +87,26 @@ def report_data(*, shop, week: Week) -> dict:
     # One bad record (a promise whose stored parameters its kind cannot use) must not stop
     # the report: its section is left out and listed, with the error, for operators.
     skipped = []
+    # A customer at risk under several promises is one customer in the headline.
+    at_risk_customers: set[int] = set()
     for promise in promises:
         try:
-            sections.append(
-                _promise_section(
-                    promise=promise,
-                    versions=versions.get(promise.id, []),
-                    week=week,
-                    trend_weeks=trend_weeks,
-                    checks=check_rows.get(promise.id),
-                    findings=finding_rows.get(promise.id),
-                )
+            section, customer_ids = _promise_section(
+                promise=promise,
+                versions=versions.get(promise.id, []),
+                week=week,
+                trend_weeks=trend_weeks,
+                checks=check_rows.get(promise.id),
+                findings=finding_rows.get(promise.id),
             )
         except Exception as error:  # noqa: BLE001 - listed in the report, logged
             logger.exception(
                 "Report of %s %s: promise %s skipped", shop.slug, week.label, promise.pk
             )
             skipped.append(_skipped(promise, error))
+            continue
+        sections.append(section)
+        at_risk_customers |= customer_ids
     return {
         "shop": shop.slug,
         "week": week.label,
@@ -111,7 +114,7 @@ def report_data(*, shop, week: Week) -> dict:
         "start": week.start.isoformat(),
         "end": week.end.isoformat(),
         "last_day": (week.monday + timedelta(days=6)).isoformat(),
-        "summary": _summary(sections),
+        "summary": _summary(sections, customers_at_risk=len(at_risk_customers)),
         "promises": sections,
         "changes": _changes(shop=shop, week=week, versions=versions, skipped=skipped),
         "exceptions": _exceptions(shop=shop, week=week),
@@ -180,8 +183,10 @@ def _promises_of_week(*, shop, week: Week, ids: set[int]) -> list[Promise]:
 # ------------------------------------------------------------------------------
 # One promise
 # ------------------------------------------------------------------------------
-def _promise_section(*, promise, versions, week, trend_weeks, checks, findings) -> dict:
-    """Return the report's numbers for one promise."""
+def _promise_section(
+    *, promise, versions, week, trend_weeks, checks, findings
+) -> tuple[dict, set[int]]:
+    """Return the report's numbers for one promise, and the ids of its customers at risk."""
     kind = registry.get(promise.kind)
     # The promise as it stood at the end of the week (or when it was retired in it).
     at = week.end
@@ -200,13 +205,14 @@ def _promise_section(*, promise, versions, week, trend_weeks, checks, findings) 
     points = [
         {
             "week": bucket.label,
+            "monday": bucket.monday.isoformat(),
             "avg_level": _num(checks.get(f"avg_{index}")),
             "measured": checks.get(f"n_{index}", 0),
         }
         for index, bucket in enumerate(trend_weeks)
     ]
-    total_at_risk, at_risk = _at_risk(promise=promise, kind=kind, promised=promised, week=week)
-    return {
+    at_risk_ids, at_risk = _at_risk(promise=promise, kind=kind, promised=promised, week=week)
+    section = {
         "id": promise.id,
         "name": promise.name,
         "kind": promise.kind,
@@ -229,9 +235,10 @@ def _promise_section(*, promise, versions, week, trend_weeks, checks, findings) 
         "shop_drift": _trend_drift(
             points=points, promised=promised, higher_is_better=kind.higher_is_better
         ),
-        "customers_at_risk": total_at_risk,
+        "customers_at_risk": len(at_risk_ids),
         "at_risk": at_risk,
     }
+    return section, at_risk_ids
 
 
 def _trend_drift(*, points: list[dict], promised, higher_is_better: bool) -> dict:
@@ -278,8 +285,8 @@ def _order_counts(*, before: datetime):
     return Coalesce(Subquery(orders, output_field=IntegerField()), 0)
 
 
-def _at_risk(*, promise, kind, promised, week: Week) -> tuple[int, list[dict]]:
-    """Return how many repeat customers are at risk for the promise, and the top ones."""
+def _at_risk(*, promise, kind, promised, week: Week) -> tuple[set[int], list[dict]]:
+    """Return the ids of the promise's repeat customers at risk, and the top ones."""
     better = "gt" if kind.higher_is_better else "lt"
     sign = Value(1.0 if kind.higher_is_better else -1.0)
     # Experienced more than what the promise now guarantees, or more than they got last.
@@ -308,7 +315,7 @@ def _at_risk(*, promise, kind, promised, week: Week) -> tuple[int, list[dict]]:
         .annotate(orders=_order_counts(before=week.end))
         .filter(orders__gte=REPEAT_MIN_ORDERS)
     )
-    total = candidates.count()
+    customer_ids = set(candidates.values_list("customer_id", flat=True))
     ranked = (
         candidates.annotate(
             gap_promise=gap_promise,
@@ -328,6 +335,7 @@ def _at_risk(*, promise, kind, promised, week: Week) -> tuple[int, list[dict]]:
         .order_by("-score", F("last_at").desc(nulls_last=True), "customer__external_id")
         .values(
             "customer__external_id",
+            "customer__name",
             "orders",
             "count",
             "last_at",
@@ -340,9 +348,10 @@ def _at_risk(*, promise, kind, promised, week: Week) -> tuple[int, list[dict]]:
             "score",
         )[:AT_RISK_TOP]
     )
-    return total, [
+    return customer_ids, [
         {
             "customer": row["customer__external_id"],
+            "customer_name": row["customer__name"],
             "orders": row["orders"],
             "count": row["count"],
             "last_at": _iso(row["last_at"], week.tz),
@@ -362,8 +371,8 @@ def _at_risk(*, promise, kind, promised, week: Week) -> tuple[int, list[dict]]:
 # ------------------------------------------------------------------------------
 # The shop as a whole
 # ------------------------------------------------------------------------------
-def _summary(sections: list[dict]) -> dict:
-    """Return the totals of the promise sections."""
+def _summary(sections: list[dict], *, customers_at_risk: int) -> dict:
+    """Return the totals of the promise sections (customers at risk: distinct customers)."""
     volume = sum(section["volume"] for section in sections)
     kept = sum(section["kept"] for section in sections)
     return {
@@ -376,7 +385,7 @@ def _summary(sections: list[dict]) -> dict:
         "drifting_promises": [
             section["id"] for section in sections if section["shop_drift"]["flagged"]
         ],
-        "customers_at_risk": sum(section["customers_at_risk"] for section in sections),
+        "customers_at_risk": customers_at_risk,
     }
 
 

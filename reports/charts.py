@@ -3,8 +3,10 @@
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-WIDTH, HEIGHT = 360, 170
-LEFT, RIGHT, TOP, BOTTOM = 46, 12, 14, 30
+WIDTH, HEIGHT = 400, 210
+LEFT, RIGHT, TOP, BOTTOM = 52, 26, 22, 34
+# Text stays at least 12 px even when a phone scales the chart down to 330 px wide.
+FONT = 15
 
 
 def _fmt(value: float) -> str:
@@ -22,8 +24,14 @@ def trend_svg(
     flagged: bool = False,
     higher_is_better: bool | None = None,
     better_label: str = "better",
+    described_by: str = "",
+    titles: list[str] | None = None,
 ) -> SafeString:
-    """Return an SVG line chart of (label, value) points; None values leave a gap."""
+    """Return an SVG line chart of (label, value) points; None values leave a gap.
+
+    Labels are short dates ("11/16", the Monday of each week); ``titles`` are the hover texts
+    of the points; ``described_by`` names the element (a table) that gives the same numbers.
+    """
     values = [value for _label, value in points if value is not None]
     scale = values + ([promised] if promised is not None else [])
     low, high = (min(scale), max(scale)) if scale else (0.0, 1.0)
@@ -43,21 +51,24 @@ def trend_svg(
     stroke = "#c53030" if flagged else "#2b6cb0"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="trend" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="100%" style="max-width:{WIDTH}px" role="img" aria-label="{escape(title)}">',
+        f'width="100%" style="max-width:{WIDTH}px" role="img" aria-label="{escape(title)}"'
+        + (f' aria-describedby="{escape(described_by)}"' if described_by else "")
+        + ">",
         f"<title>{escape(title)}</title>",
         f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="#fff" '
         f'stroke="#d9e0e7"/>',
     ]
     for value, anchor in ((high - pad, "end"), (low + pad, "end")):
         parts.append(
-            f'<text x="{LEFT - 4}" y="{y(value) + 4}" font-size="10" text-anchor="{anchor}" '
+            f'<text x="{LEFT - 4}" y="{y(value) + 4}" font-size="{FONT}" text-anchor="{anchor}" '
             f'fill="#617080">{escape(_fmt(value))}</text>'
         )
     if higher_is_better is not None:
         unit = f"{unit} ({'↑' if higher_is_better else '↓'} {better_label})".strip()
     if unit:
         parts.append(
-            f'<text x="{LEFT}" y="{TOP - 3}" font-size="10" fill="#617080">{escape(unit)}</text>'
+            f'<text x="{LEFT}" y="{TOP - 5}" font-size="{FONT}" fill="#617080">'
+            f"{escape(unit)}</text>"
         )
     if promised is not None:
         parts.append(
@@ -77,15 +88,16 @@ def trend_svg(
             )
         run = []
     for index, (label, value) in enumerate(points):
-        short = label.split("-")[-1]
+        short = label
         parts.append(
-            f'<text x="{x(index)}" y="{HEIGHT - 10}" font-size="10" text-anchor="middle" '
+            f'<text x="{x(index)}" y="{HEIGHT - 10}" font-size="{FONT}" text-anchor="middle" '
             f'fill="#617080">{escape(short)}</text>'
         )
         if value is not None:
             parts.append(
                 f'<circle cx="{x(index)}" cy="{y(value)}" r="3" fill="{stroke}">'
-                f"<title>{escape(label)}: {escape(_fmt(value))}</title></circle>"
+                f"<title>{escape(titles[index] if titles else label)}: {escape(_fmt(value))}"
+                "</title></circle>"
             )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped

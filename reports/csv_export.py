@@ -3,6 +3,9 @@
 import csv
 import io
 
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
 from .models import Report
 
 # A cell starting with one of these is read as a formula by spreadsheets (CSV injection).
@@ -42,9 +45,46 @@ def neutralise(value):
     return value
 
 
-def report_rows(report: Report) -> list[list]:
-    """Return the CSV rows (header first) of the report."""
-    rows = [COLUMNS]
+# The header a person reads (Japanese by default, English with ?lang=en), in COLUMNS order.
+HEADERS = {
+    "week": _("Week"),
+    "promise_id": _("Promise id"),
+    "promise": _("Promise"),
+    "kind": _("Kind"),
+    "version": _("Version"),
+    "level_unit": _("Level unit"),
+    "promised_level": _("Promised level"),
+    "volume": _("Checks"),
+    "kept": _("Kept"),
+    "kept_pct": _("Kept (%)"),
+    "breach": _("Breaches"),
+    "overdue": _("Overdue"),
+    "drift": _("Drift"),
+    "precedent": _("Precedents"),
+    "excused": _("Excused"),
+    "avg_level": _("Average level"),
+    "trend_start_week": _("Trend: first week"),
+    "trend_start": _("Trend: first level"),
+    "trend_latest_week": _("Trend: latest week"),
+    "trend_latest": _("Trend: latest level"),
+    "shop_level_drift": _("Shop-level drift"),
+    "customers_at_risk": _("Repeat customers at risk"),
+    "top_customers_at_risk": _("Top customers at risk"),
+}
+CSV_LANGUAGES = ("ja", "en")
+
+
+def report_header(language: str) -> list[str]:
+    """Return the header row in the language ("ja" or "en")."""
+    with translation.override(language):
+        return [str(HEADERS[column]) for column in COLUMNS]
+
+
+def report_rows(report: Report, *, language: str = "ja") -> list[list]:
+    """Return the CSV rows (header first, in the language) of the report."""
+    with translation.override(language):
+        yes, no = str(_("yes")), str(_("no"))
+    rows = [report_header(language)]
     for section in report.data["promises"]:
         drift = section["shop_drift"]
         rows.append(
@@ -69,7 +109,7 @@ def report_rows(report: Report) -> list[list]:
                 drift.get("start"),
                 drift.get("latest_week"),
                 drift.get("latest"),
-                "yes" if drift["flagged"] else "no",
+                yes if drift["flagged"] else no,
                 section["customers_at_risk"],
                 " ".join(customer["customer"] for customer in section["at_risk"]),
             ]
@@ -77,10 +117,10 @@ def report_rows(report: Report) -> list[list]:
     return rows
 
 
-def report_csv(report: Report) -> str:
+def report_csv(report: Report, *, language: str = "ja") -> str:
     """Return the report as CSV text (with a BOM so spreadsheet apps read it as UTF-8)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    for row in report_rows(report):
+    for row in report_rows(report, language=language):
         writer.writerow(["" if cell is None else neutralise(cell) for cell in row])
     return "\ufeff" + out.getvalue()

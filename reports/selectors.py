@@ -12,9 +12,22 @@ from policies.models import Shop
 from .models import Report
 from .weeks import Week, current_week
 
-# The weekly report goes out on Monday from this hour, shop time.
+# The weekly report goes out on the week's first business day (Monday unless the shop is
+# closed then, e.g. a Monday holiday) from this hour, shop time.
 SEND_WEEKDAY = 0
 SEND_HOUR = 9
+
+
+def first_business_day(shop, monday):
+    """Return the week's first day open for shipping or inquiries (Monday if none is)."""
+    from policies.calendar import ShopCalendar
+
+    calendar = ShopCalendar.for_shop(shop)
+    for offset in range(7):
+        day = calendar.day(monday + timedelta(days=offset))
+        if day.shipping_open or day.inquiries_open:
+            return day.date
+    return monday + timedelta(days=SEND_WEEKDAY)
 
 
 def reports_of_shop(*, shop):
@@ -43,7 +56,7 @@ def weekly_reports_due(*, now: datetime) -> list[tuple[Shop, str]]:
         tz = ZoneInfo(shop.timezone)
         this_week = current_week(now, tz)
         send_from = datetime.combine(
-            this_week.monday + timedelta(days=SEND_WEEKDAY), time(SEND_HOUR), tzinfo=tz
+            first_business_day(shop, this_week.monday), time(SEND_HOUR), tzinfo=tz
         )
         # A shop that did not exist last week has nothing to report for it.
         if now >= send_from and shop.created_at < this_week.start:
@@ -61,7 +74,12 @@ def weekly_reports_due(*, now: datetime) -> list[tuple[Shop, str]]:
 
 
 def report_recipients(*, shop) -> list[str]:
-    """Return the e-mail addresses of the shop's managers, sorted."""
+    """Return the addresses the manager chose (alerts page), else the shop's managers'."""
+    from .hooks import recipients_chosen
+
+    chosen = recipients_chosen(shop)
+    if chosen is not None:
+        return sorted(set(chosen))
     return sorted(
         set(
             get_user_model()

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -15,13 +15,16 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.access import ROLE_RANK, shop_for
 from accounts.models import Role
 from commitments.models import ExceptionReason
+from policies.levels import DIRECTED_UNITS, gap_words, level_words
 
 from .builder import report_build
 from .charts import trend_svg
 from .selectors import reports_of_shop, week_just_ended
 from .services import report_get_or_build
-from .weeks import current_week, parse_week
+from .weeks import current_week, parse_week, week_words
 
+# How many ended weeks the week picker offers.
+WEEK_CHOICES = 26
 REASON_LABELS = {
     ExceptionReason.OUR_MISTAKE: gettext_lazy("our mistake"),
     ExceptionReason.DEADLINE: gettext_lazy("customer deadline"),
@@ -47,15 +50,25 @@ def report_list(request, shop):
     """Show the shop's stored reports, and the build form to managers."""
     shop, role = shop_for(request.user, shop)
     now = timezone.now()
+    this_week = current_week(now, shop.timezone)
+    reports = list(reports_of_shop(shop=shop))
+    for report in reports:
+        report.week_words = week_words(parse_week(report.week, shop.timezone))
     return render(
         request,
         "reports/report_list.html",
         {
             "shop": shop,
-            "reports": reports_of_shop(shop=shop),
+            "reports": reports,
             "can_build": ROLE_RANK[Role(role)] >= ROLE_RANK[Role.MANAGER],
             "last_week": week_just_ended(now=now, tz=shop.timezone).label,
-            "this_week": current_week(now, shop.timezone).label,
+            "this_week": this_week.label,
+            "this_week_words": week_words(this_week),
+            # The week picker: the weeks that have ended, newest first, named by their dates.
+            "week_choices": [
+                {"value": week.label, "label": week_words(week)}
+                for week in (this_week.shifted(-offset) for offset in range(1, WEEK_CHOICES + 1))
+            ],
         },
     )
 
@@ -74,7 +87,9 @@ def report_build_view(request, shop):
         messages.error(request, " ".join(error.messages))
         return redirect("reports:report-list", shop=shop.slug)
     report = report_build(shop=shop, week=report_week.label)
-    messages.success(request, _("The report of %(week)s was built.") % {"week": report.week})
+    messages.success(
+        request, _("The report of %(week)s was built.") % {"week": week_words(report_week)}
+    )
     return redirect("reports:report-detail", shop=shop.slug, week=report.week)
 
 
@@ -88,23 +103,7 @@ def report_detail(request, shop, week):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("reports:report-list", shop=shop.slug)
-    sections = []
-    for section in report.data["promises"]:
-        unit = str(UNIT_LABELS.get(section["level_unit"], section["level_unit"]))
-        chart = trend_svg(
-            points=[(point["week"], point["avg_level"]) for point in section["trend"]],
-            promised=section["promised_level"],
-            title=_("%(promise)s: average level per week") % {"promise": section["name"]},
-            unit=unit,
-            flagged=section["shop_drift"]["flagged"],
-            higher_is_better=section["higher_is_better"],
-            better_label=_("better"),
-        )
-        at_risk = [
-            {**row, "last_at": (row["last_at"] or "")[:16].replace("T", " ")}
-            for row in section["at_risk"]
-        ]
-        sections.append({**section, "level_unit": unit, "chart": chart, "at_risk": at_risk})
+    sections = [_section(section, shop=shop) for section in report.data["promises"]]
     exceptions = report.data["exceptions"]
     changes = [
         {
@@ -113,7 +112,7 @@ def report_detail(request, shop, week):
             if change["before"] is None
             else json.dumps(change["before"], ensure_ascii=False, sort_keys=True),
             "after": json.dumps(change["after"], ensure_ascii=False, sort_keys=True),
-            "effective_from": change["effective_from"][:16].replace("T", " "),
+            "effective_from": change["effective_from"],
         }
         for change in report.data["changes"]
     ]
@@ -127,6 +126,7 @@ def report_detail(request, shop, week):
         {
             "shop": shop,
             "report": report,
+            "week_words": week_words(parse_week(report.week, shop.timezone)),
             "data": report.data,
             "sections": sections,
             "changes": changes,
@@ -143,3 +143,64 @@ def report_detail(request, shop, week):
             "can_build": ROLE_RANK[Role(role)] >= ROLE_RANK[Role.MANAGER],
         },
     )
+
+
+def _section(section: dict, *, shop) -> dict:
+    """Return one promise's part of the report, with its levels in words and its chart."""
+    unit_code = section["level_unit"]
+    unit = str(UNIT_LABELS.get(unit_code, unit_code))
+    rows = []
+    for point in section["trend"]:
+        week = parse_week(point["week"], shop.timezone)
+        rows.append(
+            {
+                "label": formats.date_format(week.monday, "n/j"),
+                "title": week_words(week),
+                "value": point["avg_level"],
+                "words": level_words(unit_code, point["avg_level"]),
+                "measured": point["measured"],
+            }
+        )
+    table_id = f"trend-{section['id']}"
+    chart = trend_svg(
+        points=[(row["label"], row["value"]) for row in rows],
+        titles=[row["title"] for row in rows],
+        promised=section["promised_level"],
+        title=_("%(promise)s: average level per week") % {"promise": section["name"]},
+        unit=unit,
+        flagged=section["shop_drift"]["flagged"],
+        higher_is_better=section["higher_is_better"] if unit_code in DIRECTED_UNITS else None,
+        better_label=_("better"),
+        described_by=table_id,
+    )
+    at_risk = [
+        {
+            **row,
+            "best_words": level_words(unit_code, row["best_level"]),
+            "last_words": level_words(unit_code, row["last_level"]),
+            "gap_words": gap_words(unit_code, row["gap"]),
+        }
+        for row in section["at_risk"]
+    ]
+    drift = section["shop_drift"]
+    return {
+        **section,
+        "level_unit": unit,
+        "chart": chart,
+        "trend_rows": rows,
+        "trend_table_id": table_id,
+        "at_risk": at_risk,
+        "promised_words": level_words(unit_code, section["promised_level"]),
+        "avg_words": level_words(unit_code, section["avg_level"]),
+        "drift_words": {
+            "start": level_words(unit_code, drift.get("start")),
+            "latest": level_words(unit_code, drift.get("latest")),
+            "threshold": gap_words(unit_code, drift.get("threshold")),
+            "start_week": week_words(parse_week(drift["start_week"], shop.timezone))
+            if drift.get("start_week")
+            else "",
+            "latest_week": week_words(parse_week(drift["latest_week"], shop.timezone))
+            if drift.get("latest_week")
+            else "",
+        },
+    }

@@ -6,7 +6,11 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.utils import formats
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from config.limits import YEAR_MAX, YEAR_MIN
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -61,7 +65,9 @@ def parse_week(value: str, tz: ZoneInfo | str) -> Week:
         except ValueError:
             pass
         else:
-            return Week(year=year, number=number, tz=tz)
+            # Outside the years records may have (config.limits), a week's bounds overflow.
+            if YEAR_MIN <= year <= YEAR_MAX:
+                return Week(year=year, number=number, tz=tz)
     raise ValidationError(
         _("Not an ISO week such as 2026-W47: %(value)s"),
         code="invalid_param",
@@ -73,3 +79,12 @@ def current_week(now: datetime, tz: ZoneInfo | str) -> Week:
     """Return the week that contains the moment `now` in the timezone."""
     tz = ZoneInfo(tz) if isinstance(tz, str) else tz
     return week_of(now.astimezone(tz).date(), tz)
+
+
+def week_words(week: Week) -> str:
+    """Return the week as a reader names it: 「2026年11月16日(月) – 11月22日(日)」."""
+    sunday = week.monday + timedelta(days=6)
+    return gettext("%(monday)s – %(sunday)s") % {
+        "monday": formats.date_format(week.monday, "DATE_FORMAT"),
+        "sunday": formats.date_format(sunday, "DATE_FORMAT"),
+    }

@@ -22,7 +22,8 @@ SWEEP_SECONDS = 20
 
 
 def say(message: str) -> None:
-    print(f"[multiprocess] {time.strftime('%H:%M:%S')} {message}", flush=True)
+    # UTC: django.setup() sets TZ to the project's time zone midway.
+    print(f"[multiprocess] {time.strftime('%H:%M:%S', time.gmtime())} UTC {message}", flush=True)
 
 
 def psql(admin_url: str, sql: str) -> None:
@@ -69,6 +70,12 @@ def multipart(filename: str, data: bytes) -> tuple[bytes, str]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=5000, help="API records (half actions)")
+    parser.add_argument(
+        "--single-records", type=int, default=1000, help="of them sent one per POST"
+    )
+    parser.add_argument(
+        "--bulk-size", type=int, default=100, help="records per POST log/ for the rest"
+    )
     parser.add_argument("--import-orders", type=int, default=3000, help="orders per CSV file")
     parser.add_argument(
         "--load-seconds", type=int, default=150, help="stop sending after this (slow machine)"
@@ -220,39 +227,66 @@ def main() -> int:
 
         now = datetime.now(UTC)
         pairs = options.records // 2
+        single_pairs = min(pairs, options.single_records // 2)
+        per_request = max(1, options.bulk_size // 2)
 
-        def send_pair(n):
+        def pair_records(n):
             customer = f"API-C-{n % 500}"
             at = now - timedelta(days=10, minutes=n)
-            results = [
-                post(
-                    "/api/v1/shops/mp/occasions/",
-                    {
-                        "external_id": f"API-O-{n}",
-                        "customer": customer,
-                        "kind": "order_placed",
-                        "occurred_at": at.isoformat(),
-                        "attributes": {"total": 4000},
-                    },
-                )
+            occasion = {
+                "external_id": f"API-O-{n}",
+                "customer": customer,
+                "kind": "order_placed",
+                "occurred_at": at.isoformat(),
+                "attributes": {"total": 4000},
+            }
+            action = {
+                "external_id": f"API-N-{n}",
+                "customer": customer,
+                "kind": "note_enclosed",
+                "occurred_at": (at + timedelta(hours=3)).isoformat(),
+                "occasion": f"API-O-{n}",
+                "attributes": {"lines": 7 + n % 6},
+            }
+            return occasion, action
+
+        def send_pair(n):
+            occasion, action = pair_records(n)
+            first = post("/api/v1/shops/mp/occasions/", occasion)
+            second = post("/api/v1/shops/mp/actions/", action)
+            return [(occasion["external_id"], first[0]), (action["external_id"], second[0])]
+
+        def send_bulk(numbers):
+            # The occasions first, then their actions: POST log/ records them in that order.
+            pairs_sent = [pair_records(n) for n in numbers]
+            records = [{"type": "occasion", **occasion} for occasion, _ in pairs_sent]
+            records += [{"type": "action", **action} for _, action in pairs_sent]
+            code, answer = post("/api/v1/shops/mp/log/", {"records": records})
+            if code != 200:
+                return [(record["external_id"], code) for record in records]
+            # created or duplicate (a retry after a 5xx) is stored; conflict/invalid is refused.
+            stored = ("created", "duplicate")
+            return [
+                (result["external_id"], 201 if result["status"] in stored else 400)
+                for result in answer["results"]
             ]
-            results.append(
-                post(
-                    "/api/v1/shops/mp/actions/",
-                    {
-                        "external_id": f"API-N-{n}",
-                        "customer": customer,
-                        "kind": "note_enclosed",
-                        "occurred_at": (at + timedelta(hours=3)).isoformat(),
-                        "occasion": f"API-O-{n}",
-                        "attributes": {"lines": 7 + n % 6},
-                    },
-                )
-            )
-            return [(f"API-O-{n}", results[0][0]), (f"API-N-{n}", results[1][0])]
+
+        # Single-record POSTs and bulk requests interleaved, so both run while the worker dies.
+        singles = [(send_pair, n) for n in range(single_pairs)]
+        bulks = [
+            (send_bulk, range(start, min(start + per_request, pairs)))
+            for start in range(single_pairs, pairs, per_request)
+        ]
+        tasks = sorted(
+            [(i / max(1, len(singles)), t) for i, t in enumerate(singles)]
+            + [(i / max(1, len(bulks)), t) for i, t in enumerate(bulks)],
+            key=lambda item: item[0],
+        )
 
         say(
-            f"sending {pairs * 2} API records and 2 CSV imports of {options.import_orders * 2} rows"
+            f"sending {pairs * 2} API records ({single_pairs * 2} one per POST, "
+            f"{(pairs - single_pairs) * 2} in {len(bulks)} bulk requests of up to "
+            f"{per_request * 2}) and 2 CSV imports of {options.import_orders * 2} rows"
         )
         imports = []
 
@@ -268,17 +302,18 @@ def main() -> int:
                     raise SystemExit(f"import upload answered {code}: {answer}")
                 imports.append(answer["id"])
 
-        accepted, refused, killed = {}, 0, None
+        accepted, refused, killed, sent = {}, 0, None, 0
         load_deadline = time.monotonic() + options.load_seconds
         with ThreadPoolExecutor(max_workers=6) as pool:
-            futures = [pool.submit(send_pair, n) for n in range(pairs)]
+            futures = [pool.submit(send, argument) for _position, (send, argument) in tasks]
             for done, future in enumerate(futures, start=1):
                 for external_id, code in future.result():
+                    sent += 1
                     if code in (200, 201):
                         accepted[external_id] = code
                     else:
                         refused += 1
-                if not imports and done >= pairs // 4:
+                if not imports and sent >= pairs // 2:
                     upload_imports()
                 if killed is None and imports:
                     # Midway: preferably the worker running an import (it is resumed).
@@ -286,7 +321,10 @@ def main() -> int:
                 if time.monotonic() > load_deadline:
                     for rest in futures:
                         rest.cancel()
-                    say(f"load time is up ({options.load_seconds} s): stopped after {done} pairs")
+                    say(
+                        f"load time is up ({options.load_seconds} s): stopped after {done} of "
+                        f"{len(futures)} requests"
+                    )
                     break
         if not imports:
             upload_imports()
@@ -385,7 +423,8 @@ def main() -> int:
 
         say("figures:")
         for line in [
-            f"API records: {len(api_ids)} accepted and stored once, {refused} refused",
+            f"API records: {len(api_ids)} accepted and stored once, {refused} refused "
+            f"({single_pairs * 2} sent one per POST, the rest {per_request * 2} per POST log/)",
             f"actions: {Action.objects.filter(shop=shop).count()} stored, {unjudged} unjudged; "
             f"checks {Check.objects.count()}, findings {Finding.objects.count()} (0 duplicated)",
             *import_rows,

@@ -74,3 +74,11 @@ def run_worker(rq_queue):
         return worker
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Empty the process's cache (e.g. the navigation's worklist count) before each test."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -361,5 +361,5 @@ class TestValidationMessagesInJapanese:
         assert (error.code, error.params["field"], error.messages) == (
             "invalid_attribute",
             "attributes.lines",
-            ["note_enclosed の「lines」は0 以上の整数で指定してください（指定値: -1）。"],
+            ["note_enclosed の「lines」は0 から 1000 までの整数で指定してください（指定値: -1）。"],
         )

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from policies.models import Shop
 
+from ..maintenance import column_in_array
 from ..models import Action, Check, Commitment, Customer, Finding, FindingType
 from .load import calendar_load, log_load, promises_load
 from .walk import Derivation, derive
@@ -215,7 +216,7 @@ def _judge_batch(*, shop: Shop, ids: list[int], only_marked: bool) -> JudgeResul
     result.actions = len(log.actions)
     reconcile(
         table=CHECKS,
-        stored=Check.objects.filter(shop=shop, action__customer_id__in=ids),
+        stored=_stored_checks(shop=shop, ids=ids, actions=log.actions),
         derived=_derived_checks(shop, derived),
         result=result,
     )
@@ -282,6 +283,20 @@ def _failure_record(*, customer_id: int, error: BaseException) -> None:
         judge_attempts=F("judge_attempts") + 1,
         rejudge_requested_at=None,
     )
+
+
+def _stored_checks(*, shop, ids: list[int], actions):
+    """Return the stored checks of these customers' actions.
+
+    On PostgreSQL by the loaded actions' ids (one array parameter, an index scan proportional
+    to the batch); as a join on the customers the planner chose a sequential scan of the
+    whole table even on fresh statistics (docs/PERFORMANCE.md). SQLite keeps the join.
+    """
+    if connection.vendor == "postgresql":
+        return Check.objects.filter(
+            column_in_array(Check, "action_id", [action.pk for action in actions]), shop=shop
+        )
+    return Check.objects.filter(shop=shop, action__customer_id__in=ids)
 
 
 def judge_customers(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any, ClassVar
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -364,6 +365,23 @@ class PromiseKind:
         """Return when the fulfilling action is due, or None when the kind has no deadline."""
         return None
 
+    # -- the worklist's window ------------------------------------------------------------
+
+    # The action kind without which an occasion has no deadline yet (a note is due with the
+    # shipment): the worklist reads only the occasions that action already answers.
+    deadline_after: ClassVar[str | None] = None
+
+    def deadline_reach(self, *, params: dict, calendar: ShopCalendar, day: date) -> datetime | None:
+        """Return a moment before which every occasion's deadline is at or before `day` starts.
+
+        The worklist computes deadlines only for the occasions from that moment on (what can
+        fall due on `day` or later); older ones still waiting are late, listed most recent
+        first with a count. None (the safe default): no such moment is known, every waiting
+        occasion of the worklist's window is read. A kind answers only if its deadline grows
+        with the occasion's time and needs neither its attributes nor its related actions.
+        """
+        return None
+
     def judge(self, ctx: JudgeContext) -> Judgement | None:
         """Return the judgement of the action, or None when this promise does not judge it."""
         if ctx.action.kind == self.action_kind and ctx.occasion is None:
@@ -412,3 +430,43 @@ class PromiseKind:
 
     def __repr__(self):
         return f"<PromiseKind {self.id}>"
+
+
+def reach_by_days(
+    *,
+    calendar: ShopCalendar,
+    day: date,
+    deadline_at: Callable[[datetime], datetime | None],
+    max_days: int = 62,
+) -> datetime | None:
+    """Return a moment before which every occasion was due by the start of `day`.
+
+    `deadline_at(moment)` is the kind's deadline for an occasion at that moment, growing with
+    it: the occasions before a moment due by the start of `day` are due by then too. Walks
+    back a day at a time to the latest day whose start was due, then narrows within that day
+    to the minute. None when no such day lies within max_days.
+    """
+    limit = calendar.start_of_day(day)
+    current = day
+    for _step in range(max_days):
+        start = calendar.start_of_day(current)
+        deadline = deadline_at(start)
+        if deadline is not None and deadline <= limit:
+            return _latest_due(start, calendar.end_of_day(current), limit, deadline_at)
+        current -= timedelta(days=1)
+    return None
+
+
+def _latest_due(low: datetime, high: datetime, limit: datetime, deadline_at) -> datetime:
+    """Return a moment in [low, high) before which all were due by limit (to the minute).
+
+    deadline_at(low) is due by limit; the deadline grows with the moment: halve the day.
+    """
+    while high - low > timedelta(minutes=1):
+        middle = low + (high - low) / 2
+        deadline = deadline_at(middle)
+        if deadline is not None and deadline <= limit:
+            low = middle
+        else:
+            high = middle
+    return low

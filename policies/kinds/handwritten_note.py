@@ -3,6 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from config.limits import PARAM_LINES_MAX
+
 from .base import (
     BREACH,
     DRIFT,
@@ -21,15 +23,20 @@ from .registry import register
 
 class HandwrittenNoteParams(KindParams):
     min_lines = serializers.IntegerField(
-        min_value=1, default=10, help_text=_("Every note has at least this many lines.")
+        min_value=1,
+        max_value=PARAM_LINES_MAX,
+        default=10,
+        help_text=_("Every note has at least this many lines."),
     )
     drift_tolerance = serializers.IntegerField(
         min_value=0,
+        max_value=PARAM_LINES_MAX,
         default=0,
         help_text=_("Lines shorter than the customer's last note that are not yet drift."),
     )
     precedent_above = serializers.IntegerField(
         min_value=0,
+        max_value=PARAM_LINES_MAX,
         default=5,
         help_text=_("A note this many lines above the minimum sets a precedent."),
     )
@@ -42,6 +49,7 @@ class HandwrittenNote(PromiseKind):
     label_en = "Handwritten note"
     occasion_kind = "order_placed"
     action_kind = "note_enclosed"
+    deadline_after = "shipped"  # due with the shipment: no deadline before it
     level_unit = "lines"
     higher_is_better = True
     Params = HandwrittenNoteParams

@@ -69,6 +69,7 @@ class HolidayReplies(PromiseKind):
         during_closure = replied_on < reopens_on
         level = 1.0 if during_closure else 0.0
         reason = calendar.day(received_on).reason
+        closed_ja, closed_en = calendar.day(received_on).closed_words()
         details = {
             "received_on": iso(received_on),
             "replied_on": iso(replied_on),
@@ -82,9 +83,9 @@ class HolidayReplies(PromiseKind):
                 return Judgement(level=level, kept=True)
             verdict = Verdict(
                 BREACH,
-                f"休業日（{reason}）の{date_ja(received_on)}に届いたお問い合わせへの返信が、"
+                f"休業日の{date_ja(received_on)}（{closed_ja}）に届いたお問い合わせへの返信が、"
                 f"営業再開後の{date_ja(replied_on)}でした。約束は休業日も返信することです。",
-                f"The inquiry of {date_en(received_on)} (closed: {reason}) was answered only on "
+                f"The inquiry of {date_en(received_on)} ({closed_en}) was answered only on "
                 f"{date_en(replied_on)}, after the inbox reopened; the promise is to reply on "
                 "closed days too.",
                 details,
@@ -94,11 +95,11 @@ class HolidayReplies(PromiseKind):
             reply_reason = calendar.day(replied_on).reason or reason
             verdict = Verdict(
                 PRECEDENT,
-                f"休業日（{reason}）に届いたお問い合わせに、休業中の{date_ja(replied_on)}に"
+                f"休業日（{closed_ja}）に届いたお問い合わせに、休業中の{date_ja(replied_on)}に"
                 "返信しました。約束は休業日には返信しないことです。このお客様は次回も"
                 "休業日の返信を期待するかもしれません。",
                 f"Replied on {date_en(replied_on)} to an inquiry received while the inbox was "
-                f"closed ({reason}); the promise is no replies on closed days. The customer may "
+                f"closed ({closed_en}); the promise is no replies on closed days. The customer may "
                 "expect a closed-day reply next time.",
                 details,
             )
@@ -111,11 +112,11 @@ class HolidayReplies(PromiseKind):
         if history.best_level is not None and history.best_level >= 1:
             verdict = Verdict(
                 DRIFT,
-                f"休業日（{reason}）に届いたお問い合わせに、営業日の{date_ja(replied_on)}に"
+                f"休業日（{closed_ja}）に届いたお問い合わせに、営業日の{date_ja(replied_on)}に"
                 "返信しました（約束どおり）。このお客様は以前、休業日に返信を受け取っています。",
                 "This customer got a reply on a closed day before; now they waited for the next "
                 f"business day ({date_en(replied_on)}) for the inquiry received while the inbox "
-                f"was closed ({reason}). This is within the promise.",
+                f"was closed ({closed_en}). This is within the promise.",
                 details,
             )
             return Judgement(level=level, kept=True, verdicts=(verdict,))

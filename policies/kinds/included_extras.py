@@ -3,6 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from config.limits import PARAM_LIST_MAX, PARAM_TOTAL_MAX
+
 from .base import (
     BREACH,
     DRIFT,
@@ -22,11 +24,14 @@ GIFT_WRAP = "gift_wrap"
 
 class TierSerializer(StrictSerializer):
     min_total = serializers.IntegerField(
-        min_value=0, help_text=_("Orders of at least this total get the extras.")
+        min_value=0,
+        max_value=PARAM_TOTAL_MAX,
+        help_text=_("Orders of at least this total get the extras."),
     )
     extras = serializers.ListField(
         child=serializers.CharField(max_length=50),
         allow_empty=False,
+        max_length=PARAM_LIST_MAX,
         help_text=_("Extras in the parcel, e.g. greeting_card."),
     )
 
@@ -34,6 +39,7 @@ class TierSerializer(StrictSerializer):
 class IncludedExtrasParams(KindParams):
     tiers = TierSerializer(
         many=True,
+        max_length=PARAM_LIST_MAX,
         default=lambda: [{"min_total": 6800, "extras": ["greeting_card"]}],
         help_text=_("Extras by order total."),
     )

@@ -3,6 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from config.limits import PARAM_HOURS_MAX
+
 from .base import (
     BREACH,
     DRIFT,
@@ -12,16 +14,21 @@ from .base import (
     Verdict,
     iso,
     num,
+    reach_by_days,
 )
 from .registry import register
 
 
 class ReplyTimeParams(KindParams):
     within_business_hours = serializers.IntegerField(
-        min_value=1, default=24, help_text=_("Reply within this many business hours.")
+        min_value=1,
+        max_value=PARAM_HOURS_MAX,
+        default=24,
+        help_text=_("Reply within this many business hours."),
     )
     drift_tolerance_hours = serializers.IntegerField(
         min_value=0,
+        max_value=PARAM_HOURS_MAX,
         default=4,
         help_text=_("Business hours slower than the customer's last reply that are not yet drift."),
     )
@@ -40,6 +47,14 @@ class ReplyTime(PromiseKind):
 
     def deadline(self, *, occasion, related, params, calendar):
         return calendar.add_business_hours(occasion.occurred_at, params["within_business_hours"])
+
+    def deadline_reach(self, *, params, calendar, day):
+        hours = params["within_business_hours"]
+        return reach_by_days(
+            calendar=calendar,
+            day=day,
+            deadline_at=lambda at: calendar.add_business_hours(at, hours),
+        )
 
     def evaluate(self, ctx):
         calendar, params, last = ctx.calendar, ctx.params, ctx.history.last_level

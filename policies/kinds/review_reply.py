@@ -3,6 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from config.limits import PARAM_DAYS_MAX
+
 from .base import (
     BREACH,
     DRIFT,
@@ -38,7 +40,10 @@ class ReviewReplyParams(KindParams):
         min_value=1, max_value=5, default=3, help_text=_("The highest rating that counts as low.")
     )
     within_days = serializers.IntegerField(
-        min_value=0, default=3, help_text=_("Reply within this many open days of the inbox.")
+        min_value=0,
+        max_value=PARAM_DAYS_MAX,
+        default=3,
+        help_text=_("Reply within this many open days of the inbox."),
     )
 
 

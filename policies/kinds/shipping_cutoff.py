@@ -21,6 +21,7 @@ from .base import (
     open_days_late,
     parse_time,
     plural,
+    reach_by_days,
 )
 from .registry import register
 
@@ -48,6 +49,14 @@ class ShippingCutoff(PromiseKind):
     def deadline(self, *, occasion, related, params, calendar):
         promised_by = calendar.ship_by(occasion.occurred_at, parse_time(params["cutoff"]))
         return calendar.end_of_day(promised_by)
+
+    def deadline_reach(self, *, params, calendar, day):
+        cutoff = parse_time(params["cutoff"])
+        return reach_by_days(
+            calendar=calendar,
+            day=day,
+            deadline_at=lambda at: calendar.end_of_day(calendar.ship_by(at, cutoff)),
+        )
 
     def evaluate(self, ctx):
         calendar, params = ctx.calendar, ctx.params

@@ -54,6 +54,7 @@ class ShippingNotice(PromiseKind):
     label_en = "Shipping notice on the day of shipment"
     occasion_kind = "order_placed"
     action_kind = "shipping_notice_sent"
+    deadline_after = "shipped"  # due with the shipment: no deadline before it
     level_unit = "days_after_shipment"
     higher_is_better = False
     Params = ShippingNoticeParams

@@ -5,6 +5,8 @@ from datetime import timedelta
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from config.limits import PARAM_HOURS_MAX
+
 from .base import (
     BREACH,
     DRIFT,
@@ -21,10 +23,14 @@ from .registry import register
 
 class ThankYouMessageParams(KindParams):
     within_hours = serializers.IntegerField(
-        min_value=1, default=24, help_text=_("Send the thank-you within this many hours.")
+        min_value=1,
+        max_value=PARAM_HOURS_MAX,
+        default=24,
+        help_text=_("Send the thank-you within this many hours."),
     )
     drift_tolerance_hours = serializers.IntegerField(
         min_value=0,
+        max_value=PARAM_HOURS_MAX,
         default=12,
         help_text=_("Hours slower than the customer's last thank-you that are not yet drift."),
     )
@@ -43,6 +49,11 @@ class ThankYouMessage(PromiseKind):
 
     def deadline(self, *, occasion, related, params, calendar):
         return calendar.local(occasion.occurred_at + timedelta(hours=params["within_hours"]))
+
+    def deadline_reach(self, *, params, calendar, day):
+        # Due a fixed number of hours later: what came before that many hours ahead of the
+        # day's start was due before it.
+        return calendar.start_of_day(day) - timedelta(hours=params["within_hours"])
 
     def evaluate(self, ctx):
         params, last = ctx.params, ctx.history.last_level

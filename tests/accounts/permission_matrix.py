@@ -1,6 +1,9 @@
 """Permission matrix entries of the foundation's URLs and the accounts app."""
 
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from accounts.permissions import Case, everyone, page, signed_in, statuses
 from accounts.tokens import api_token_create
@@ -13,6 +16,19 @@ API_SIGNED_IN = {**signed_in(ok=200), "anonymous": 401}
 def _newcomer(world):
     get_user_model().objects.create_user("newcomer", email="new@example.com", password="x")
     return {"user": "new@example.com", "role": "staff"}
+
+
+def _invitation(world):
+    from accounts.invitations import invitation_token
+    from accounts.models import Invitation
+
+    invitation = Invitation.objects.create(
+        shop=world.shop,
+        email="invited@example.com",
+        role="staff",
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    return {"token": invitation_token(invitation)}
 
 
 def _managers_token(world):
@@ -35,6 +51,8 @@ MATRIX = {
     "set_language": Case(POST=everyone(302), data={"language": "en", "next": "/"}),
     "schema": Case(GET=API_SIGNED_IN, query="format=json"),
     "api-docs": Case(GET=API_SIGNED_IN),
+    # Any other path under /api/v1/: the API's JSON 404 for everyone.
+    "api-not-found": Case(GET=everyone(404)),
     "admin:*": Case(sample="admin:index", GET=everyone(302)),
     "django_rq:*": Case(sample="django_rq:home", GET=everyone(302)),
     "django_rq:home_json": Case(GET=everyone(401)),
@@ -62,4 +80,34 @@ MATRIX = {
         POST=page("manager", ok=302),
     ),
     "accounts:audit-list": Case(GET=page("manager")),
+    # --- starting: shops, invitations, password reset, switching ----------------------
+    "accounts:shop-create": Case(
+        GET=signed_in(),
+        POST=signed_in(ok=302),
+        data={"name": "New shop", "slug": "matrix-new", "timezone": "Asia/Tokyo"},
+    ),
+    "accounts:shop-switch": Case(
+        GET=statuses(anonymous=302, viewer=302, staff=302, manager=302, other_manager=404),
+        query="shop=kobo",
+    ),
+    "accounts:invitation-list": Case(
+        GET=page("manager"),
+        POST=page("manager", ok=302),
+        data={"email": "someone@example.com", "role": "viewer"},
+    ),
+    # The link is the credential: anyone holding it may set the invited account's password.
+    "accounts:invitation-accept": Case(
+        kwargs=_invitation,
+        GET=everyone(200),
+        POST=everyone(302),
+        data={"password1": "Matrix-pass-2026!", "password2": "Matrix-pass-2026!"},
+    ),
+    "accounts:password-reset": Case(
+        GET=everyone(200), POST=everyone(302), data={"email": "nobody@example.com"}
+    ),
+    "accounts:password-reset-done": Case(GET=everyone(200)),
+    "accounts:password-reset-confirm": Case(
+        kwargs={"uidb64": "MQ", "token": "set-password"}, GET=everyone(200)
+    ),
+    "accounts:password-reset-complete": Case(GET=everyone(200)),
 }

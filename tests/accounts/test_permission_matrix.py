@@ -146,7 +146,13 @@ class TestPermissionMatrix:
 
 
 # Public URLs whose redirect is not a login redirect.
-REDIRECTS_ELSEWHERE = {"set_language", "logout"}
+REDIRECTS_ELSEWHERE = {
+    "set_language",
+    "logout",
+    # Public by design: the reset request and an invitation link redirect to their next step.
+    "accounts:password-reset",
+    "accounts:invitation-accept",
+}
 # Under /api/ but an HTML page for people (Swagger UI): its 401 has no JSON body.
 API_HTML_PAGES = {"api-docs"}
 

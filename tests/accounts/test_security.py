@@ -84,6 +84,22 @@ class TestContentSecurityPolicy:
         assert len(scripts) >= 3
         assert all(f'nonce="{nonce}"' in tag for tag in scripts)
 
+    def test_api_docs_load_nothing_from_outside_the_project(self, client, staff):
+        client.force_login(staff)
+        response = client.get(reverse("api-docs"))
+        body = response.content.decode()
+        policy = response["Content-Security-Policy"]
+        # Swagger UI's scripts, stylesheet and icon are the project's own static files.
+        sources = re.findall(r'(?:src|href)="([^"]+)"', body)
+        assert any("swagger-ui-bundle.js" in url for url in sources)
+        assert all(url.startswith("/") for url in sources), sources
+        assert "http" not in policy and "cdn" not in body.lower()
+        from django.contrib.staticfiles import finders
+
+        for url in sources:
+            if url.startswith("/static/"):
+                assert finders.find(url.removeprefix("/static/")), url
+
 
 @pytest.fixture
 def small_limits(settings):

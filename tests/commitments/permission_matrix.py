@@ -53,6 +53,14 @@ def _exception(world):
     return {"shop": world.shop.slug, "pk": _breach(world).action.exception.pk}
 
 
+def _finding_ids(world):
+    return {"ids": [_breach(world).pk], "status": "acknowledged", "note": "seen"}
+
+
+def _exception_ids(world):
+    return {"ids": [_breach(world).action.exception.pk], "decision": "approved", "note": "ok"}
+
+
 def _customer(world):
     services.customer_get_or_create(shop=world.shop, external_id="MX-C-1")
     return {"shop": world.shop.slug, "customer": "MX-C-1"}
@@ -60,6 +68,11 @@ def _customer(world):
 
 def _import(world):
     imp = Import.objects.create(shop=world.shop, filename="matrix.csv", size=10)
+    return {"shop": world.shop.slug, "import_id": imp.pk}
+
+
+def _done_import(world):
+    imp = Import.objects.create(shop=world.shop, filename="matrix.csv", size=10, status="done")
     return {"shop": world.shop.slug, "import_id": imp.pk}
 
 
@@ -97,6 +110,21 @@ MATRIX = {
             "attributes": {},
         },
     ),
+    "log-bulk-record": Case(
+        POST=api("staff"),
+        data={
+            "records": [
+                {
+                    "type": "occasion",
+                    "external_id": "MX-O-8",
+                    "customer": "MX-C-1",
+                    "kind": "order_placed",
+                    "occurred_at": "2026-11-20 10:00",
+                    "attributes": {"total": 5000},
+                }
+            ]
+        },
+    ),
     "finding-list": Case(GET=api("viewer")),
     "customer-commitment-list": Case(kwargs=_customer, GET=api("viewer")),
     # --- pre-check --------------------------------------------------------------------
@@ -107,6 +135,9 @@ MATRIX = {
         data={"customer": "MX-C-1", "kind": "reply_sent", "occurred_at": "2026-11-23T10:00"},
     ),
     "commitments:precheck-occasions": Case(GET=page("staff"), query="customer=MX-C-1"),
+    # --- today's worklist --------------------------------------------------------------
+    "commitments:worklist": Case(GET=page("viewer")),
+    "commitments:packing": Case(GET=page("staff"), POST=page("staff")),
     # --- customers --------------------------------------------------------------------
     "commitments:customer-list": Case(GET=page("viewer")),
     "commitments:customer-search": Case(GET=page("viewer"), query="q=MX"),
@@ -125,7 +156,14 @@ MATRIX = {
         POST=page("staff", ok=302),
         data={"status": "acknowledged", "note": "seen"},
     ),
+    "commitments:finding-export": Case(GET=page("viewer")),
+    "commitments:finding-status-bulk": Case(
+        GET=signed_in(ok=405), POST=page("staff", ok=302), data=_finding_ids
+    ),
     "commitments:exception-queue": Case(GET=page("manager")),
+    "commitments:exception-decide-bulk": Case(
+        GET=signed_in(ok=405), POST=page("manager", ok=302), data=_exception_ids
+    ),
     "commitments:exception-decide": Case(
         kwargs=_exception,
         GET=signed_in(ok=405),
@@ -141,4 +179,11 @@ MATRIX = {
     "commitments:import-status": Case(kwargs=_import, GET=page("staff")),
     "imports": Case(GET=api("staff"), POST=api("staff", ok=202), data=_upload, format="multipart"),
     "import-detail": Case(kwargs=_import, GET=api("staff")),
+    "commitments:import-undo": Case(
+        kwargs=_done_import,
+        GET=signed_in(ok=405),
+        POST=page("manager", ok=302),
+        data={"confirm": "yes"},
+    ),
+    "import-undo": Case(kwargs=_done_import, POST=api("manager"), format="json"),
 }

@@ -124,3 +124,36 @@ class TestImportDetailPage:
         assert "attachment" in response["Content-Disposition"]
         text = b"".join(response.streaming_content).decode("utf-8-sig")
         assert text.startswith("type,external_id,customer")
+
+
+@pytest.mark.django_db
+class TestDryRun:
+    def test_a_check_counts_and_shows_errors_stores_nothing_then_confirm_imports(
+        self, staff_client, staff, rq_queue, settings, tmp_path, django_capture_on_commit_callbacks
+    ):
+        from commitments.models import Occasion
+
+        settings.MEDIA_ROOT = str(tmp_path)
+        rows = [order("O-1"), order("O-2"), order("O-3", when="not a time")]
+        upload = SimpleUploadedFile("orders.csv", csv_bytes(rows), content_type="text/csv")
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            response = staff_client.post(url("import-list"), {"file": upload, "op": "check"})
+        assert response.status_code == 200
+        check = response.context["check"]
+        assert (check["rows"], check["stored"], check["rejected"]) == (3, 2, 1)
+        assert check["errors"][0]["row"] == 4
+        assert "nothing was stored" in response.content.decode()
+        # Nothing stored, nothing queued.
+        assert Import.objects.count() == 0 and Occasion.objects.count() == 0
+        assert callbacks == [] and rq_queue.count == 0
+
+        with django_capture_on_commit_callbacks(execute=True):
+            confirmed = staff_client.post(url("import-list"), {"op": "confirm"})
+        imp = Import.objects.get()
+        assert confirmed["Location"] == url("import-detail", import_id=imp.pk)
+        assert (imp.filename, imp.size, imp.created_by) == ("orders.csv", upload.size, staff)
+        assert rq_queue.count == 1
+        # The checked copy is gone; confirming again has nothing to import.
+        assert not list((tmp_path / "import-checks").iterdir())
+        again = staff_client.post(url("import-list"), {"op": "confirm"})
+        assert again.status_code == 302 and Import.objects.count() == 1

@@ -183,6 +183,7 @@ class TestPromiseCreatedAfterImportedHistory:
         assert [row["customer"] for row in impact["customers"]] == ["C-1"]
 
 
+@pytest.mark.fault  # issue 12 item 2
 @pytest.mark.django_db
 class TestRejudgeMarks:
     @pytest.fixture
@@ -252,6 +253,7 @@ class TestRejudgeMarks:
         assert "Re-judging: 4 customers left" in page
 
 
+@pytest.mark.fault  # issue 12 item 2
 @pytest.mark.django_db
 class TestRejudgeThatDies:
     def test_one_sweep_finishes_what_a_dead_worker_left(
@@ -299,6 +301,7 @@ class TestRejudgeThatDies:
         assert Finding.objects.filter(type="breach").count() == 2 * 2  # 6 and 7 lines < 8
 
 
+@pytest.mark.fault  # issue 12 item 1, judging side
 @pytest.mark.django_db
 class TestPoisonCustomer:
     @pytest.fixture
@@ -367,6 +370,7 @@ class TestPoisonCustomer:
         assert Commitment.objects.count() == 4
 
 
+@pytest.mark.fault  # issue 12 item 2
 @pytest.mark.django_db
 class TestPrecheckWhileARejudgeIsPending:
     def test_it_walks_the_log_instead_of_trusting_stored_commitments(self, shop, log, make_promise):

@@ -24,10 +24,14 @@ from policies.services import promise_edit
 
 from .test_judging_cases import fresh_derivation_equals_stored, note_history
 
-pytestmark = pytest.mark.skipif(
-    not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
-    reason="a worker process needs a database other processes can see (PostgreSQL)",
-)
+# Fault suite, issue 12 item 2 (`pytest -m fault`).
+pytestmark = [
+    pytest.mark.fault,
+    pytest.mark.skipif(
+        not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+        reason="a worker process needs a database other processes can see (PostgreSQL)",
+    ),
+]
 
 
 def worker_process() -> subprocess.Popen:

@@ -100,6 +100,17 @@ class TestSeedDemoCommand:
         user = get_user_model().objects.get(username="manager")
         assert Membership.objects.get(user=user, shop__slug="demo").role == Role.MANAGER
         assert Customer.objects.filter(shop__slug="demo").count() == 10
+        # The reports page has content at once: the last 8 ended weeks, built.
+        from django.utils import timezone
+
+        from reports.models import Report
+        from reports.selectors import week_just_ended
+
+        shop = Shop.objects.get(slug="demo")
+        last = week_just_ended(now=timezone.now(), tz=shop.timezone)
+        weeks = sorted(Report.objects.filter(shop=shop).values_list("week", flat=True))
+        assert weeks == sorted(last.shifted(-offset).label for offset in range(8))
+        assert Report.objects.get(shop=shop, week=last.label).data["summary"]["volume"] > 0
 
     def test_if_empty_leaves_an_existing_demo_shop_alone(self):
         self.run()

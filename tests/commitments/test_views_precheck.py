@@ -229,7 +229,15 @@ class TestPrecheckOccasionsJson:
         assert by_id["Q-1"]["open_for"] == ["reply_sent"]
         assert "note_enclosed" not in by_id["O-1"]["open_for"]
         assert "note_enclosed" in by_id["O-2"]["open_for"]
-        assert by_id["O-2"]["label"].endswith("O-2 · 2026-11-20 10:00")
+        # Dates read like the rest of the site (config/formats/), never "2026-11-20 10:00".
+        assert by_id["O-2"]["label"] == "Order O-2 · Nov 20, 2026, 10 a.m."
+
+    def test_the_labels_follow_the_language(self, staff, history):
+        client = signed_in(staff)
+        client.cookies["django_language"] = "ja"
+        data = client.get(URL + "occasions/", {"customer": "C-1"}, HTTP_ACCEPT_LANGUAGE="ja").json()
+        label = {o["external_id"]: o["label"] for o in data["occasions"]}["O-2"]
+        assert label.endswith("O-2 · 2026年11月20日(金) 10:00")
 
     def test_unknown_customer_has_none(self, staff, history):
         data = signed_in(staff).get(URL + "occasions/", {"customer": "C-404"}).json()

@@ -91,6 +91,8 @@ class TestShopCreate:
             ({"name": "A"}, [("required", "slug")]),
             ({"slug": "a"}, [("required", "name")]),
             ({"slug": "a", "name": ""}, [("required", "name")]),
+            ({"slug": 123, "name": "A"}, [("invalid_param", "slug")]),
+            ({"slug": "a", "name": True}, [("invalid_param", "name")]),
         ],
         ids=[
             "unknown timezone",
@@ -100,6 +102,8 @@ class TestShopCreate:
             "no slug",
             "no name",
             "empty name",
+            "slug a number",
+            "name a boolean",
         ],
     )
     def test_a_bad_shop_is_refused_with_a_field_error(self, outsider, body, expected):

@@ -144,3 +144,35 @@ class TestHolidayRepliesVersions:
     @pytest.mark.parametrize(("mode", "level"), [("always", 1.0), ("none", 0.0)])
     def test_promised_level_is_whether_closed_days_are_answered(self, mode, level):
         assert registry.get(KIND).promised_level({"mode": mode}) == level
+
+
+class TestClosedDayInWords:
+    """Managers read why the inbox was closed in words, not the calendar's code (issue 14/17)."""
+
+    def test_a_holiday_reads_as_closed_for_the_holiday(self):
+        from datetime import date
+
+        from policies.calendar import ShopCalendar
+
+        day = ShopCalendar(holidays="JP").day(date(2026, 11, 23))
+        assert day.reason == "holiday: 勤労感謝の日"
+        assert day.closed_words() == (
+            "勤労感謝の日のため休業",
+            "closed for 勤労感謝の日 (national holiday)",
+        )
+
+    def test_weekday_and_closure_read_in_words(self):
+        from datetime import date
+
+        from policies.calendar import ShopCalendar
+
+        calendar = ShopCalendar(
+            holidays="",
+            closed_weekdays=[6],
+            closures=[{"start": "2026-12-27", "end": "2026-12-27", "label": "年末"}],
+        )
+        assert calendar.day(date(2026, 12, 27)).closed_words() == (
+            "定休日、臨時休業（年末）",
+            "regular closed weekday; closed: 年末",
+        )
+        assert calendar.day(date(2026, 12, 28)).closed_words() == ("", "")

@@ -137,7 +137,12 @@ class TestPromisesInForce:
     ):
         for index in range(5):
             promise_create(
-                shop=shop, kind="reply_time", name=f"P{index}", params={}, author=manager
+                shop=shop,
+                kind="reply_time",
+                name=f"P{index}",
+                params={},
+                author=manager,
+                confirm_duplicate_kind=True,
             )
         with django_assert_num_queries(2):
             promises = promises_in_force(shop=shop)
@@ -203,7 +208,12 @@ class TestPromiseImpact:
     def customers(self, shop, manager, note):
         """Repeat and one-time customers of the note promise (its newest version: 6 lines)."""
         other_promise = promise_create(
-            shop=shop, kind="handwritten_note", name="Other note", params={}, author=manager
+            shop=shop,
+            kind="handwritten_note",
+            name="Other note",
+            params={},
+            author=manager,
+            confirm_duplicate_kind=True,
         )
         rows = {
             # name: (orders, inquiries, best, last)
@@ -230,8 +240,20 @@ class TestPromiseImpact:
         assert impact["new_level"] == 5
         assert impact["repeat_customers_above_new_level"] == 2
         assert impact["customers"] == [
-            {"customer": "a-three-orders-best-10", "best_level": 10, "last_level": 7, "orders": 3},
-            {"customer": "b-two-orders-best-6", "best_level": 6, "last_level": 6, "orders": 2},
+            {
+                "customer": "a-three-orders-best-10",
+                "name": "",
+                "best_level": 10,
+                "last_level": 7,
+                "orders": 3,
+            },
+            {
+                "customer": "b-two-orders-best-6",
+                "name": "",
+                "best_level": 6,
+                "last_level": 6,
+                "orders": 2,
+            },
         ]
 
     @pytest.mark.parametrize(

@@ -79,8 +79,8 @@ class TestWeeklyRulesOnThePage:
         client_for(manager).post(URL, FORM)
         html = client_for(viewer).get(URL).content.decode()
         assert rule_rows(html) == [
-            ["2000-01-01", "Saturday, Sunday", "10:00–12:00, 13:00–18:00", "in force"],
-            ["2027-01-04", "Wednesday, Saturday, Sunday", "09:00–18:00", "upcoming"],
+            ["Sat, Jan 1, 2000", "Saturday, Sunday", "10:00–12:00, 13:00–18:00", "in force"],
+            ["Mon, Jan 4, 2027", "Wednesday, Saturday, Sunday", "09:00–18:00", "upcoming"],
         ]
 
     def test_the_editor_shows_the_rule_in_force_today(self, shop, manager, client_for):

@@ -125,7 +125,7 @@ class TestShopHome:
         assert response.status_code == 200
         page = response.content.decode()
         assert "Handwritten note" in page
-        assert "min_lines" in page
+        assert "Minimum lines" in page and "<code>min_lines</code>" not in page
         assert "/shops/kobo/calendar/" in page
         assert "/shops/kobo/promises/" in page
         assert [row["promise"].pk for row in response.context["in_force"]] == [note.pk]
@@ -266,7 +266,10 @@ class TestPromiseEditPage:
         assert impact["repeat_customers_above_new_level"] == 1
         assert [c["customer"] for c in impact["customers"]] == ["loyal"]
         page = response.content.decode()
-        assert "1 repeat customer has experienced more than the new level." in page
+        assert (
+            "1 repeat customer (2 or more orders) has already received more than the new level."
+            in page
+        )
         assert "loyal" in page
         assert note.versions.count() == 1
 

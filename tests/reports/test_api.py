@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from reports.csv_export import COLUMNS
 from reports.models import Report
 from reports.weeks import current_week
 
@@ -65,9 +66,11 @@ class TestReportCsv:
         assert 'filename="tsuzuku-kobo-2026-W46.csv"' in response["Content-Disposition"]
         rows = read_csv(response)
         header, note, shipping = rows
-        assert header[:3] == ["week", "promise_id", "promise"]
+        # Japanese headers by default, one per column of COLUMNS.
+        assert header[:4] == ["週", "約束 ID", "約束", "種類"]
+        assert len(header) == len(COLUMNS)
         assert len(rows) == 3
-        record = dict(zip(header, note, strict=True))
+        record = dict(zip(COLUMNS, note, strict=True))
         # The promise name is a formula: it stays text, behind a single quote.
         assert record["promise"] == '\'=HYPERLINK("http://evil.example","note")'
         # The top customer's id starts with "+": neutralised too.
@@ -78,8 +81,8 @@ class TestReportCsv:
             assert record[column] == str(section[column]), column
         assert record["kept_pct"] == str(section["kept_pct"])
         assert record["customers_at_risk"] == str(section["customers_at_risk"])
-        assert record["shop_level_drift"] == "yes"
-        shipping_record = dict(zip(header, shipping, strict=True))
+        assert record["shop_level_drift"] == "はい"
+        shipping_record = dict(zip(COLUMNS, shipping, strict=True))
         assert shipping_record["promise"] == "Same-day shipping"
         # Numbers stay numbers: a negative average level is not text.
         assert not shipping_record["avg_level"].startswith("'")
@@ -87,7 +90,13 @@ class TestReportCsv:
     def test_the_csv_is_also_chosen_by_the_accept_header(self, api, dataset):
         response = api.get(URL.format(week=WEEK), HTTP_ACCEPT="text/csv")
         assert response.status_code == 200
-        assert read_csv(response)[0][0] == "week"
+        assert read_csv(response)[0][0] == "週"
+
+    def test_english_headers_with_lang_en(self, api, dataset):
+        response = api.get(URL.format(week=WEEK), {"format": "csv", "lang": "en"})
+        header, note, _shipping = read_csv(response)
+        assert header[:4] == ["Week", "Promise id", "Promise", "Kind"]
+        assert dict(zip(COLUMNS, note, strict=True))["shop_level_drift"] == "yes"
 
 
 @pytest.mark.django_db
@@ -107,6 +116,15 @@ class TestReportErrors:
                 }
             ]
         }
+
+    @pytest.mark.parametrize("fmt", [None, "csv"], ids=["json", "csv"])
+    def test_an_unknown_lang_is_invalid_param(self, api, shop, fmt):
+        params = {"lang": "fr", **({"format": fmt} if fmt else {})}
+        response = api.get(URL.format(week=WEEK), params)
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["code"] == "invalid_param"
+        assert response.json()["errors"][0]["field"] == "lang"
+        assert Report.objects.count() == 0
 
     def test_a_week_that_has_not_started_is_invalid_param(self, api, shop):
         future = current_week(timezone.now() + timedelta(weeks=2), shop.timezone).label

@@ -126,6 +126,7 @@ class TestReportNumbers:
             dataset.note.id: (True, 8.0, 2),
             dataset.shipping.id: (False, 0.0, 2),
         }
+        at_risk_customers = set()
         for section in data["promises"]:
             promise = dataset.note if section["id"] == dataset.note.id else dataset.shipping
             higher_is_better, promised, version = kinds[promise.id]
@@ -162,6 +163,7 @@ class TestReportNumbers:
                 dataset, promise, higher_is_better=higher_is_better, promised=promised
             )
             assert section["customers_at_risk"] == total
+            at_risk_customers |= {row["customer"] for row in ranked}
             assert total > 20
             assert [row["customer"] for row in section["at_risk"]] == [
                 row["customer"] for row in ranked[:20]
@@ -174,7 +176,12 @@ class TestReportNumbers:
 
         # The shipping promise had no shipment in its trend's third week: a gap, not a zero.
         shipping = data["promises"][1]
-        assert shipping["trend"][2] == {"week": "2026-W41", "avg_level": None, "measured": 0}
+        assert shipping["trend"][2] == {
+            "week": "2026-W41",
+            "monday": "2026-10-05",
+            "avg_level": None,
+            "measured": 0,
+        }
         # The notes got shorter week by week: flagged although most notes kept the promise.
         note = data["promises"][0]
         assert note["shop_drift"]["flagged"] is True
@@ -187,7 +194,9 @@ class TestReportNumbers:
         summary = data["summary"]
         for key in ("volume", "kept", "breach", "overdue", "drift", "precedent", "excused"):
             assert summary[key] == sum(section[key] for section in data["promises"])
-        assert summary["customers_at_risk"] == sum(s["customers_at_risk"] for s in data["promises"])
+        # The headline counts distinct customers: one at risk under both promises counts once.
+        assert summary["customers_at_risk"] == len(at_risk_customers)
+        assert summary["customers_at_risk"] < sum(s["customers_at_risk"] for s in data["promises"])
 
     def test_promise_changes_of_the_week_with_before_after_and_impact(self, dataset):
         data = report_build(shop=dataset.shop, week=WEEK).data
@@ -361,6 +370,7 @@ class TestTrendDrift:
         assert drift["flagged"] is flagged
 
 
+@pytest.mark.fault  # issue 12 item 1: the weekly report skips and lists
 class TestOneBadRecord:
     def test_a_promise_its_kind_cannot_read_is_listed_and_the_rest_is_built(self, dataset):
         good = report_build(shop=dataset.shop, week=WEEK).data
@@ -385,7 +395,9 @@ class TestOneBadRecord:
         data = report_build(shop=dataset.shop, week=WEEK).data
         # Its section and its version written this week are both left out, with the error.
         assert [row["promise"] for row in data["skipped"]] == [bad.pk, bad.pk]
-        assert {row["error"].split(":")[0] for row in data["skipped"]} == {"OverflowError"}
+        # The kind's own range check (min_lines at most 1,000) refuses it before any float.
+        assert {row["error"].split(":")[0] for row in data["skipped"]} == {"ValidationError"}
+        assert all("1000" in row["error"] for row in data["skipped"])
         assert data["promises"] == good["promises"]
         assert data["changes"] == good["changes"]
         assert builder._num(10**400) is None

@@ -137,3 +137,72 @@ class TestPages:
         response = client.get(LIST)
         assert response.status_code == 302
         assert response["Location"].startswith("/login/")
+
+
+class TestLevelWords:
+    """Levels read in the kind's own words, never a bare signed number."""
+
+    @pytest.mark.parametrize(
+        ("unit", "value", "english", "japanese"),
+        [
+            ("business_days_late", 1.0, "1 business day late", "1 営業日の遅れ"),
+            ("business_days_late", -1.0, "1 business day early", "1 営業日早く発送"),
+            ("business_days_late", 0.0, "on the promised day", "約束どおりの日に発送"),
+            ("lines", 7.79, "7.79 lines", "7.79 行"),
+            ("closed_day_reply", 0.4, "40% of inquiries answered on a closed day", None),
+        ],
+    )
+    def test_words(self, unit, value, english, japanese):
+        from django.utils import translation
+
+        from policies.levels import level_words
+
+        with translation.override("en"):
+            assert level_words(unit, value) == english
+        if japanese:
+            with translation.override("ja"):
+                assert level_words(unit, value) == japanese
+
+    def test_direction_words_only_where_they_mean_something(self):
+        from policies.levels import DIRECTED_UNITS
+
+        assert "closed_day_reply" not in DIRECTED_UNITS
+        assert {"lines", "business_hours", "business_days_late"} <= DIRECTED_UNITS
+
+    def test_chart_text_is_readable_and_labelled_with_dates(self):
+        svg = trend_svg(
+            points=[("11/9", 8.0), ("11/16", 7.0)],
+            titles=["Nov 9 – Nov 15", "Nov 16 – Nov 22"],
+            promised=None,
+            title="t",
+            described_by="trend-1",
+        )
+        sizes = {int(size) for size in re.findall(r'font-size="(\d+)"', svg)}
+        # 400-unit view box shown at least 330 px wide: every text is 12 px or more.
+        assert min(sizes) * 330 / 400 >= 12
+        assert ">11/16</text>" in svg
+        assert 'aria-describedby="trend-1"' in svg
+
+
+@pytest.mark.django_db
+class TestReportWords:
+    def test_the_detail_page_speaks_in_dates_words_and_explains_its_figures(
+        self, client, viewer, dataset
+    ):
+        client.force_login(viewer)
+        html = client.get(DETAIL.format(week=WEEK), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+        # The week by its dates, not "2026-W46"; the headline counts distinct customers.
+        assert "週次レポート 2026年11月9日(月)～2026年11月15日(日)" in html
+        summary = Report.objects.get().data["summary"]
+        assert f"注意が必要な常連のお客様 {summary['customers_at_risk']} 人" in html
+        assert "数字の見方" in html
+        # The chart's numbers as a table, named by the chart.
+        assert html.count('class="trend-table"') == 2
+        assert 'aria-describedby="trend-' in html
+        assert "ISO" not in html
+
+    def test_the_list_offers_weeks_by_their_dates(self, client, manager, dataset):
+        client.force_login(manager)
+        html = client.get(LIST, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert re.search(r'<option value="\d{4}-W\d{2}"[^>]*>\w{3}, \w{3} \d+, \d{4} – ', html)
+        assert "ISO week" not in html

@@ -3,6 +3,7 @@
 import os
 
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from commitments.demo import demo_build
@@ -10,13 +11,18 @@ from policies.models import Shop
 
 DEMO_USERNAME = "manager"
 DEMO_SLUG = "demo"
+# The weekly reports built with the demo, so the reports page has content on first start.
+DEMO_REPORT_WEEKS = 8
+# The other roles, so each page can be tried as staff and viewer see it.
+DEMO_MEMBERS = (("staff", "staff"), ("viewer", "viewer"))
 
 
 class Command(BaseCommand):
     help = (
         "Build the demo shop from scratch: its calendar, the eight promises, ~300 customers "
-        "and six months of log ending today, judged, with overdue findings; and a demo "
-        "manager login. With --if-empty, only when the demo shop does not exist yet."
+        "and six months of log ending today, judged, with overdue findings, and the weekly "
+        "reports of the last 8 weeks; and a demo manager login. With --if-empty, only when "
+        "the demo shop does not exist yet."
     )
 
     def add_arguments(self, parser):
@@ -54,6 +60,8 @@ class Command(BaseCommand):
                 f"occasions, {result.actions} actions; findings: {findings} ({result.excused} "
                 f"excused); built in {result.seconds} s"
             )
+            # The reports app builds them (by command name: commitments never imports reports).
+            call_command("drift_report", shop=DEMO_SLUG, last=DEMO_REPORT_WEEKS, stdout=self.stdout)
         self._ensure_manager(user)
         self.stdout.write(
             self.style.SUCCESS(
@@ -61,9 +69,29 @@ class Command(BaseCommand):
                 f"(manager of '{DEMO_SLUG}')"
             )
         )
+        for username, role in DEMO_MEMBERS:
+            self._ensure_member(username, role, password)
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo login: user '{username}', password '{password}' "
+                    f"({role} of '{DEMO_SLUG}')"
+                )
+            )
 
     def _ensure_manager(self, user) -> None:
         from accounts.models import Membership, Role
 
         shop = Shop.objects.get(slug=DEMO_SLUG)
         Membership.objects.get_or_create(user=user, shop=shop, defaults={"role": Role.MANAGER})
+
+    def _ensure_member(self, username: str, role: str, password: str) -> None:
+        from accounts.models import Membership
+
+        user_model = get_user_model()
+        user = user_model.objects.filter(username=username).first()
+        if user is None:
+            user = user_model.objects.create_user(
+                username, email=f"{username}@example.com", password=password
+            )
+        shop = Shop.objects.get(slug=DEMO_SLUG)
+        Membership.objects.get_or_create(user=user, shop=shop, defaults={"role": role})

@@ -23,11 +23,25 @@ class Command(BaseCommand):
             action="store_true",
             help="E-mail it to the shop's managers (again, if it was sent before).",
         )
+        parser.add_argument(
+            "--last",
+            type=int,
+            default=0,
+            help="Build the reports of the last N ended weeks instead of one (not e-mailed).",
+        )
 
-    def handle(self, *args, shop, week=None, email=False, **options):
+    def handle(self, *args, shop, week=None, email=False, last=0, **options):
         shop_obj = Shop.objects.filter(slug=shop).first()
         if shop_obj is None:
             raise CommandError(f"No shop with the slug {shop!r}.")
+        if last:
+            if last < 1 or week or email:
+                raise CommandError("--last N (N >= 1) goes without --week and --email.")
+            ended = week_just_ended(now=timezone.now(), tz=shop_obj.timezone)
+            for offset in range(last - 1, -1, -1):
+                report = report_build(shop=shop_obj, week=ended.shifted(-offset).label)
+                self.stdout.write(self._summary(report).splitlines()[0])
+            return
         week = week or week_just_ended(now=timezone.now(), tz=shop_obj.timezone).label
         try:
             report = report_build(shop=shop_obj, week=week)

@@ -1,0 +1,585 @@
+"""The table of issue 13 at a scale: each figure next to its baseline, measured in one run.
+
+`python bench/run.py --scale S` generates the synthetic year (bench/generate.py) and
+measures, on the same machine and in the same run, each piece of work of Tsuzuku beside
+the cheapest way to do the same work, interleaved (A, B, A, B, ...) and reported as the
+median of `--reps` repetitions, so that a busy shared machine slows both alike:
+
+| work | baseline |
+|---|---|
+| CSV import with judging | plain `bulk_create` of the same rows |
+| weekly report (8-week trends) | GROUP BYs of the week's findings, the 8 weeks' checks |
+| pre-check p50/p95/p99 (API, in-process) | a trivial authenticated GET of the same app |
+| the same over HTTP through gunicorn | the trivial GET over HTTP |
+| rebuild_commitments (judge the whole shop) | loading the same rows alone |
+| findings list / today's worklist p95 | the trivial GET |
+| import peak RSS | (absolute) |
+
+The figures are printed and written; nothing is asserted (timings belong here, not in tests).
+"""
+
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from bench import generate
+
+PORT = int(os.environ.get("BENCH_HTTP_PORT", "8801"))
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def _latency(values_ms: list[float]) -> dict:
+    return {
+        "n": len(values_ms),
+        "p50_ms": round(_percentile(values_ms, 0.50), 2),
+        "p95_ms": round(_percentile(values_ms, 0.95), 2),
+        "p99_ms": round(_percentile(values_ms, 0.99), 2),
+    }
+
+
+def _ratio(work: float, base: float) -> float | None:
+    return round(work / base, 2) if base else None
+
+
+def _rss_kib(field: str) -> int:
+    """Return VmRSS or VmHWM (peak) of this process in KiB (Linux), 0 elsewhere."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _rss_peak_reset() -> bool:
+    """Reset the peak RSS (VmHWM) of this process (Linux >= 4.0); return whether it could."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+# ------------------------------------------------------------------------------
+# The shop of the year
+# ------------------------------------------------------------------------------
+def year_load(*, scale: float, shop_make) -> dict:
+    """Create the shop, store the generated year, judge it all; return the shop and figures."""
+    from bench import targets
+
+    shop = shop_make("bench-year")
+    customers = generate.customers_count(scale)
+    started = time.perf_counter()
+    counts = generate.shop_load(shop=shop, customers=customers)
+    stored = time.perf_counter() - started
+    targets.analyze()
+    started = time.perf_counter()
+    judged = targets.judge_shop(shop=shop)
+    judging = time.perf_counter() - started
+    targets.analyze()
+    print(
+        f"  stored {counts['actions']:,} actions, {counts['occasions']:,} occasions of "
+        f"{counts['customers']:,} customers in {stored:.1f} s; judged in {judging:.1f} s",
+        file=sys.stderr,
+    )
+    return {
+        "shop": shop,
+        **counts,
+        "store_seconds": round(stored, 2),
+        "judge_seconds": round(judging, 2),
+        "judged_actions": judged.actions,
+        "actions_per_second_judging": round(counts["actions"] / judging, 1) if judging else None,
+    }
+
+
+# ------------------------------------------------------------------------------
+# CSV import with judging vs plain bulk_create
+# ------------------------------------------------------------------------------
+def import_rows(scale: float) -> int:
+    """Rows of the imported file: a tenth of the year's actions (10k at 0.1, 100k at 1.0)."""
+    return max(1000, round(100_000 * scale))
+
+
+def import_measure(*, scale: float, reps: int, shop_make, folder: Path) -> dict:
+    """Return import-with-judging and bulk_create seconds (interleaved), and peak RSS."""
+    from bench import targets
+
+    path = folder / "import.csv"
+    rows = generate.csv_write(path, rows=import_rows(scale))
+    work, base, rss = [], [], {}
+    for rep in range(reps):
+        shop = shop_make(f"bench-import-{rep}")
+        measure_rss = rep == 0 and _rss_peak_reset()
+        before = _rss_kib("VmRSS")
+        started = time.perf_counter()
+        imp = targets.import_from_path(shop=shop, path=str(path))
+        targets.judge_shop(shop=shop)
+        work.append(time.perf_counter() - started)
+        if measure_rss:
+            rss = {
+                "rss_before_mib": round(before / 1024, 1),
+                "rss_peak_mib": round(_rss_kib("VmHWM") / 1024, 1),
+                "rss_growth_mib": round((_rss_kib("VmHWM") - before) / 1024, 1),
+            }
+        if imp.rejected or imp.stored != imp.rows:
+            raise RuntimeError(f"The bench import rejected rows: {imp.errors[:3]}")
+        plain = shop_make(f"bench-bulk-{rep}")
+        started = time.perf_counter()
+        generate.csv_bulk_create(path, shop=plain)
+        base.append(time.perf_counter() - started)
+        print(f"  import rep {rep + 1}: {work[-1]:.1f} s vs bulk_create {base[-1]:.1f} s",
+              file=sys.stderr)  # fmt: skip
+    return {
+        "rows": rows,
+        "import_seconds": [round(s, 2) for s in work],
+        "bulk_create_seconds": [round(s, 2) for s in base],
+        "import_median_s": round(_median(work), 2),
+        "bulk_create_median_s": round(_median(base), 2),
+        # Issue 13's ratio: bulk_create time over import time (1 = as fast as bulk_create).
+        "speed_vs_bulk_create": _ratio(_median(base), _median(work)),
+        "rows_per_second": round(rows / _median(work), 1),
+        **rss,
+    }
+
+
+# ------------------------------------------------------------------------------
+# Weekly report vs raw GROUP BYs
+# ------------------------------------------------------------------------------
+def report_measure(*, shop, reps: int) -> dict:
+    """Return the weekly report's seconds and queries, and the raw GROUP BYs' seconds."""
+    from django.db import connection
+    from django.db.models import Avg, Count, Q
+    from django.db.models.functions import TruncWeek
+    from django.test.utils import CaptureQueriesContext
+
+    from bench import targets
+    from commitments.models import Action, Check, Finding
+
+    end = generate.END
+    week_start, trend_start = end - timedelta(days=7), end - timedelta(days=56)
+
+    def raw():
+        findings = list(
+            Finding.objects.filter(shop=shop, occurred_at__gte=week_start, occurred_at__lt=end)
+            .values("promise_id", "type", "excused")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        checks = list(
+            Check.objects.filter(shop=shop, occurred_at__gte=trend_start, occurred_at__lt=end)
+            .annotate(week=TruncWeek("occurred_at"))
+            .values("promise_id", "week")
+            .annotate(n=Count("id"), kept=Count("id", filter=Q(kept=True)), level=Avg("level"))
+            .order_by()
+        )
+        return findings, checks
+
+    targets.report_build(shop=shop, week=generate.REPORT_WEEK)  # warm-up
+    with CaptureQueriesContext(connection) as captured:
+        targets.report_build(shop=shop, week=generate.REPORT_WEEK)
+    work, base = [], []
+    for _rep in range(reps):
+        started = time.perf_counter()
+        targets.report_build(shop=shop, week=generate.REPORT_WEEK)
+        work.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        raw()
+        base.append(time.perf_counter() - started)
+    return {
+        "week": generate.REPORT_WEEK,
+        "week_actions": Action.objects.filter(
+            shop=shop, occurred_at__gte=week_start, occurred_at__lt=end
+        ).count(),
+        "queries": len(captured.captured_queries),
+        "report_seconds": [round(s, 3) for s in work],
+        "group_by_seconds": [round(s, 4) for s in base],
+        "report_median_s": round(_median(work), 3),
+        "group_by_median_s": round(_median(base), 4),
+        "ratio": _ratio(_median(work), _median(base)),
+    }
+
+
+# ------------------------------------------------------------------------------
+# Requests: pre-check, findings list, worklist, against a trivial authenticated GET
+# ------------------------------------------------------------------------------
+def _precheck_bodies(*, shop, runs: int, top_share: float | None = None) -> list[dict]:
+    """Return `runs` pre-check bodies for random customers (or the longest histories)."""
+    from django.db.models import Count, Max
+
+    from commitments.models import Customer, Occasion
+
+    customers = Customer.objects.filter(shop=shop).annotate(n=Count("actions"))
+    if top_share is not None:
+        total = customers.count()
+        customers = customers.order_by("-n", "id")[: max(1, round(total * top_share))]
+    ids = list(customers.values_list("id", flat=True))
+    rng = random.Random(13)
+    picked = [rng.choice(ids) for _ in range(runs)]
+    latest = dict(
+        Occasion.objects.filter(customer_id__in=set(picked), kind="order_placed")
+        .values("customer_id")
+        .annotate(at=Max("occurred_at"))
+        .values_list("customer_id", "at")
+    )
+    orders = {
+        (o.customer_id, o.occurred_at): o.external_id
+        for o in Occasion.objects.filter(customer_id__in=set(picked), kind="order_placed")
+    }
+    external = dict(Customer.objects.filter(id__in=set(picked)).values_list("id", "external_id"))
+    bodies = []
+    for n, pk in enumerate(picked):
+        at = latest.get(pk)
+        occasion = orders.get((pk, at), "")
+        kind, attributes = [("note_enclosed", {"lines": 6}), ("shipped", {"extras": []})][n % 2]
+        moment = (at or generate.END) + timedelta(hours=3)
+        bodies.append(
+            {
+                "customer": external[pk],
+                "kind": kind,
+                "occurred_at": moment.isoformat(),
+                "occasion": occasion,
+                "attributes": attributes,
+            }
+        )
+    return bodies
+
+
+def _client_pairs(client, *, trivial: str, calls: list, label: str) -> dict:
+    """Time each call and the trivial GET alternately; return both latencies (ms)."""
+    work, base = [], []
+    for call in calls:
+        started = time.perf_counter()
+        response = call()
+        work.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"{label}: status {response.status_code}: {response.content[:300]}")
+        started = time.perf_counter()
+        response = client.get(trivial)
+        base.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"trivial GET: status {response.status_code}")
+    work_l, base_l = _latency(work), _latency(base)
+    return {
+        label: work_l,
+        "trivial_get": base_l,
+        "ratio_p50": _ratio(work_l["p50_ms"], base_l["p50_ms"]),
+        "ratio_p99": _ratio(work_l["p99_ms"], base_l["p99_ms"]),
+    }
+
+
+def requests_measure(*, shop, runs: int) -> dict:
+    """Return pre-check (random and top-1 % customers), findings list and worklist latency."""
+    from django.test import Client
+    from django.urls import NoReverseMatch, reverse
+
+    from accounts.tokens import api_token_create
+
+    user = shop.memberships.select_related("user").first().user
+    _token, key = api_token_create(user=user, name="bench")
+    client = Client(HTTP_AUTHORIZATION=f"Token {key}")
+    trivial = f"/api/v1/shops/{shop.slug}/"
+    precheck = f"/api/v1/shops/{shop.slug}/prechecks/"
+
+    def posts(bodies):
+        return [
+            lambda body=body: client.post(precheck, body, content_type="application/json")
+            for body in bodies
+        ]
+
+    for _ in range(5):  # warm-up: imports, holiday tables, connections
+        client.get(trivial)
+        client.post(
+            precheck,
+            _precheck_bodies(shop=shop, runs=1)[0],
+            content_type="application/json",
+        )
+    results = {
+        "precheck": _client_pairs(
+            client, trivial=trivial, calls=posts(_precheck_bodies(shop=shop, runs=runs)),
+            label="precheck",
+        ),
+        "precheck_top1": _client_pairs(
+            client, trivial=trivial,
+            calls=posts(_precheck_bodies(shop=shop, runs=max(20, runs // 4), top_share=0.01)),
+            label="precheck",
+        ),
+    }  # fmt: skip
+    # The pages, signed in as a manager of the shop.
+    pages = Client()
+    pages.force_login(user)
+    lists = {"findings_list": f"/shops/{shop.slug}/findings/"}
+    for name in ("worklist", "today", "commitments:worklist"):
+        try:
+            lists["worklist"] = reverse(name, kwargs={"shop": shop.slug})
+            break
+        except NoReverseMatch:
+            continue
+    for label, url in lists.items():
+        pages.get(url)
+        results[label] = _client_pairs(
+            client, trivial=trivial, calls=[lambda url=url: pages.get(url)] * max(20, runs // 5),
+            label=label,
+        )  # fmt: skip
+    if "worklist" not in lists:
+        results["worklist"] = {"status": "skipped: no worklist page on this version"}
+    results["http"] = http_measure(shop=shop, key=key, runs=runs)
+    return results
+
+
+def http_measure(*, shop, key: str, runs: int) -> dict:
+    """Return pre-check vs trivial GET over HTTP through gunicorn, or why it was skipped."""
+    import importlib.util
+    from http.client import HTTPConnection
+
+    from django.db import connection
+
+    if (
+        importlib.util.find_spec("gunicorn") is None
+        or shutil.which("gunicorn") is None
+        and not (Path(sys.executable).parent / "gunicorn").exists()
+    ):
+        return {"status": "skipped: gunicorn is not installed"}
+    if connection.vendor != "postgresql":
+        return {"status": "skipped: needs PostgreSQL (the server opens the bench database)"}
+    db = connection.settings_dict
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    env["DATABASE_URL"] = (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    server = subprocess.Popen(  # noqa: S603 - our own venv's gunicorn, bound to 127.0.0.1
+        [str(gunicorn) if gunicorn.exists() else "gunicorn", "config.wsgi:application",
+         "--bind", f"127.0.0.1:{PORT}", "--workers", "2", "--log-level", "warning"],
+        env=env, cwd=str(Path(__file__).resolve().parent.parent),
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                HTTPConnection("127.0.0.1", PORT, timeout=1).request("GET", "/healthz")
+                break
+            except OSError:
+                time.sleep(0.2)
+        import json
+
+        headers = {"Authorization": f"Token {key}", "Content-Type": "application/json"}
+        trivial = f"/api/v1/shops/{shop.slug}/"
+        precheck = f"/api/v1/shops/{shop.slug}/prechecks/"
+
+        def timed(conn, method, url, body=None):
+            started = time.perf_counter()
+            conn.request(method, url, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"HTTP {method} {url}: {response.status}")
+            return (time.perf_counter() - started) * 1000
+
+        conn = HTTPConnection("127.0.0.1", PORT, timeout=30)
+        bodies = [json.dumps(b) for b in _precheck_bodies(shop=shop, runs=runs)]
+        for body in bodies[:5]:
+            timed(conn, "POST", precheck, body)
+            timed(conn, "GET", trivial)
+        work, base = [], []
+        for body in bodies:
+            work.append(timed(conn, "POST", precheck, body))
+            base.append(timed(conn, "GET", trivial))
+        work_l, base_l = _latency(work), _latency(base)
+        return {
+            "precheck": work_l,
+            "trivial_get": base_l,
+            "ratio_p50": _ratio(work_l["p50_ms"], base_l["p50_ms"]),
+            "ratio_p99": _ratio(work_l["p99_ms"], base_l["p99_ms"]),
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+# ------------------------------------------------------------------------------
+# rebuild_commitments vs loading the same rows
+# ------------------------------------------------------------------------------
+def rebuild_measure(*, shop, reps: int) -> dict:
+    """Return the seconds of judging the whole shop again and of reading its rows alone."""
+    from bench import targets
+    from commitments.models import Action, Check, Commitment, Customer, Finding, Occasion
+
+    ids = list(Customer.objects.filter(shop=shop).order_by("id").values_list("id", flat=True))
+
+    def load():
+        rows = 0
+        for start in range(0, len(ids), targets.BATCH_SIZE):
+            batch = ids[start : start + targets.BATCH_SIZE]
+            rows += len(list(Action.objects.filter(shop=shop, customer_id__in=batch)))
+            rows += len(list(Occasion.objects.filter(shop=shop, customer_id__in=batch)))
+            rows += len(list(Check.objects.filter(shop=shop, action__customer_id__in=batch)))
+            rows += len(list(Finding.objects.filter(shop=shop, customer_id__in=batch)))
+            rows += len(list(Commitment.objects.filter(shop=shop, customer_id__in=batch)))
+        return rows
+
+    work, base = [], []
+    rows = 0
+    for _rep in range(reps):
+        started = time.perf_counter()
+        targets.rebuild(shop=shop)
+        work.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        rows = load()
+        base.append(time.perf_counter() - started)
+        print(f"  rebuild {work[-1]:.1f} s vs load {base[-1]:.1f} s", file=sys.stderr)
+    return {
+        "rows_loaded": rows,
+        "rebuild_seconds": [round(s, 2) for s in work],
+        "load_seconds": [round(s, 2) for s in base],
+        "rebuild_median_s": round(_median(work), 2),
+        "load_median_s": round(_median(base), 2),
+        "ratio": _ratio(_median(work), _median(base)),
+    }
+
+
+# ------------------------------------------------------------------------------
+# The plans of a judging batch's reads
+# ------------------------------------------------------------------------------
+def explain_judging(*, shop) -> list[dict]:
+    """Return EXPLAIN ANALYZE of each read of judging one batch (PostgreSQL), else []."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bench import targets
+    from commitments.models import Customer
+
+    if connection.vendor != "postgresql":
+        return []
+    ids = list(
+        Customer.objects.filter(shop=shop)
+        .order_by("?")
+        .values_list("id", flat=True)[: targets.BATCH_SIZE]
+    )
+    with CaptureQueriesContext(connection) as captured:
+        targets.judge_customers(shop=shop, customer_ids=ids)
+    plans = []
+    with connection.cursor() as cursor:
+        for query in captured.captured_queries:
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith("SELECT") or " FOR UPDATE" in sql:
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql)
+            plan = [row[0] for row in cursor.fetchall()]
+            plans.append({"sql": sql[:300], "plan": plan})
+    return plans
+
+
+# ------------------------------------------------------------------------------
+# The whole table
+# ------------------------------------------------------------------------------
+def run(*, scale: float, reps: int, runs: int, shop_make) -> dict:
+    """Generate the year at the scale and measure every row; return the results."""
+    timings = {}
+    started = time.perf_counter()
+    print(f"Scale {scale}: generating and judging the year...", file=sys.stderr)
+    year = year_load(scale=scale, shop_make=shop_make)
+    shop = year.pop("shop")
+    timings["year"] = time.perf_counter() - started
+    print("CSV import with judging vs bulk_create...", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="tsuzuku-bench-") as folder:
+        imports = import_measure(scale=scale, reps=reps, shop_make=shop_make, folder=Path(folder))
+    print("Weekly report vs GROUP BYs...", file=sys.stderr)
+    report = report_measure(shop=shop, reps=reps)
+    print("Pre-check, lists vs trivial GET...", file=sys.stderr)
+    requests = requests_measure(shop=shop, runs=runs)
+    print("rebuild_commitments vs loading the rows...", file=sys.stderr)
+    rebuild = rebuild_measure(shop=shop, reps=reps)
+    explain = explain_judging(shop=shop)
+    return {
+        "scale": scale,
+        "reps": reps,
+        "year": year,
+        "import": imports,
+        "report": report,
+        "requests": requests,
+        "rebuild": rebuild,
+        "explain_judging_batch": explain,
+        "total_seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def table(results: dict) -> str:
+    """Return the scale run as a Markdown table (README "Performance")."""
+    year, imp, rep, req, reb = (results[k] for k in ("year", "import", "report", "requests",
+                                                     "rebuild"))  # fmt: skip
+
+    def lat(one: dict, label: str) -> str:
+        figures = one[label]
+        return f"p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms"
+
+    rows = [
+        ("CSV import with judging, "
+         f"{imp['rows']:,} rows", f"{imp['import_median_s']} s",
+         f"plain `bulk_create`: {imp['bulk_create_median_s']} s",
+         f"{imp['speed_vs_bulk_create']}× the speed"),
+        (f"weekly report {rep['week']} ({rep['week_actions']:,} actions), 8-week trends",
+         f"{rep['report_median_s']} s, {rep['queries']} queries",
+         f"GROUP BYs of the week's findings and the 8 weeks' checks: {rep['group_by_median_s']} s",
+         f"{rep['ratio']}×"),
+    ]  # fmt: skip
+    for key, label in (("precheck", "random customers"), ("precheck_top1", "top 1 % history")):
+        one = req[key]
+        rows.append(
+            (f"pre-check API in-process, {one['precheck']['n']} {label}",
+             lat(one, "precheck"), f"trivial authenticated GET: {lat(one, 'trivial_get')}",
+             f"{one['ratio_p50']}× (p50), {one['ratio_p99']}× (p99)")
+        )  # fmt: skip
+    http = req["http"]
+    if "precheck" in http:
+        rows.append(
+            ("pre-check over HTTP (gunicorn, 127.0.0.1)", lat(http, "precheck"),
+             f"trivial GET over HTTP: {lat(http, 'trivial_get')}",
+             f"{http['ratio_p50']}× (p50), {http['ratio_p99']}× (p99)")
+        )  # fmt: skip
+    else:
+        rows.append(("pre-check over HTTP", http["status"], "", ""))
+    for key, label in (("findings_list", "findings list page"), ("worklist", "today's worklist")):
+        one = req[key]
+        if key in one:
+            rows.append(
+                (label, lat(one, key), f"trivial GET: {lat(one, 'trivial_get')}",
+                 f"{one['ratio_p50']}× (p50)")
+            )  # fmt: skip
+        else:
+            rows.append((label, one.get("status", "?"), "", ""))
+    rows += [
+        (f"`rebuild_commitments`, {year['actions']:,} actions (nothing changes)",
+         f"{reb['rebuild_median_s']} s", f"loading the same rows alone: {reb['load_median_s']} s",
+         f"{reb['ratio']}×"),
+        ("first judging of the year (from empty)", f"{year['judge_seconds']} s",
+         f"bulk insert of the year: {year['store_seconds']} s",
+         f"{year['actions_per_second_judging']:,} actions/s"),
+        (f"import peak RSS, {imp['rows']:,}-row file",
+         f"{imp.get('rss_peak_mib', '?')} MiB (grew {imp.get('rss_growth_mib', '?')} MiB)",
+         "—", ""),
+    ]  # fmt: skip
+    head = (
+        f"Scale {results['scale']}: {year['customers']:,} customers, {year['actions']:,} "
+        f"actions, {year['occasions']:,} occasions; median of {results['reps']}"
+    )
+    lines = [head, "", "| work | Tsuzuku | baseline in the same run | ratio |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    return "\n".join(lines)

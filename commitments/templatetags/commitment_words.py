@@ -1,0 +1,33 @@
+"""Words for the log's codes on the pages: attribute names, automatic record ids.
+
+``{% load commitment_words %}``: ``{{ name|attribute_label }}`` (「行数」 for ``lines``),
+``{{ external_id|record_name }}`` (empty for an id made up by the pre-check page).
+"""
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+register = template.Library()
+
+ATTRIBUTE_LABELS = {
+    "lines": _("Lines"),
+    "total": _("Order total (yen)"),
+    "gift": _("Gift"),
+    "channel": _("Channel"),
+    "text": _("Text"),
+    "rating": _("Rating"),
+    "tracking_number": _("Tracking number"),
+    "extras": _("Extras"),
+}
+AUTO_ID_PREFIX = "tsuzuku-"
+
+
+@register.filter
+def attribute_label(name: str) -> str:
+    return str(ATTRIBUTE_LABELS.get(name, name))
+
+
+@register.filter
+def record_name(external_id: str) -> str:
+    """Return the record's id as the shop knows it; nothing for an automatic id."""
+    return "" if str(external_id).startswith(AUTO_ID_PREFIX) else external_id

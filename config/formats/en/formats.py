@@ -1,0 +1,12 @@
+"""English dates as a shop writes them: Nov 22, 2026, 3:30 p.m."""
+
+DATE_FORMAT = "D, M j, Y"
+DATETIME_FORMAT = "M j, Y, P"
+SHORT_DATE_FORMAT = "M j, Y"
+SHORT_DATETIME_FORMAT = "M j, Y, P"
+TIME_FORMAT = "P"
+MONTH_DAY_FORMAT = "M j"
+YEAR_MONTH_FORMAT = "F Y"
+THOUSAND_SEPARATOR = ","
+DECIMAL_SEPARATOR = "."
+NUMBER_GROUPING = 3

@@ -1,0 +1,12 @@
+"""Japanese dates as a shop writes them: 2026年11月22日(日) 15:30."""
+
+DATE_FORMAT = "Y年n月j日(D)"
+DATETIME_FORMAT = "Y年n月j日(D) G:i"
+SHORT_DATE_FORMAT = "Y/m/d"
+SHORT_DATETIME_FORMAT = "Y/m/d G:i"
+TIME_FORMAT = "G:i"
+MONTH_DAY_FORMAT = "n月j日"
+YEAR_MONTH_FORMAT = "Y年n月"
+THOUSAND_SEPARATOR = ","
+DECIMAL_SEPARATOR = "."
+NUMBER_GROUPING = 3

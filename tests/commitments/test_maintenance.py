@@ -1,0 +1,82 @@
+"""Planner statistics after bulk writes: an import analyses the log tables (PostgreSQL)."""
+
+import io
+
+import pytest
+from django.db import connection
+
+from commitments import maintenance
+from commitments.imports import import_run
+from commitments.models import Import
+from policies.models import Shop
+
+from .import_support import action, csv_bytes, order
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """Record the calls of tables_analyze instead of running ANALYZE."""
+    made: list[int] = []
+    monkeypatch.setattr(maintenance, "tables_analyze", lambda *a, **k: made.append(1) or [])
+    return made
+
+
+class TestWhenDue:
+    @pytest.mark.parametrize(
+        ("rows", "batch", "due"),
+        [
+            (500, 500, False),
+            (99_999, 500, False),
+            (100_000, 500, True),  # the batch that reaches 100,000 rows
+            (100_499, 500, True),  # the batch that passes it
+            (100_500, 500, False),  # the next one
+            (200_000, 500, True),
+            (250_000, 200_000, True),  # a batch larger than the period
+        ],
+    )
+    def test_every_hundred_thousand_rows(self, calls, rows, batch, due):
+        assert maintenance.tables_analyze_after(rows=rows, batch=batch) is due
+        assert len(calls) == int(due)
+
+    @pytest.mark.parametrize(("rows", "due"), [(0, False), (4_999, False), (5_000, True)])
+    def test_at_the_end_of_an_import_of_some_size(self, calls, rows, due):
+        assert maintenance.tables_analyze_end(rows=rows) is due
+        assert len(calls) == int(due)
+
+
+@pytest.mark.django_db
+class TestAnalyze:
+    def test_analyses_the_log_tables_on_postgresql_only(self):
+        names = maintenance.tables_analyze()
+        if connection.vendor == "postgresql":
+            assert names == [
+                "commitments_customer",
+                "commitments_occasion",
+                "commitments_action",
+                "commitments_check",
+                "commitments_finding",
+                "commitments_commitment",
+            ]
+        else:
+            assert names == []
+
+    def test_an_import_analyses_every_period_and_at_its_end(self, calls, monkeypatch):
+        monkeypatch.setattr(maintenance, "ANALYZE_EVERY_ROWS", 4)
+        monkeypatch.setattr(maintenance, "ANALYZE_MIN_ROWS", 6)
+        shop = Shop.objects.create(slug="analyse", name="analyse")
+        rows = []
+        for n in range(5):
+            rows += [order(f"O-{n}"), action("shipped", f"S-{n}", f"O-{n}")]
+        data = csv_bytes(rows)
+        imp = Import.objects.create(shop=shop, filename="t.csv", size=len(data))
+        imp = import_run(imp=imp, stream=io.BytesIO(data), batch_rows=3)
+        assert (imp.rows, imp.stored) == (10, 10)
+        # Batches end at rows 3, 6, 9, 10: past 4 (at 6) and past 8 (at 9), then the end.
+        assert len(calls) == 3
+
+    def test_a_small_import_does_not_analyse(self, calls):
+        shop = Shop.objects.create(slug="small", name="small")
+        data = csv_bytes([order("O-1"), action("shipped", "S-1", "O-1")])
+        imp = Import.objects.create(shop=shop, filename="t.csv", size=len(data))
+        assert import_run(imp=imp, stream=io.BytesIO(data)).stored == 2
+        assert calls == []
