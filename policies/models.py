@@ -42,7 +42,25 @@ class ImmutableVersionError(IntegrityError):
     """A promise version (or weekly rule) was asked to change or go away; they never do."""
 
 
-class WeeklyRule(models.Model):
+class WriteOnce:
+    """A row written once (history): saving it again or deleting it raises ImmutableVersionError.
+
+    The database triggers (policies/immutability.py) enforce the same below the ORM.
+    """
+
+    immutable_save = "{row} is immutable."
+    immutable_delete = "{row} is immutable."
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding or self.pk is not None:
+            raise ImmutableVersionError(self.immutable_save.format(row=self))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableVersionError(self.immutable_delete.format(row=self))
+
+
+class WeeklyRule(WriteOnce, models.Model):
     """The shop's closed weekdays and business hours from a day on; never changed once written.
 
     A shop's weekly rules are a history: each applies from `effective_from` (a day in shop
@@ -73,15 +91,8 @@ class WeeklyRule(models.Model):
     def __str__(self):
         return f"{self.shop_id} weekly rule from {self.effective_from}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding or self.pk is not None:
-            raise ImmutableVersionError(
-                f"{self} is immutable: add a rule with a new effective date instead."
-            )
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableVersionError(f"{self} is immutable: add a rule instead of deleting one.")
+    immutable_save = "{row} is immutable: add a rule with a new effective date instead."
+    immutable_delete = "{row} is immutable: add a rule instead of deleting one."
 
 
 class Promise(models.Model):
@@ -129,7 +140,7 @@ class PromiseRename(models.Model):
         return f"{self.promise_id}: {self.old_name} → {self.new_name}"
 
 
-class PromiseVersion(models.Model):
+class PromiseVersion(WriteOnce, models.Model):
     """One version of a promise's parameters; never changed once written.
 
     The database enforces it too (policies/immutability.py): UPDATE is always refused and
@@ -166,14 +177,7 @@ class PromiseVersion(models.Model):
     def __str__(self):
         return f"{self.promise_id} v{self.number}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding or self.pk is not None:
-            raise ImmutableVersionError(
-                f"Promise version {self} is immutable: edit the promise to add a new version."
-            )
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableVersionError(
-            f"Promise version {self} is immutable: retire the promise instead of deleting history."
-        )
+    immutable_save = "Promise version {row} is immutable: edit the promise to add a new version."
+    immutable_delete = (
+        "Promise version {row} is immutable: retire the promise instead of deleting history."
+    )
