@@ -342,3 +342,32 @@ class TestReachChangesNothing:
         )
         assert datetime(2026, 11, 19, 23, 58, tzinfo=TOKYO) <= reach
         assert reach <= datetime(2026, 11, 20, 0, 0, tzinfo=TOKYO)
+
+
+class TestWorklistLinks:
+    """Each item links to where its action is done, filled in for it (staff and managers)."""
+
+    def test_orders_link_to_the_packing_station_and_inquiries_to_the_pre_check(
+        self, shop, day, staff, monkeypatch
+    ):
+        monkeypatch.setattr("commitments.worklist.timezone.now", lambda: NOW)
+        client = Client()
+        client.force_login(staff)
+        page = client.get("/shops/kobo/today/").content.decode()
+        assert 'href="/shops/kobo/packing/?order=O-FRI"' in page
+        assert (
+            'href="/shops/kobo/precheck/?customer=C-5&amp;kind=reply_sent&amp;occasion=I-1"' in page
+        )
+        assert 'href="/shops/kobo/packing/?order=O-TUE"' in page  # its note is still to write
+        found = client.get("/shops/kobo/packing/?order=O-FRI")
+        assert found.context["order"].external_id == "O-FRI"
+        prefilled = client.get("/shops/kobo/precheck/?customer=C-5&kind=reply_sent&occasion=I-1")
+        assert prefilled.context["form"]["occasion"].value() == "I-1"
+
+    def test_viewers_read_without_links_to_actions(self, shop, day, viewer, monkeypatch):
+        monkeypatch.setattr("commitments.worklist.timezone.now", lambda: NOW)
+        client = Client()
+        client.force_login(viewer)
+        page = client.get("/shops/kobo/today/").content.decode()
+        assert "O-FRI" in page
+        assert "/packing/?order=" not in page and "/precheck/?customer=" not in page
