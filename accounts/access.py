@@ -6,6 +6,7 @@ them); a member whose role is too low for the operation gets 403.
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import reverse
 
 from policies.models import Shop
 
@@ -34,6 +35,13 @@ def shop_for(user, slug: str, *, role: str = Role.VIEWER) -> tuple[Shop, str]:
     if ROLE_RANK[Role(have)] < ROLE_RANK[Role(role)]:
         raise PermissionDenied(f"This needs the {role} role in this shop.")
     return shop, have
+
+
+def start_url(shop_slug: str, role: str | None) -> str:
+    """Return where a member starts in a shop: staff at Today, the others at its overview."""
+    if role == Role.STAFF:
+        return reverse("commitments:worklist", kwargs={"shop": shop_slug})
+    return reverse("policies:shop-home", kwargs={"shop": shop_slug})
 
 
 def shops_of(user):

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from policies.shop_services import shop_create
 
 from . import invitations
-from .access import shop_for
+from .access import shop_for, start_url
 from .audit import audit_record
 from .forms_onboarding import InvitationAcceptForm, InvitationForm, ShopCreateForm
 from .models import Role
@@ -119,7 +119,7 @@ def invitation_accept(request, token):
                 _("Welcome to %(shop)s: you are %(role)s.")
                 % {"shop": invitation.shop.name, "role": Role(invitation.role).label},
             )
-            return redirect("policies:shop-home", shop=invitation.shop.slug)
+            return redirect(start_url(invitation.shop.slug, invitation.role))
     context = {
         "invitation": invitation,
         "role": Role(invitation.role).label,
@@ -164,5 +164,5 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 @require_http_methods(["GET"])
 def shop_switch(request):
     """Go to the shop chosen in the switcher (404 for a shop the user is not in)."""
-    shop, _role = shop_for(request.user, request.GET.get("shop", ""), role=Role.VIEWER)
-    return redirect("policies:shop-home", shop=shop.slug)
+    shop, role = shop_for(request.user, request.GET.get("shop", ""), role=Role.VIEWER)
+    return redirect(start_url(shop.slug, role))

@@ -2,14 +2,17 @@
 
 Keyboard only: scan or type the order number and press Enter; type the note's lines, tick
 the extras (the ones the promise asks for this order are ticked already) and press Enter
-to see the pre-check; press Enter again to record. Recorded with action_record: the note as
-`note_enclosed` `<order>-note`, the parcel as `shipped` `<order>-shipped` (the id Shopify's
-webhooks use, so a later fulfillment does not record the shipment twice).
+to see the pre-check; press Enter again to record. Recorded with action_record, together or
+not at all: the note as `note_enclosed` `<order>-note`, the parcel as `shipped`
+`<order>-shipped` (the id Shopify's webhooks use, so a later fulfillment does not record the
+shipment twice). An order already recorded as shipped (a Shopify fulfillment, a label tool's
+export) keeps that shipment: only its note is recorded, as the webhooks do.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +24,7 @@ from policies.kinds.included_extras import required_extras
 
 from . import services
 from .judging import promises_load
-from .models import Occasion
+from .models import Action, Occasion
 from .prechecks import precheck_run
 from .views import message_of, type_label
 
@@ -83,8 +86,13 @@ def _answer(result) -> dict:
     }
 
 
-def _records(order: Occasion, *, lines, extras: list[str], tracking: str) -> list[dict]:
-    """Return the actions the parcel makes: its note (when lines were typed) and shipment."""
+def _records(
+    order: Occasion, *, lines, extras: list[str], tracking: str, shipped: bool
+) -> list[dict]:
+    """Return the actions the parcel makes: its note (when lines were typed) and shipment.
+
+    An order already shipped keeps its recorded shipment: only the note is made.
+    """
     records = []
     if lines is not None:
         records.append(
@@ -94,11 +102,13 @@ def _records(order: Occasion, *, lines, extras: list[str], tracking: str) -> lis
                 "attributes": {"lines": lines},
             }
         )
-    shipped = {"extras": extras} if extras else {}
+    if shipped:
+        return records
+    attributes = {"extras": extras} if extras else {}
     if tracking:
-        shipped["tracking_number"] = tracking
+        attributes["tracking_number"] = tracking
     records.append(
-        {"external_id": f"{order.external_id}-shipped", "kind": "shipped", "attributes": shipped}
+        {"external_id": f"{order.external_id}-shipped", "kind": "shipped", "attributes": attributes}
     )
     return records
 
@@ -119,6 +129,11 @@ def packing_page(request, shop):
         context["error"] = _("No order %(number)s in this shop.") % {"number": number}
         return render(request, "commitments/packing.html", context, status=404)
     now = timezone.now()
+    shipment = (
+        Action.objects.filter(shop=shop, occasion=order, kind="shipped")
+        .order_by("occurred_at", "pk")
+        .first()
+    )
     offered, needed = _extras_offered(shop, order, now)
     lines_text = data.get("lines", "").strip()
     extras = [extra for extra in data.getlist("extras") if extra] if op != "find" else []
@@ -129,6 +144,7 @@ def packing_page(request, shop):
         lines=lines_text,
         tracking=data.get("tracking_number", "").strip(),
         extras=[{"name": e, "checked": e in chosen, "needed": e in needed} for e in offered],
+        shipment=shipment,
     )
     if op == "find":
         return render(request, "commitments/packing.html", context)
@@ -138,7 +154,16 @@ def packing_page(request, shop):
             context["error"] = _("Lines must be a whole number, e.g. 6.")
             return render(request, "commitments/packing.html", context, status=400)
         lines = int(lines_text)
-    records = _records(order, lines=lines, extras=sorted(chosen), tracking=context["tracking"])
+    if lines is None and shipment is not None:
+        context["error"] = _("This order is recorded as shipped already: type the note's lines.")
+        return render(request, "commitments/packing.html", context, status=400)
+    records = _records(
+        order,
+        lines=lines,
+        extras=sorted(chosen),
+        tracking=context["tracking"],
+        shipped=shipment is not None,
+    )
     staff = request.user.get_username()[:100]
     common = {
         "shop": shop,
@@ -164,8 +189,9 @@ def packing_page(request, shop):
         context["step"] = "record"
         return render(request, "commitments/packing.html", context)
     try:
-        for record in records:
-            services.action_record(requested_by=request.user, **common, **record)
+        with transaction.atomic():  # the note and the shipment together, or neither
+            for record in records:
+                services.action_record(requested_by=request.user, **common, **record)
     except services.Conflict as conflict:
         context["error"] = conflict.message
         return render(request, "commitments/packing.html", context, status=409)
@@ -180,6 +206,7 @@ def packing_page(request, shop):
             "what": ", ".join(
                 [_("note of %(n)s lines") % {"n": lines}] * (lines is not None)
                 + [_("shipped with %(extras)s") % {"extras": ", ".join(sorted(chosen)) or "—"}]
+                * (shipment is None)
             ),
         },
     )

@@ -4,11 +4,13 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from accounts.access import shop_for
+from accounts.access import ROLE_RANK, shop_for
 from accounts.models import Role
 
 from .forms import OCCASION_KIND_LABELS
@@ -30,17 +32,37 @@ def _params_text(section) -> str:
     return ""
 
 
+# Actions done at the packing station (the parcel and its note); the others are pre-checked.
+PACKED = {"shipped", "note_enclosed"}
+
+
+def action_url(shop, action_kind: str, occasion) -> str:
+    """Return where staff do the action an occasion waits for, filled in for it."""
+    if action_kind in PACKED:
+        page = reverse("commitments:packing", kwargs={"shop": shop.slug})
+        return f"{page}?{urlencode({'order': occasion.external_id})}"
+    page = reverse("commitments:precheck", kwargs={"shop": shop.slug})
+    query = {
+        "customer": occasion.customer.external_id,
+        "kind": action_kind,
+        "occasion": occasion.external_id,
+    }
+    return f"{page}?{urlencode(query)}"
+
+
 @login_required
 @require_GET
 def worklist_page(request, shop):
     """Render what is due today: shipments, notices, replies, notes, exceptions, findings."""
-    shop, _role = shop_for(request.user, shop, role=Role.VIEWER)
+    shop, role = shop_for(request.user, shop, role=Role.VIEWER)
+    acts = ROLE_RANK[Role(role)] >= ROLE_RANK[Role.STAFF]  # viewers only read
     worklist = worklist_for(shop=shop)
     sections = [
         {
             "label": kind_label(section.kind.id),
             "promise": section.promise,
             "action_kind": section.kind.action_kind,
+            "packed": section.kind.action_kind in PACKED,
             "params": _params_text(section),
             "late_more": section.late_more,
             "items": [
@@ -50,6 +72,9 @@ def worklist_page(request, shop):
                         item.occasion.kind, item.occasion.kind
                     ),
                     "customer_url": customer_url(shop, item.occasion.customer.external_id),
+                    "action_url": (
+                        action_url(shop, section.kind.action_kind, item.occasion) if acts else ""
+                    ),
                 }
                 for item in section.items
             ],
@@ -57,7 +82,11 @@ def worklist_page(request, shop):
         for section in worklist.sections
     ]
     notes = [
-        {"note": note, "customer_url": customer_url(shop, note.occasion.customer.external_id)}
+        {
+            "note": note,
+            "customer_url": customer_url(shop, note.occasion.customer.external_id),
+            "action_url": action_url(shop, "note_enclosed", note.occasion) if acts else "",
+        }
         for note in worklist.notes
     ]
     findings = [

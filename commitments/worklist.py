@@ -100,6 +100,14 @@ def _event(record) -> Event:
     )
 
 
+def _row_event(row) -> Event:
+    """Return the Event of a row read by _waiting (pk, external_id, kind, occurred_at, ...)."""
+    _pk, external_id, kind, occurred_at, attributes, _customer = row
+    return Event(
+        external_id=external_id, kind=kind, occurred_at=occurred_at, attributes=attributes or {}
+    )
+
+
 @dataclass(frozen=True)
 class WaitingCustomer:
     external_id: str
@@ -174,15 +182,17 @@ def _has_deadline(kind) -> bool:
     return type(kind).deadline is not PromiseKind.deadline
 
 
+def _applies_to_all(kind) -> bool:
+    """Return whether the kind applies to every occasion of its occasion kind."""
+    return type(kind).applies is PromiseKind.applies
+
+
 def _reach(item, *, now, calendar, today, since) -> datetime | None:
     """Return when the promise's occasions can still fall due today (None: the whole window).
 
-    Only for kinds that apply to every occasion of their kind, so that every waiting occasion
-    before the reach is late and the late count is exact.
+    Every waiting occasion before the reach that the promise applies to is late already.
     """
     kind = item.kind
-    if type(kind).applies is not PromiseKind.applies:
-        return None
     version = item.in_force(now)
     if version is None or item.in_force(since) != version:
         return None  # the promise changed within the window: its deadlines are read in full
@@ -213,7 +223,7 @@ def worklist_for(*, shop, now: datetime | None = None) -> Worklist:
         reach = _reach(item, now=now, calendar=calendar, today=today, since=since)
         current, _none = _waiting(shop=shop, kind=item.kind, since=reach or since)
         late, late_count = [], 0
-        if reach is not None:
+        if reach is not None and _applies_to_all(item.kind):
             late, late_count = _waiting(
                 shop=shop,
                 kind=item.kind,
@@ -222,6 +232,19 @@ def worklist_for(*, shop, now: datetime | None = None) -> Worklist:
                 newest_first=True,
                 limit=LATE_MAX,
             )
+        elif reach is not None:
+            # The kind applies to some occasions only (a closed day's inquiry, a low rating):
+            # the late ones it applies to are picked from those read (up to CANDIDATES_MAX).
+            rows, _count = _waiting(
+                shop=shop, kind=item.kind, since=since, until=reach, newest_first=True
+            )
+            params = item.params(item.in_force(now))
+            applying = [
+                row
+                for row in rows
+                if item.kind.applies(occasion=_row_event(row), params=params, calendar=calendar)
+            ]
+            late, late_count = applying[:LATE_MAX], len(applying)
         plan.append((item, current, late, late_count))
     rows = [row for _item, current, late, _n in plan for row in (*current, *late)]
     customers = {

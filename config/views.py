@@ -7,17 +7,22 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts.access import start_url
+from accounts.models import Membership
 from policies.models import Shop
 
 
 @login_required
 def home(request):
-    """Render the list of the user's shops."""
+    """Render the list of the user's shops, each linking where the user starts in it."""
     if request.user.is_superuser:
         shops = Shop.objects.all()
+        roles = {}
     else:
         shops = Shop.objects.filter(memberships__user=request.user)
-    return render(request, "home.html", {"shops": shops})
+        roles = dict(Membership.objects.filter(user=request.user).values_list("shop_id", "role"))
+    entries = [(shop, start_url(shop.slug, roles.get(shop.pk))) for shop in shops]
+    return render(request, "home.html", {"shops": entries})
 
 
 @csrf_exempt

@@ -60,6 +60,22 @@ class HolidayReplies(PromiseKind):
         received_on = calendar.local(occasion.occurred_at).date()
         return calendar.start_of_day(calendar.next_open_day(received_on, INQUIRIES))
 
+    def deadline_reach(self, *, params, calendar, day):
+        # Due when the inbox reopens after the day the inquiry came: a later inquiry is due
+        # no earlier. (Which inquiries it applies to, those of closed days, the worklist asks
+        # `applies`.) Under "none" nothing is ever due: no reach.
+        from .base import reach_by_days
+
+        if params["mode"] != ALWAYS:
+            return None
+        return reach_by_days(
+            calendar=calendar,
+            day=day,
+            deadline_at=lambda at: calendar.start_of_day(
+                calendar.next_open_day(calendar.local(at).date(), INQUIRIES)
+            ),
+        )
+
     def evaluate(self, ctx):
         calendar, mode, history = ctx.calendar, ctx.params["mode"], ctx.history
         received_on = calendar.local(ctx.occasion.occurred_at).date()

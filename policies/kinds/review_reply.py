@@ -74,6 +74,20 @@ class ReviewReply(PromiseKind):
             day = calendar.next_open_day(day, INQUIRIES)
         return calendar.end_of_day(day)
 
+    def deadline_reach(self, *, params, calendar, day):
+        # Due a number of open days of the inbox after the review's day: a later review is due
+        # no earlier. (Under scope "low" the rating decides which reviews it applies to: the
+        # worklist asks `applies`.)
+        from .base import reach_by_days
+
+        def deadline_at(at):
+            current = calendar.local(at).date()
+            for _step in range(params["within_days"]):
+                current = calendar.next_open_day(current, INQUIRIES)
+            return calendar.end_of_day(current)
+
+        return reach_by_days(calendar=calendar, day=day, deadline_at=deadline_at)
+
     def _measure(self, ctx):
         calendar = ctx.calendar
         reviewed_on = calendar.local(ctx.occasion.occurred_at).date()

@@ -94,7 +94,8 @@ class TestInvitations:
         assert client.get(link).status_code == 200
         response = client.post(link, {"password1": PASSWORD, "password2": PASSWORD})
         assert response.status_code == 302
-        assert response["Location"] == "/shops/kobo/"
+        # Staff start at Today, the shop's worklist.
+        assert response["Location"] == "/shops/kobo/today/"
         user = get_user_model().objects.get(username="mika@example.jp")
         assert user.check_password(PASSWORD) and user.email == "mika@example.jp"
         assert Membership.objects.get(shop=shop, user=user).role == Role.STAFF
@@ -136,6 +137,7 @@ class TestInvitations:
         assert not Membership.objects.filter(user=user).exists()
         response = signed_in(user).post(link, {})
         assert response.status_code == 302
+        assert response["Location"] == "/shops/kobo/"  # viewers start at the overview
         assert Membership.objects.get(user=user, shop=shop).role == Role.VIEWER
 
     def test_staff_cannot_invite(self, shop, staff):
@@ -184,6 +186,18 @@ class TestShopSwitch:
         assert 'name="shop"' in page and "Second shop" in page
         response = client.get("/account/shops/switch/", {"shop": "second"})
         assert response["Location"] == "/shops/second/"
+
+    def test_staff_start_at_today_from_the_start_page_and_the_switcher(
+        self, shop, manager, make_user
+    ):
+        other = Shop.objects.create(slug="second", name="Second shop")
+        Membership.objects.create(user=manager, shop=other, role=Role.STAFF)
+        client = signed_in(manager)
+        start = client.get("/").content.decode()
+        assert 'href="/shops/kobo/"' in start  # a manager's shop: its overview
+        assert 'href="/shops/second/today/"' in start  # a staff's shop: its worklist
+        response = client.get("/account/shops/switch/", {"shop": "second"})
+        assert response["Location"] == "/shops/second/today/"
 
     def test_a_shop_of_others_is_not_found(self, shop, make_user):
         Shop.objects.create(slug="second", name="Second shop")

@@ -87,3 +87,43 @@ class TestPackingStation:
         assert response.status_code == status
         assert response.context["error"]
         assert Action.objects.count() == 0
+
+    def test_an_order_shipped_elsewhere_keeps_its_shipment_and_gets_its_note(self, station, log):
+        # Shopify's fulfillment (or a label tool's export) recorded the shipment first.
+        log.action(
+            "#1001-shipped",
+            "hanako@example.jp",
+            "shipped",
+            "2026-11-20 15:00",
+            occasion="#1001",
+            tracking_number="432198765501",
+        )
+        found = station.post(PAGE, {"order": "1001", "op": "find"})
+        page = found.content.decode()
+        assert "#1001-shipped" in page and 'name="extras"' not in page
+        checked = station.post(PAGE, {"order": "#1001", "op": "check", "lines": "12"})
+        assert [a["kind"] for a in checked.context["answers"]] == ["note_enclosed"]
+        response = station.post(PAGE, {"order": "#1001", "op": "record", "lines": "12"})
+        assert response.status_code == 302
+        assert Action.objects.get(kind="note_enclosed").attributes == {"lines": 12}
+        shipped = Action.objects.get(kind="shipped")
+        assert shipped.attributes == {"tracking_number": "432198765501"}
+        nothing = station.post(PAGE, {"order": "#1001", "op": "record", "lines": ""})
+        assert nothing.status_code == 400 and nothing.context["error"]
+
+    def test_a_refused_shipment_leaves_no_note_behind(self, station, monkeypatch):
+        from commitments import services
+
+        real = services.action_record
+
+        def refuse_shipments(**kwargs):
+            if kwargs["kind"] == "shipped":
+                # The shipment arrives from elsewhere meanwhile, with other content.
+                raise services.Conflict(record=Action(external_id="#1001-shipped"), fields=[])
+            return real(**kwargs)
+
+        monkeypatch.setattr(services, "action_record", refuse_shipments)
+        response = station.post(PAGE, {"order": "#1001", "op": "record", "lines": "12"})
+        assert response.status_code == 409
+        # Recorded together or not at all: the note can be recorded again with the parcel.
+        assert Action.objects.count() == 0

@@ -1,6 +1,6 @@
 """Today's worklist: what is due today (and late), from the kinds' deadlines and the calendar."""
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -180,3 +180,194 @@ class TestWindow:
         assert ids(section) == ["I-THU", "I-FRI"]
         assert section.late_more == 1
         assert worklist.count == 3
+
+
+@pytest.fixture
+def every_kind_with_a_reach(shop, make_promise, log):
+    """Three weeks of orders, inquiries and reviews every 5 hours, every third one answered."""
+    make_promise("shipping_cutoff", {"cutoff": "16:00"})
+    make_promise("reply_time", {"within_business_hours": 7})
+    make_promise("thank_you_message", {"within_hours": 20})
+    make_promise("holiday_replies", {"mode": "always"})
+    make_promise("review_reply", {"scope": "low", "low_max_rating": 3, "within_days": 2})
+    make_promise("review_reply", {"scope": "all", "within_days": 1}, name="every review")
+    answers = {
+        "order_placed": ("shipped", "thank_you_sent"),
+        "inquiry_received": ("reply_sent",),
+        "review_posted": ("review_replied",),
+    }
+    moment = datetime(2026, 11, 12, 0, 30)
+    n = 0
+    while moment < datetime(2026, 12, 6):
+        for kind, actions in answers.items():
+            n += 1
+            when = moment.strftime("%Y-%m-%d %H:%M")
+            attributes = {"rating": n % 5 + 1} if kind == "review_posted" else {}
+            log.occasion(f"E-{n}", f"C-{n % 40}", kind, when, judge=False, **attributes)
+            if (n // 3) % 3 == 0:  # every third moment, each kind
+                for action in actions:
+                    log.action(
+                        f"A-{action}-{n}",
+                        f"C-{n % 40}",
+                        action,
+                        when,
+                        occasion=f"E-{n}",
+                        judge=False,
+                    )
+        moment += timedelta(hours=5)
+    cache.clear()
+
+
+def listed(worklist) -> dict:
+    """Per promise: the items due today and not late, the late ones, and how many in all."""
+    return {
+        section.promise.pk: (
+            [(item.occasion.external_id, item.deadline) for item in section.items if not item.late],
+            {(item.occasion.external_id, item.deadline) for item in section.items if item.late},
+            len(section.items) + section.late_more,
+        )
+        for section in worklist.sections
+    }
+
+
+class TestReachChangesNothing:
+    """Every kind's reach only saves work: the worklist is the same with and without it."""
+
+    def test_each_day_of_two_weeks_lists_the_same_with_and_without_the_reach(
+        self, shop, every_kind_with_a_reach, monkeypatch
+    ):
+        from commitments import worklist as module
+
+        real_reach = module._reach
+        reached = set()
+
+        def spied(item, **kwargs):
+            reach = real_reach(item, **kwargs)
+            if reach is not None:
+                reached.add(item.kind.id)
+            return reach
+
+        day = date(2026, 11, 19)  # Thursday; the 23rd is a holiday, weekends are closed
+        while day <= date(2026, 12, 2):
+            for hour in (9, 11, 19):
+                now = datetime.combine(day, time(hour), tzinfo=TOKYO)
+                # Two late ones listed per promise at most: what is before the reach must be
+                # late indeed, or it would be missing from the list or wrongly counted.
+                monkeypatch.setattr(module, "LATE_MAX", 2)
+                monkeypatch.setattr(module, "_reach", spied)
+                with_reach = listed(worklist_for(shop=shop, now=now))
+                monkeypatch.setattr(module, "_reach", lambda item, **kwargs: None)
+                without = listed(worklist_for(shop=shop, now=now))
+                assert with_reach.keys() == without.keys(), now
+                for pk, (due, late, total) in with_reach.items():
+                    assert due == without[pk][0], now
+                    assert late <= without[pk][1], now
+                    assert total == without[pk][2], now
+            day += timedelta(days=1)
+        assert any(due and late for due, late, _total in without.values()), "nothing due"
+        # Each kind's reach was used (a kind without one would compare the same by itself).
+        assert reached == {
+            "shipping_cutoff",
+            "reply_time",
+            "thank_you_message",
+            "holiday_replies",
+            "review_reply",
+        }
+
+    def test_late_closed_day_inquiries_before_the_reach_are_counted_only_if_they_apply(
+        self, shop, make_promise, log, monkeypatch
+    ):
+        make_promise("holiday_replies", {"mode": "always"})
+        # Saturday and Sunday (closed) and Friday (open: not this promise's) inquiries.
+        log.occasion("I-SAT", "C-1", "inquiry_received", "2026-11-21 10:00", judge=False)
+        log.occasion("I-SUN", "C-2", "inquiry_received", "2026-11-22 10:00", judge=False)
+        log.occasion("I-FRI", "C-3", "inquiry_received", "2026-11-20 10:00", judge=False)
+        monkeypatch.setattr("commitments.worklist.LATE_MAX", 1)
+        worklist = worklist_for(shop=shop, now=datetime(2026, 11, 26, 11, 0, tzinfo=TOKYO))
+        [section] = worklist.sections
+        # Due when the inbox reopened (Tuesday: Monday the 23rd was a holiday): both late.
+        assert ids(section) == ["I-SUN"]
+        assert section.items[0].deadline == datetime(2026, 11, 24, 0, 0, tzinfo=TOKYO)
+        assert section.late_more == 1
+        assert worklist.count == 2
+
+    def test_a_notice_has_no_reach_an_old_order_shipped_today_is_due_today(
+        self, shop, make_promise, log
+    ):
+        from commitments.judging import calendar_for
+        from policies.kinds import registry
+
+        make_promise("shipping_notice", {"same_day": True})
+        calendar = calendar_for(shop)
+        for kind_id in ("shipping_notice", "handwritten_note"):
+            kind = registry.get(kind_id)
+            assert (
+                kind.deadline_reach(
+                    params=kind.default_params(), calendar=calendar, day=MONDAY.date()
+                )
+                is None
+            )
+        # Ordered six days ago, shipped today: its notice is due by the end of today.
+        log.occasion("O-OLD", "C-1", "order_placed", "2026-11-24 09:00", judge=False)
+        log.action("S-OLD", "C-1", "shipped", "2026-11-30 09:00", occasion="O-OLD", judge=False)
+        [section] = worklist_for(shop=shop, now=MONDAY).sections
+        assert ids(section) == ["O-OLD"]
+        assert section.items[0].late is False
+
+    def test_review_and_closed_day_reaches_keep_what_can_fall_due_today(self, shop):
+        from commitments.judging import calendar_for
+        from policies.kinds import registry
+
+        calendar = calendar_for(shop)
+        tuesday = NOW.date()  # after the weekend and Monday's holiday
+        reach = registry.get("holiday_replies").deadline_reach(
+            params={"mode": "always"}, calendar=calendar, day=tuesday
+        )
+        # Saturday to Monday were due when the inbox opened Tuesday: late by its start.
+        # Tuesday's own inquiries are not (open day); Friday's are before the reach.
+        assert datetime(2026, 11, 23, 23, 58, tzinfo=TOKYO) <= reach
+        assert reach <= datetime(2026, 11, 24, 0, 0, tzinfo=TOKYO)
+        assert (
+            registry.get("holiday_replies").deadline_reach(
+                params={"mode": "none"}, calendar=calendar, day=tuesday
+            )
+            is None
+        )
+        # One open day of the inbox: a review Friday is due by the end of Tuesday (the next
+        # open day), so it is kept; one Thursday was due Friday, before the reach.
+        reach = registry.get("review_reply").deadline_reach(
+            params={"scope": "all", "low_max_rating": 3, "within_days": 1},
+            calendar=calendar,
+            day=tuesday,
+        )
+        assert datetime(2026, 11, 19, 23, 58, tzinfo=TOKYO) <= reach
+        assert reach <= datetime(2026, 11, 20, 0, 0, tzinfo=TOKYO)
+
+
+class TestWorklistLinks:
+    """Each item links to where its action is done, filled in for it (staff and managers)."""
+
+    def test_orders_link_to_the_packing_station_and_inquiries_to_the_pre_check(
+        self, shop, day, staff, monkeypatch
+    ):
+        monkeypatch.setattr("commitments.worklist.timezone.now", lambda: NOW)
+        client = Client()
+        client.force_login(staff)
+        page = client.get("/shops/kobo/today/").content.decode()
+        assert 'href="/shops/kobo/packing/?order=O-FRI"' in page
+        assert (
+            'href="/shops/kobo/precheck/?customer=C-5&amp;kind=reply_sent&amp;occasion=I-1"' in page
+        )
+        assert 'href="/shops/kobo/packing/?order=O-TUE"' in page  # its note is still to write
+        found = client.get("/shops/kobo/packing/?order=O-FRI")
+        assert found.context["order"].external_id == "O-FRI"
+        prefilled = client.get("/shops/kobo/precheck/?customer=C-5&kind=reply_sent&occasion=I-1")
+        assert prefilled.context["form"]["occasion"].value() == "I-1"
+
+    def test_viewers_read_without_links_to_actions(self, shop, day, viewer, monkeypatch):
+        monkeypatch.setattr("commitments.worklist.timezone.now", lambda: NOW)
+        client = Client()
+        client.force_login(viewer)
+        page = client.get("/shops/kobo/today/").content.decode()
+        assert "O-FRI" in page
+        assert "/packing/?order=" not in page and "/precheck/?customer=" not in page
