@@ -38,6 +38,11 @@ class Customer(models.Model):
     judge_error = models.TextField(blank=True)
     judge_failed_at = models.DateTimeField(null=True, blank=True)
     judge_attempts = models.PositiveIntegerField(default=0)
+    # The customer's orders (order_placed occasions) and the time of the latest, kept in the
+    # transaction that stores or deletes them (commitments.order_counts), so the weekly
+    # report counts repeat customers without recounting every customer's orders.
+    order_count = models.PositiveIntegerField(default=0)
+    last_order_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

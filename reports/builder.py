@@ -270,8 +270,12 @@ def _trend_drift(*, points: list[dict], promised, higher_is_better: bool) -> dic
 
 
 def _order_counts(*, before: datetime):
-    """Return a subquery: the orders the commitment's customer placed before the moment."""
-    orders = (
+    """Return an expression: the orders the commitment's customer placed before the moment.
+
+    Read from the customer's stored count (commitments.order_counts) when their latest order
+    is before the moment; counted from the log only for a customer who ordered since.
+    """
+    since = (
         Occasion.objects.filter(
             customer=OuterRef("customer_id"),
             kind=OccasionKind.ORDER_PLACED,
@@ -282,7 +286,21 @@ def _order_counts(*, before: datetime):
         .annotate(n=Count("id"))
         .values("n")
     )
-    return Coalesce(Subquery(orders, output_field=IntegerField()), 0)
+    return Case(
+        When(customer__last_order_at__isnull=True, then=Value(0)),
+        When(customer__last_order_at__lt=before, then=F("customer__order_count")),
+        default=Coalesce(Subquery(since, output_field=IntegerField()), 0),
+        output_field=IntegerField(),
+    )
+
+
+def _repeat_customers(queryset, *, before: datetime):
+    """Return the queryset's commitments whose customer had 2+ orders before the moment."""
+    return (
+        queryset.filter(customer__order_count__gte=REPEAT_MIN_ORDERS)
+        .annotate(orders=_order_counts(before=before))
+        .filter(orders__gte=REPEAT_MIN_ORDERS)
+    )
 
 
 def _at_risk(*, promise, kind, promised, week: Week) -> tuple[set[int], list[dict]]:
@@ -309,11 +327,8 @@ def _at_risk(*, promise, kind, promised, week: Week) -> tuple[set[int], list[dic
         default=Value(RECENCY_WEIGHT_REST),
         output_field=FloatField(),
     )
-    candidates = (
-        Commitment.objects.filter(promise=promise)
-        .filter(conditions)
-        .annotate(orders=_order_counts(before=week.end))
-        .filter(orders__gte=REPEAT_MIN_ORDERS)
+    candidates = _repeat_customers(
+        Commitment.objects.filter(promise=promise).filter(conditions), before=week.end
     )
     customer_ids = set(candidates.values_list("customer_id", flat=True))
     ranked = (
@@ -442,14 +457,12 @@ def _customers_above(*, promise, kind, level, at: datetime) -> int | None:
     if level is None:
         return None
     better = "gt" if kind.higher_is_better else "lt"
-    return (
+    return _repeat_customers(
         Commitment.objects.filter(
             promise=promise, first_at__lt=at, **{f"best_level__{better}": level}
-        )
-        .annotate(orders=_order_counts(before=at))
-        .filter(orders__gte=REPEAT_MIN_ORDERS)
-        .count()
-    )
+        ),
+        before=at,
+    ).count()
 
 
 def _exceptions(*, shop, week: Week) -> dict:
