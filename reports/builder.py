@@ -2,7 +2,9 @@
 
 import logging
 import math
+import operator
 from datetime import datetime, timedelta
+from functools import reduce
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -87,11 +89,11 @@ def report_data(*, shop, week: Week) -> dict:
     # One bad record (a promise whose stored parameters its kind cannot use) must not stop
     # the report: its section is left out and listed, with the error, for operators.
     skipped = []
-    # A customer at risk under several promises is one customer in the headline.
-    at_risk_customers: set[int] = set()
+    # Per promise, what makes its repeat customers at risk: counted in one query below.
+    at_risk_conditions: dict[int, Q] = {}
     for promise in promises:
         try:
-            section, customer_ids = _promise_section(
+            section, conditions = _promise_section(
                 promise=promise,
                 versions=versions.get(promise.id, []),
                 week=week,
@@ -106,7 +108,10 @@ def report_data(*, shop, week: Week) -> dict:
             skipped.append(_skipped(promise, error))
             continue
         sections.append(section)
-        at_risk_customers |= customer_ids
+        at_risk_conditions[promise.id] = conditions
+    at_risk_counts, at_risk_customers = _at_risk_counts(conditions=at_risk_conditions, week=week)
+    for section in sections:
+        section["customers_at_risk"] = at_risk_counts[section["id"]]
     return {
         "shop": shop.slug,
         "week": week.label,
@@ -114,7 +119,8 @@ def report_data(*, shop, week: Week) -> dict:
         "start": week.start.isoformat(),
         "end": week.end.isoformat(),
         "last_day": (week.monday + timedelta(days=6)).isoformat(),
-        "summary": _summary(sections, customers_at_risk=len(at_risk_customers)),
+        # A customer at risk under several promises is one customer in the headline.
+        "summary": _summary(sections, customers_at_risk=at_risk_customers),
         "promises": sections,
         "changes": _changes(shop=shop, week=week, versions=versions, skipped=skipped),
         "exceptions": _exceptions(shop=shop, week=week),
@@ -211,7 +217,7 @@ def _promise_section(
         }
         for index, bucket in enumerate(trend_weeks)
     ]
-    at_risk_ids, at_risk = _at_risk(promise=promise, kind=kind, promised=promised, week=week)
+    conditions, at_risk = _at_risk(promise=promise, kind=kind, promised=promised, week=week)
     section = {
         "id": promise.id,
         "name": promise.name,
@@ -235,10 +241,10 @@ def _promise_section(
         "shop_drift": _trend_drift(
             points=points, promised=promised, higher_is_better=kind.higher_is_better
         ),
-        "customers_at_risk": len(at_risk_ids),
+        "customers_at_risk": 0,  # counted with the other promises' (report_data)
         "at_risk": at_risk,
     }
-    return section, at_risk_ids
+    return section, conditions
 
 
 def _trend_drift(*, points: list[dict], promised, higher_is_better: bool) -> dict:
@@ -303,8 +309,12 @@ def _repeat_customers(queryset, *, before: datetime):
     )
 
 
-def _at_risk(*, promise, kind, promised, week: Week) -> tuple[set[int], list[dict]]:
-    """Return the ids of the promise's repeat customers at risk, and the top ones."""
+def _at_risk(*, promise, kind, promised, week: Week) -> tuple[Q, list[dict]]:
+    """Return what puts a commitment of the promise at risk, and the top repeat customers.
+
+    One query: the customers are ranked by score and the first AT_RISK_TOP read (their
+    number is counted with the other promises', _at_risk_counts).
+    """
     better = "gt" if kind.higher_is_better else "lt"
     sign = Value(1.0 if kind.higher_is_better else -1.0)
     # Experienced more than what the promise now guarantees, or more than they got last.
@@ -330,7 +340,6 @@ def _at_risk(*, promise, kind, promised, week: Week) -> tuple[set[int], list[dic
     candidates = _repeat_customers(
         Commitment.objects.filter(promise=promise).filter(conditions), before=week.end
     )
-    customer_ids = set(candidates.values_list("customer_id", flat=True))
     ranked = (
         candidates.annotate(
             gap_promise=gap_promise,
@@ -363,7 +372,7 @@ def _at_risk(*, promise, kind, promised, week: Week) -> tuple[set[int], list[dic
             "score",
         )[:AT_RISK_TOP]
     )
-    return customer_ids, [
+    return Q(promise=promise) & conditions, [
         {
             "customer": row["customer__external_id"],
             "customer_name": row["customer__name"],
@@ -381,6 +390,22 @@ def _at_risk(*, promise, kind, promised, week: Week) -> tuple[set[int], list[dic
         }
         for row in ranked
     ]
+
+
+def _at_risk_counts(*, conditions: dict[int, Q], week: Week) -> tuple[dict[int, int], int]:
+    """Return the repeat customers at risk per promise, and across them (counted once).
+
+    One query for every promise: a commitment is one customer's for one promise.
+    """
+    if not conditions:
+        return {}, 0
+    counts = _repeat_customers(
+        Commitment.objects.filter(reduce(operator.or_, conditions.values())), before=week.end
+    ).aggregate(
+        customers=Count("customer_id", distinct=True),
+        **{f"p{pk}": Count("id", filter=Q(promise_id=pk)) for pk in conditions},
+    )
+    return {pk: counts[f"p{pk}"] for pk in conditions}, counts["customers"]
 
 
 # ------------------------------------------------------------------------------
