@@ -13,7 +13,7 @@ from accounts.models import Role
 
 from .forms import OCCASION_KIND_LABELS
 from .views import customer_url, kind_label, message_of, type_label
-from .worklist import worklist_for
+from .worklist import worklist_count_remember, worklist_for
 
 
 def _params_text(section) -> str:
@@ -36,6 +36,7 @@ def worklist_page(request, shop):
     """Render what is due today: shipments, notices, replies, notes, exceptions, findings."""
     shop, _role = shop_for(request.user, shop, role=Role.VIEWER)
     worklist = worklist_for(shop=shop)
+    worklist_count_remember(shop=shop, worklist=worklist)
     sections = [
         {
             "label": kind_label(section.kind.id),
