@@ -290,6 +290,16 @@ class Finding(models.Model):
             models.Index(fields=["shop", "type", "occurred_at"]),
             models.Index(fields=["customer", "occurred_at"]),
             models.Index(fields=["promise", "occurred_at"]),
+            # The findings list filtered to the few findings a person handled or excused,
+            # newest first: partial, so judging's inserts (open, mostly not excused) skip them.
+            models.Index(
+                fields=["shop", "status", "occurred_at"],
+                name="finding_handled",
+                condition=~Q(status="open"),
+            ),
+            models.Index(
+                fields=["shop", "occurred_at"], name="finding_excused", condition=Q(excused=True)
+            ),
         ]
 
     def __str__(self):
