@@ -1,8 +1,11 @@
 """Each customer's stored order count and latest order time (Customer.order_count, last_order_at).
 
 Kept in the transaction that stores or deletes occasions: occasion_record and
-log_record_batch (API, bulk API, CSV import), import_undo, and restored from the log by
-rebuild_commitments (and the migration that added them). An occasion never changes its
+log_record_batch (API, bulk API, CSV import) add the orders they stored
+(`customer_orders_add`: `order_count + n`, an increment that PostgreSQL applies to the
+latest row version when two writers store orders of one customer at once, so neither is
+lost), import_undo recounts its customers (locked by it first), and rebuild_commitments
+(and the migration that added them) recount from the log. An occasion never changes its
 customer, kind or time once stored (a different content is a conflict), and erasing a
 customer's personal data keeps their occasions, so these are the only writes that move them.
 
@@ -11,8 +14,22 @@ customer's orders: a customer whose latest order is before the moment asked abou
 `order_count` orders before it; only customers who ordered since are counted from the log.
 """
 
-from django.db.models import Count, DateTimeField, IntegerField, Max, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from datetime import datetime
+
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
 
 from .models import Customer, Occasion, OccasionKind
 
@@ -39,6 +56,31 @@ def _refresh(customers) -> int:
             orders.annotate(at=Max("occurred_at")).values("at"), output_field=DateTimeField()
         ),
     )
+
+
+def customer_orders_add(*, orders: list[tuple[int, datetime]]) -> None:
+    """Add orders just stored, as (customer id, time), to their customers' stored counts.
+
+    One UPDATE per chunk of customers (SQLite: 150, for its 999 parameters; else 1000).
+    """
+    added: dict[int, tuple[int, datetime]] = {}
+    for customer_id, moment in orders:
+        count, latest = added.get(customer_id, (0, moment))
+        added[customer_id] = (count + 1, max(latest, moment))
+    ids = sorted(added)
+    chunk = 150 if connection.vendor == "sqlite" else 1000
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        count = Case(
+            *[When(pk=pk, then=Value(added[pk][0])) for pk in part], output_field=IntegerField()
+        )
+        latest = Case(
+            *[When(pk=pk, then=Value(added[pk][1])) for pk in part], output_field=DateTimeField()
+        )
+        Customer.objects.filter(pk__in=part).update(
+            order_count=F("order_count") + count,
+            last_order_at=Greatest(Coalesce(F("last_order_at"), latest), latest),
+        )
 
 
 def customer_orders_refresh(*, customer_ids) -> int:
