@@ -137,6 +137,20 @@ def customers_make(start: int, stop: int, *, prefix: str = "C", seed: int = SEED
         yield customer_make(number, prefix=prefix, seed=seed)
 
 
+def _customer_row(shop, person: Customer):
+    """Return the customer's row with its order count, as the log's writes keep it."""
+    from commitments.models import Customer as CustomerRow
+
+    orders = [at for _ext, kind, at, _attributes in person.occasions if kind == "order_placed"]
+    return CustomerRow(
+        shop=shop,
+        external_id=person.external_id,
+        name=person.name,
+        order_count=len(orders),
+        last_order_at=max(orders, default=None),
+    )
+
+
 def shop_load(*, shop, customers: int, chunk: int = 1000, prefix: str = "C") -> dict:
     """Store `customers` generated customers into the shop with bulk inserts; return counts.
 
@@ -148,9 +162,7 @@ def shop_load(*, shop, customers: int, chunk: int = 1000, prefix: str = "C") -> 
     totals = {"customers": 0, "occasions": 0, "actions": 0}
     for start in range(0, customers, chunk):
         people = list(customers_make(start, min(customers, start + chunk), prefix=prefix))
-        rows = CustomerRow.objects.bulk_create(
-            [CustomerRow(shop=shop, external_id=p.external_id, name=p.name) for p in people]
-        )
+        rows = CustomerRow.objects.bulk_create([_customer_row(shop, p) for p in people])
         occasions = Occasion.objects.bulk_create(
             [
                 Occasion(shop=shop, customer=row, external_id=ext, kind=kind, occurred_at=at,

@@ -4,10 +4,13 @@ Thin: every class parses input, calls one service or selector, and renders. The 
 from accounts.access.shop_for (non-members get 404, too-low roles 403).
 """
 
+import sys
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
@@ -116,12 +119,78 @@ class ActionRecordApi(APIView):
         return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
+# The findings API counts the matching findings up to this; beyond, `count` says 10000 and
+# `count_more` true (counting every finding of a busy shop would scan them all).
+COUNT_MAX = 10_000
+
+
+class _CountedPage(Page):
+    """A page that knows whether another follows from the rows it read (one more than fits)."""
+
+    def __init__(self, object_list, number, paginator, *, more: bool):
+        super().__init__(object_list, number, paginator)
+        self.more = more
+
+    def has_next(self):
+        return self.more
+
+
+class BoundedPaginator(Paginator):
+    """Count up to COUNT_MAX + 1 rows; pages past the counted ones are served all the same."""
+
+    @cached_property
+    def count(self):
+        return selectors.rows_counted(self.object_list, limit=COUNT_MAX + 1)
+
+    @cached_property
+    def num_pages(self):
+        # Past the count: any page may follow (`page` answers an empty one as not found).
+        return sys.maxsize if self.count > COUNT_MAX else super().num_pages
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows and number > 1:
+            raise EmptyPage(self.error_messages["no_results"])
+        return _CountedPage(rows[: self.per_page], number, self, more=len(rows) > self.per_page)
+
+
 class FindingPagination(PageNumberPagination):
-    """Pages of findings; a page_size that is not a number from 1 to 200 is refused (400)."""
+    """Pages of findings; a page_size that is not a number from 1 to 200 is refused (400).
+
+    `count` is exact up to COUNT_MAX findings; beyond, it is COUNT_MAX and `count_more` is
+    true (`next` still leads to every page).
+    """
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+    django_paginator_class = BoundedPaginator
+
+    def get_paginated_response(self, data):
+        counted = self.page.paginator.count
+        return Response(
+            {
+                "count": min(counted, COUNT_MAX),
+                "count_more": counted > COUNT_MAX,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count"]["description"] = (
+            f"The findings that match, counted up to {COUNT_MAX}."
+        )
+        response["properties"]["count_more"] = {
+            "type": "boolean",
+            "description": f"More than {COUNT_MAX} findings match.",
+        }
+        response["required"] = [*response.get("required", []), "count_more"]
+        return response
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)

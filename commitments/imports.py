@@ -50,6 +50,7 @@ from .models import (
     ImportStatus,
     Occasion,
 )
+from .order_counts import customer_orders_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -1257,6 +1258,7 @@ def import_undo(*, imp: Import, by=None) -> UndoResult:
             Customer.objects.filter(id__in=orphan_ids).delete()
         result.customers_removed = len(orphan_ids)
         rejudge = sorted(touched - orphan_ids)
+        customer_orders_refresh(customer_ids=rejudge)
         now = timezone.now()
         for start in range(0, len(rejudge), 900):
             Customer.objects.filter(id__in=rejudge[start : start + 900]).update(

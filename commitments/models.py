@@ -38,6 +38,11 @@ class Customer(models.Model):
     judge_error = models.TextField(blank=True)
     judge_failed_at = models.DateTimeField(null=True, blank=True)
     judge_attempts = models.PositiveIntegerField(default=0)
+    # The customer's orders (order_placed occasions) and the time of the latest, kept in the
+    # transaction that stores or deletes them (commitments.order_counts), so the weekly
+    # report counts repeat customers without recounting every customer's orders.
+    order_count = models.PositiveIntegerField(default=0)
+    last_order_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -285,6 +290,16 @@ class Finding(models.Model):
             models.Index(fields=["shop", "type", "occurred_at"]),
             models.Index(fields=["customer", "occurred_at"]),
             models.Index(fields=["promise", "occurred_at"]),
+            # The findings list filtered to the few findings a person handled or excused,
+            # newest first: partial, so judging's inserts (open, mostly not excused) skip them.
+            models.Index(
+                fields=["shop", "status", "occurred_at"],
+                name="finding_handled",
+                condition=~Q(status="open"),
+            ),
+            models.Index(
+                fields=["shop", "occurred_at"], name="finding_excused", condition=Q(excused=True)
+            ),
         ]
 
     def __str__(self):

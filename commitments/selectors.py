@@ -291,6 +291,11 @@ def finding_for_shop(*, shop, pk: int) -> Finding | None:
     return _findings().filter(shop=shop, pk=pk).first()
 
 
+def rows_counted(queryset: QuerySet, *, limit: int) -> int:
+    """Return the queryset's rows counted up to `limit` (one query, at most `limit` rows read)."""
+    return queryset.order_by()[:limit].count()
+
+
 def findings_page(
     *,
     findings: QuerySet[Finding],

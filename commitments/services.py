@@ -38,7 +38,9 @@ from .models import (
     Finding,
     FindingStatus,
     Occasion,
+    OccasionKind,
 )
+from .order_counts import customer_orders_add
 
 ID_MAX = 100
 EXCEPTION_KEYS = ("reason", "note")
@@ -405,6 +407,8 @@ def occasion_record(
                 stored_content=_stored_occasion_content,
             )
             return stored, False
+        if occasion.kind == OccasionKind.ORDER_PLACED:
+            customer_orders_add(orders=[(owner.pk, occasion.occurred_at)])
         waiting = Action.objects.filter(
             shop=shop, occasion_external_id=external_id, occasion__isnull=True
         )
@@ -781,6 +785,13 @@ def log_record_batch(*, shop, rows: list[dict]) -> list[RecordOutcome]:
         Customer.objects.bulk_update(list(changed_customers.values()), ["name", "email"])
     if new_occasions:
         Occasion.objects.bulk_create(new_occasions)
+        ordered = [
+            (o.customer.pk, o.occurred_at)
+            for o in new_occasions
+            if o.kind == OccasionKind.ORDER_PLACED
+        ]
+        if ordered:
+            customer_orders_add(orders=ordered)
         # Actions stored earlier naming these occasions: linked in one UPDATE and unjudged
         # again, as occasion_record does (this batch's actions were linked above).
         Action.objects.filter(

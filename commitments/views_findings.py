@@ -27,6 +27,9 @@ from .views import customer_url, kind_label, message_of, safe_next, status_label
 from .views_exceptions import action_name
 
 PAGE_SIZE = 50
+# The list says how many findings match, counted up to this ("More than 10000 findings"):
+# counting every finding of a busy shop on each page would cost a scan of all of them.
+COUNT_MAX = 10_000
 
 
 def _cursor(value: str) -> tuple | None:
@@ -49,14 +52,16 @@ def finding_list(request, shop):
     tz = ZoneInfo(shop.timezone)
     promises = list(shop_promises(shop=shop, include_retired=True))
     form = FindingFilterForm(request.GET or None, promises=promises)
-    rows, following, status, total = [], None, 200, 0
+    rows, following, status, total, total_more = [], None, 200, 0, False
     oldest_first = request.GET.get("order") == "oldest"
     if form.is_bound and not form.is_valid():
         status = 400
     else:
         filters = form.filters(tz=tz) if form.is_bound else {}
         findings = selectors.findings_for_shop(shop=shop, filters=filters)
-        total = findings.count()
+        total = selectors.rows_counted(findings, limit=COUNT_MAX + 1)
+        total_more = total > COUNT_MAX
+        total = min(total, COUNT_MAX)
         page, following = selectors.findings_page(
             findings=findings,
             cursor=_cursor(request.GET.get("cursor", "")),
@@ -86,6 +91,7 @@ def finding_list(request, shop):
         "form": form,
         "rows": rows,
         "total": total,
+        "total_more": total_more,
         "oldest_first": oldest_first,
         "newest_url": f"?{urlencode(without_order)}",
         "oldest_url": f"?{urlencode([*without_order, ('order', 'oldest')])}",

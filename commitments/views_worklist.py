@@ -15,7 +15,7 @@ from accounts.models import Role
 
 from .forms import OCCASION_KIND_LABELS
 from .views import customer_url, kind_label, message_of, type_label
-from .worklist import worklist_for
+from .worklist import worklist_count_remember, worklist_for
 
 
 def _params_text(section) -> str:
@@ -57,6 +57,7 @@ def worklist_page(request, shop):
     shop, role = shop_for(request.user, shop, role=Role.VIEWER)
     acts = ROLE_RANK[Role(role)] >= ROLE_RANK[Role.STAFF]  # viewers only read
     worklist = worklist_for(shop=shop)
+    worklist_count_remember(shop=shop, worklist=worklist)
     sections = [
         {
             "label": kind_label(section.kind.id),

@@ -367,11 +367,19 @@ def _notes(*, shop, loaded, orders: list[WaitingOccasion], now) -> list[NoteItem
     ]
 
 
+def _count_key(shop) -> str:
+    return f"worklist-count:{shop.pk}"
+
+
 def worklist_count(*, shop) -> int:
     """Return the number of things to do today, cached a minute (the navigation's badge)."""
-    key = f"worklist-count:{shop.pk}"
-    count = cache.get(key)
+    count = cache.get(_count_key(shop))
     if count is None:
         count = worklist_for(shop=shop).count
-        cache.set(key, count, COUNT_CACHE_SECONDS)
+        cache.set(_count_key(shop), count, COUNT_CACHE_SECONDS)
     return count
+
+
+def worklist_count_remember(*, shop, worklist: Worklist) -> None:
+    """Cache the count of a worklist just built (the page's badge need not build it again)."""
+    cache.set(_count_key(shop), worklist.count, COUNT_CACHE_SECONDS)

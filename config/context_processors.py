@@ -28,6 +28,14 @@ NAV_COUNT_LABELS = {
     "commitments:exception-queue": _("exceptions waiting for a decision"),
     "commitments:finding-list": _("open findings"),
 }
+# A number beside a link is counted up to this, then shown as "999+": counting a busy shop's
+# open findings to the last one on every page would cost a scan of all of them.
+NAV_COUNT_MAX = 999
+
+
+def _bounded(queryset) -> int:
+    """Return the rows of the queryset, counted up to NAV_COUNT_MAX + 1 (one LIMITed query)."""
+    return queryset.order_by()[: NAV_COUNT_MAX + 1].count()
 
 
 def _nav_counts(shop) -> dict[str, int]:
@@ -37,12 +45,12 @@ def _nav_counts(shop) -> dict[str, int]:
 
     return {
         "commitments:worklist": worklist_count(shop=shop),  # cached by its provider
-        "commitments:exception-queue": ActionException.objects.filter(
-            action__shop=shop, status=ExceptionStatus.REQUESTED
-        ).count(),
-        "commitments:finding-list": Finding.objects.filter(
-            shop=shop, status=FindingStatus.OPEN
-        ).count(),
+        "commitments:exception-queue": _bounded(
+            ActionException.objects.filter(action__shop=shop, status=ExceptionStatus.REQUESTED)
+        ),
+        "commitments:finding-list": _bounded(
+            Finding.objects.filter(shop=shop, status=FindingStatus.OPEN)
+        ),
     }
 
 
@@ -78,7 +86,8 @@ def shop_nav(request):
             {
                 "url": url,
                 "label": label,
-                "count": counts.get(name, 0),
+                "count": min(counts.get(name, 0), NAV_COUNT_MAX),
+                "count_more": counts.get(name, 0) > NAV_COUNT_MAX,
                 "count_label": NAV_COUNT_LABELS.get(name, ""),
             }
         )

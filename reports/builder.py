@@ -2,7 +2,9 @@
 
 import logging
 import math
+import operator
 from datetime import datetime, timedelta
+from functools import reduce
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -87,11 +89,11 @@ def report_data(*, shop, week: Week) -> dict:
     # One bad record (a promise whose stored parameters its kind cannot use) must not stop
     # the report: its section is left out and listed, with the error, for operators.
     skipped = []
-    # A customer at risk under several promises is one customer in the headline.
-    at_risk_customers: set[int] = set()
+    # Per promise, what makes its repeat customers at risk: counted in one query below.
+    at_risk_conditions: dict[int, Q] = {}
     for promise in promises:
         try:
-            section, customer_ids = _promise_section(
+            section, conditions = _promise_section(
                 promise=promise,
                 versions=versions.get(promise.id, []),
                 week=week,
@@ -106,7 +108,10 @@ def report_data(*, shop, week: Week) -> dict:
             skipped.append(_skipped(promise, error))
             continue
         sections.append(section)
-        at_risk_customers |= customer_ids
+        at_risk_conditions[promise.id] = conditions
+    at_risk_counts, at_risk_customers = _at_risk_counts(conditions=at_risk_conditions, week=week)
+    for section in sections:
+        section["customers_at_risk"] = at_risk_counts[section["id"]]
     return {
         "shop": shop.slug,
         "week": week.label,
@@ -114,7 +119,8 @@ def report_data(*, shop, week: Week) -> dict:
         "start": week.start.isoformat(),
         "end": week.end.isoformat(),
         "last_day": (week.monday + timedelta(days=6)).isoformat(),
-        "summary": _summary(sections, customers_at_risk=len(at_risk_customers)),
+        # A customer at risk under several promises is one customer in the headline.
+        "summary": _summary(sections, customers_at_risk=at_risk_customers),
         "promises": sections,
         "changes": _changes(shop=shop, week=week, versions=versions, skipped=skipped),
         "exceptions": _exceptions(shop=shop, week=week),
@@ -211,7 +217,7 @@ def _promise_section(
         }
         for index, bucket in enumerate(trend_weeks)
     ]
-    at_risk_ids, at_risk = _at_risk(promise=promise, kind=kind, promised=promised, week=week)
+    conditions, at_risk = _at_risk(promise=promise, kind=kind, promised=promised, week=week)
     section = {
         "id": promise.id,
         "name": promise.name,
@@ -235,10 +241,10 @@ def _promise_section(
         "shop_drift": _trend_drift(
             points=points, promised=promised, higher_is_better=kind.higher_is_better
         ),
-        "customers_at_risk": len(at_risk_ids),
+        "customers_at_risk": 0,  # counted with the other promises' (report_data)
         "at_risk": at_risk,
     }
-    return section, at_risk_ids
+    return section, conditions
 
 
 def _trend_drift(*, points: list[dict], promised, higher_is_better: bool) -> dict:
@@ -270,8 +276,12 @@ def _trend_drift(*, points: list[dict], promised, higher_is_better: bool) -> dic
 
 
 def _order_counts(*, before: datetime):
-    """Return a subquery: the orders the commitment's customer placed before the moment."""
-    orders = (
+    """Return an expression: the orders the commitment's customer placed before the moment.
+
+    Read from the customer's stored count (commitments.order_counts) when their latest order
+    is before the moment; counted from the log only for a customer who ordered since.
+    """
+    since = (
         Occasion.objects.filter(
             customer=OuterRef("customer_id"),
             kind=OccasionKind.ORDER_PLACED,
@@ -282,11 +292,29 @@ def _order_counts(*, before: datetime):
         .annotate(n=Count("id"))
         .values("n")
     )
-    return Coalesce(Subquery(orders, output_field=IntegerField()), 0)
+    return Case(
+        When(customer__last_order_at__isnull=True, then=Value(0)),
+        When(customer__last_order_at__lt=before, then=F("customer__order_count")),
+        default=Coalesce(Subquery(since, output_field=IntegerField()), 0),
+        output_field=IntegerField(),
+    )
 
 
-def _at_risk(*, promise, kind, promised, week: Week) -> tuple[set[int], list[dict]]:
-    """Return the ids of the promise's repeat customers at risk, and the top ones."""
+def _repeat_customers(queryset, *, before: datetime):
+    """Return the queryset's commitments whose customer had 2+ orders before the moment."""
+    return (
+        queryset.filter(customer__order_count__gte=REPEAT_MIN_ORDERS)
+        .annotate(orders=_order_counts(before=before))
+        .filter(orders__gte=REPEAT_MIN_ORDERS)
+    )
+
+
+def _at_risk(*, promise, kind, promised, week: Week) -> tuple[Q, list[dict]]:
+    """Return what puts a commitment of the promise at risk, and the top repeat customers.
+
+    One query: the customers are ranked by score and the first AT_RISK_TOP read (their
+    number is counted with the other promises', _at_risk_counts).
+    """
     better = "gt" if kind.higher_is_better else "lt"
     sign = Value(1.0 if kind.higher_is_better else -1.0)
     # Experienced more than what the promise now guarantees, or more than they got last.
@@ -309,13 +337,9 @@ def _at_risk(*, promise, kind, promised, week: Week) -> tuple[set[int], list[dic
         default=Value(RECENCY_WEIGHT_REST),
         output_field=FloatField(),
     )
-    candidates = (
-        Commitment.objects.filter(promise=promise)
-        .filter(conditions)
-        .annotate(orders=_order_counts(before=week.end))
-        .filter(orders__gte=REPEAT_MIN_ORDERS)
+    candidates = _repeat_customers(
+        Commitment.objects.filter(promise=promise).filter(conditions), before=week.end
     )
-    customer_ids = set(candidates.values_list("customer_id", flat=True))
     ranked = (
         candidates.annotate(
             gap_promise=gap_promise,
@@ -348,7 +372,7 @@ def _at_risk(*, promise, kind, promised, week: Week) -> tuple[set[int], list[dic
             "score",
         )[:AT_RISK_TOP]
     )
-    return customer_ids, [
+    return Q(promise=promise) & conditions, [
         {
             "customer": row["customer__external_id"],
             "customer_name": row["customer__name"],
@@ -366,6 +390,22 @@ def _at_risk(*, promise, kind, promised, week: Week) -> tuple[set[int], list[dic
         }
         for row in ranked
     ]
+
+
+def _at_risk_counts(*, conditions: dict[int, Q], week: Week) -> tuple[dict[int, int], int]:
+    """Return the repeat customers at risk per promise, and across them (counted once).
+
+    One query for every promise: a commitment is one customer's for one promise.
+    """
+    if not conditions:
+        return {}, 0
+    counts = _repeat_customers(
+        Commitment.objects.filter(reduce(operator.or_, conditions.values())), before=week.end
+    ).aggregate(
+        customers=Count("customer_id", distinct=True),
+        **{f"p{pk}": Count("id", filter=Q(promise_id=pk)) for pk in conditions},
+    )
+    return {pk: counts[f"p{pk}"] for pk in conditions}, counts["customers"]
 
 
 # ------------------------------------------------------------------------------
@@ -442,14 +482,12 @@ def _customers_above(*, promise, kind, level, at: datetime) -> int | None:
     if level is None:
         return None
     better = "gt" if kind.higher_is_better else "lt"
-    return (
+    return _repeat_customers(
         Commitment.objects.filter(
             promise=promise, first_at__lt=at, **{f"best_level__{better}": level}
-        )
-        .annotate(orders=_order_counts(before=at))
-        .filter(orders__gte=REPEAT_MIN_ORDERS)
-        .count()
-    )
+        ),
+        before=at,
+    ).count()
 
 
 def _exceptions(*, shop, week: Week) -> dict:

@@ -60,3 +60,13 @@ def test_drifting_notes_late_shipments_and_nothing_after_the_year(year):
 def test_scale_counts():
     assert generate.customers_count(1.0) == 100_000
     assert generate.customers_count(0.01) == 1_000
+
+
+@pytest.mark.django_db
+def test_the_bulk_load_stores_the_customers_order_counts(shop):
+    from commitments.order_counts import orders_recounted, orders_stored
+
+    generate.shop_load(shop=shop, customers=60, chunk=25)
+    stored = orders_stored(shop=shop)
+    assert stored == orders_recounted(shop=shop)
+    assert any(count >= 2 for count, _at in stored.values())

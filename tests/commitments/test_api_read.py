@@ -72,6 +72,24 @@ class TestFindingListApi:
         assert body["next"] is not None
         assert ids(as_viewer.get(body["next"])) == ["N-2"]
 
+    def test_the_count_is_bounded_and_every_page_still_follows(
+        self, as_viewer, history, monkeypatch
+    ):
+        assert as_viewer.get(FINDINGS).json()["count_more"] is False
+        monkeypatch.setattr("commitments.api.COUNT_MAX", 1)
+        body = as_viewer.get(FINDINGS, {"page_size": 1}).json()
+        assert (body["count"], body["count_more"]) == (1, True)
+        assert [f["action"] for f in body["results"]] == ["N-3"]
+        second = as_viewer.get(body["next"]).json()
+        assert [f["action"] for f in second["results"]] == ["N-2"]
+        assert second["next"] is None and second["previous"] is not None
+        assert as_viewer.get(FINDINGS, {"page_size": 1, "page": 3}).status_code == 404
+        assert as_viewer.get(FINDINGS, {"page_size": 1, "page": "x"}).status_code == 404
+        monkeypatch.setattr("commitments.api.COUNT_MAX", 2)
+        body = as_viewer.get(FINDINGS, {"page_size": 1}).json()
+        assert (body["count"], body["count_more"]) == (2, False)
+        assert as_viewer.get(FINDINGS, {"page_size": 1, "page": 3}).status_code == 404
+
     @pytest.mark.parametrize(
         ("query", "expected"),
         [

@@ -119,6 +119,29 @@ class TestFindingList:
         assert listed(third) == ["N-0"]
         assert 'rel="next"' not in third.content.decode()
 
+    def test_the_number_of_findings_is_counted_up_to_a_bound(self, viewer, findings, monkeypatch):
+        client = signed_in(viewer)
+        assert "3 findings" in client.get(URL).content.decode()
+        monkeypatch.setattr("commitments.views_findings.COUNT_MAX", 3)
+        assert "3 findings" in client.get(URL).content.decode()
+        monkeypatch.setattr("commitments.views_findings.COUNT_MAX", 2)
+        body = client.get(URL).content.decode()
+        assert "More than 2 findings" in body
+        assert listed(client.get(URL)) == ["R-1", "N-3", "N-2"]
+        japanese = signed_in(viewer, language="ja").get(URL).content.decode()
+        assert "2 件を超える指摘" in japanese
+
+    def test_the_navigation_counts_open_findings_up_to_a_bound(self, viewer, findings, monkeypatch):
+        def badge(response):
+            return re.search(r'title="open findings">([^<]+)<', response.content.decode())[1]
+
+        client = signed_in(viewer)
+        assert badge(client.get(URL)) == "3"
+        monkeypatch.setattr("config.context_processors.NAV_COUNT_MAX", 3)
+        assert badge(client.get(URL)) == "3"
+        monkeypatch.setattr("config.context_processors.NAV_COUNT_MAX", 2)
+        assert badge(client.get(URL)) == "2+"
+
     def test_viewer_sees_no_status_buttons(self, viewer, staff, findings):
         button = 'name="status" value="acknowledged"'
         assert button not in signed_in(viewer).get(URL).content.decode()

@@ -112,6 +112,23 @@ class TestWorklist:
         count = worklist_for(shop=shop, now=NOW).count
         assert f'<span class="count" title="items due today">{count}</span>' in page
 
+    def test_the_page_builds_the_worklist_once_for_itself_and_its_badge(
+        self, shop, day, staff, monkeypatch
+    ):
+        monkeypatch.setattr("commitments.worklist.timezone.now", lambda: NOW)
+        client = Client()
+        client.force_login(staff)
+        client.get("/shops/kobo/today/")
+
+        def queries():
+            with CaptureQueriesContext(connection) as captured:
+                client.get("/shops/kobo/today/")
+            return len(captured)
+
+        warm = queries()
+        cache.clear()  # the badge's count expired: the page's own worklist gives it
+        assert queries() == warm
+
 
 # Monday 2026-11-30 11:00 in Tokyo (an ordinary Monday: the weekend before is closed).
 MONDAY = datetime(2026, 11, 30, 11, 0, tzinfo=TOKYO)

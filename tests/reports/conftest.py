@@ -22,6 +22,7 @@ from commitments.models import (
     Finding,
     Occasion,
 )
+from commitments.order_counts import shop_orders_refresh
 from policies.models import Promise, PromiseVersion
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -163,6 +164,8 @@ def dataset(shop, manager):
             )
         )
     occasions = Occasion.objects.bulk_create(occasions)
+    # Stored straight into the table: the customers' order counts as the log's writes keep them.
+    shop_orders_refresh(shop=shop)
     data.orders = [(o.customer_id, o.occurred_at) for o in occasions if o.kind == "order_placed"]
 
     # Actions with one check each: handwritten notes whose length falls week by week, and

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from commitments import judging
 from commitments.judging import marks
+from commitments.order_counts import shop_orders_refresh
 from policies.models import Shop
 
 
@@ -39,6 +40,8 @@ class Command(BaseCommand):
             def progress(total, slug=one.slug, customers=customers):
                 self.stdout.write(f"  {slug}: {total.customers}/{customers} customers judged")
 
+            # The customers' stored order counts, recounted from the log too (weekly report).
+            shop_orders_refresh(shop=one)
             total = judging.judge_shop(shop=one, batch_size=batch_size, on_batch=progress)
             self.stdout.write(
                 self.style.SUCCESS(

@@ -1,0 +1,126 @@
+"""Each customer's stored order count and latest order time (Customer.order_count, last_order_at).
+
+Kept in the transaction that stores or deletes occasions: occasion_record and
+log_record_batch (API, bulk API, CSV import) add the orders they stored
+(`customer_orders_add`: `order_count + n`, an increment that PostgreSQL applies to the
+latest row version when two writers store orders of one customer at once, so neither is
+lost), import_undo recounts its customers (locked by it first), and rebuild_commitments
+(and the migration that added them) recount from the log. An occasion never changes its
+customer, kind or time once stored (a different content is a conflict), and erasing a
+customer's personal data keeps their occasions, so these are the only writes that move them.
+
+The weekly report (reports/builder.py) reads them instead of counting each candidate
+customer's orders: a customer whose latest order is before the moment asked about has
+`order_count` orders before it; only customers who ordered since are counted from the log.
+"""
+
+from datetime import datetime
+
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
+
+from .models import Customer, Occasion, OccasionKind
+
+# Ids per UPDATE (SQLite allows 999 parameters per statement).
+CHUNK = 900
+
+
+def _orders():
+    return (
+        Occasion.objects.filter(customer_id=OuterRef("pk"), kind=OccasionKind.ORDER_PLACED)
+        .order_by()
+        .values("customer_id")
+    )
+
+
+def _refresh(customers) -> int:
+    orders = _orders()
+    return customers.update(
+        order_count=Coalesce(
+            Subquery(orders.annotate(n=Count("pk")).values("n"), output_field=IntegerField()),
+            Value(0),
+        ),
+        last_order_at=Subquery(
+            orders.annotate(at=Max("occurred_at")).values("at"), output_field=DateTimeField()
+        ),
+    )
+
+
+def customer_orders_add(*, orders: list[tuple[int, datetime]]) -> None:
+    """Add orders just stored, as (customer id, time), to their customers' stored counts.
+
+    One UPDATE per chunk of customers (SQLite: 150, for its 999 parameters; else 1000).
+    """
+    added: dict[int, tuple[int, datetime]] = {}
+    for customer_id, moment in orders:
+        count, latest = added.get(customer_id, (0, moment))
+        added[customer_id] = (count + 1, max(latest, moment))
+    ids = sorted(added)
+    chunk = 150 if connection.vendor == "sqlite" else 1000
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        count = Case(
+            *[When(pk=pk, then=Value(added[pk][0])) for pk in part], output_field=IntegerField()
+        )
+        latest = Case(
+            *[When(pk=pk, then=Value(added[pk][1])) for pk in part], output_field=DateTimeField()
+        )
+        Customer.objects.filter(pk__in=part).update(
+            order_count=F("order_count") + count,
+            last_order_at=Greatest(Coalesce(F("last_order_at"), latest), latest),
+        )
+
+
+def customer_orders_refresh(*, customer_ids) -> int:
+    """Recount the orders of these customers from the log; return the customers updated.
+
+    One UPDATE per 900 customers; each reads only these customers' occasions.
+    """
+    ids = sorted(set(customer_ids))
+    return sum(
+        _refresh(Customer.objects.filter(pk__in=ids[start : start + CHUNK]))
+        for start in range(0, len(ids), CHUNK)
+    )
+
+
+def shop_orders_refresh(*, shop) -> int:
+    """Recount the orders of every customer of the shop from the log (one UPDATE)."""
+    return _refresh(Customer.objects.filter(shop=shop))
+
+
+def orders_recounted(*, shop) -> dict[int, tuple[int, object]]:
+    """Return {customer id: (orders, latest order time)} counted from the log (tests, checks)."""
+    counted = dict.fromkeys(Customer.objects.filter(shop=shop).values_list("pk", flat=True))
+    rows = (
+        Occasion.objects.filter(shop=shop, kind=OccasionKind.ORDER_PLACED)
+        .order_by()
+        .values("customer_id")
+        .annotate(n=Count("pk"), at=Max("occurred_at"))
+    )
+    for pk in counted:
+        counted[pk] = (0, None)
+    for row in rows:
+        counted[row["customer_id"]] = (row["n"], row["at"])
+    return counted
+
+
+def orders_stored(*, shop) -> dict[int, tuple[int, object]]:
+    """Return {customer id: (order_count, last_order_at)} as stored."""
+    return {
+        pk: (count, at)
+        for pk, count, at in Customer.objects.filter(shop=shop).values_list(
+            "pk", "order_count", "last_order_at"
+        )
+    }
