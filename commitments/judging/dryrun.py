@@ -150,7 +150,11 @@ def precheck_run(
         # Walked, not resumed: "before" is the walk of the log without the new action, not
         # the stored rows (a pending re-judge may be about to change them).
         walked = derive(
-            actions=log.actions, occasions=log.occasions, promises=involved, calendar=log.calendar
+            actions=log.actions,
+            occasions=log.occasions,
+            promises=involved,
+            calendar=log.calendar,
+            public=log.public,
         )
         before = {
             promise_id: row
@@ -163,6 +167,7 @@ def precheck_run(
         promises=involved,
         calendar=log.calendar,
         resume=resume,
+        public=log.public,
     )
 
     findings = _findings(
