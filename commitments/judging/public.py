@@ -75,9 +75,13 @@ def _day(public: PublicPrecedent) -> date:
         return public.occurred_at.date()
 
 
-def describe(kind, public: PublicPrecedent) -> dict:
+def describe(kind, public: PublicPrecedent, calendar) -> dict:
     """Return how a public precedent is named: the words in both languages and its data."""
     words_ja, words_en = precedent_words(kind, public.precedent.get("what"))
+    extras = public.precedent.get("extras")
+    if extras:
+        words_ja += f"（{', '.join(map(str, extras))}）"
+        words_en += f" ({', '.join(map(str, extras))})"
     day = _day(public)
     note = public.note
     return {
@@ -87,7 +91,7 @@ def describe(kind, public: PublicPrecedent) -> dict:
         "what": public.precedent.get("what"),
         "level": public.level,
         "note": note,
-        "public_at": public.public_at.isoformat(),
+        "public_at": calendar.local(public.public_at).isoformat(),
         "text_ja": f"{date_ja(day)}の{words_ja}" + (f"（{note}）" if note else ""),
         "text_en": f"{words_en} on {date_en(day)}" + (f" ({note})" if note else ""),
     }
@@ -127,7 +131,7 @@ def raise_expectation(*, kind, ctx, judgement, public, moment: datetime):
     )
     if drift is None:
         return judgement
-    named = [describe(kind, item) for item in sorted(applying, key=_newest)]
+    named = [describe(kind, item, ctx.calendar) for item in sorted(applying, key=_newest)]
     told_ja = "、".join(item["text_ja"] for item in named[:NAMED])
     told_en = "; ".join(item["text_en"] for item in named[:NAMED])
     verdict = Verdict(

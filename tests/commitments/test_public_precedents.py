@@ -188,8 +188,8 @@ class TestPrecheck:
         answer = precheck_run(shop=shop, **body)
         assert answer.verdict == "drift"
         [finding] = answer.findings
-        assert "Public precedent: a reply on a closed day on Sat 2026-11-21" in (
-            finding["message_en"]
+        assert (
+            "Public precedent: a reply on a closed day on Sat 2026-11-21" in (finding["message_en"])
         )
         action = log.action("B-R2", "B", "reply_sent", at("2026-11-30 10:30"), occasion="B-Q2")
         stored = Finding.objects.get(action=action)
@@ -231,9 +231,9 @@ class TestMarking:
         precedent_withdraw_public(finding=precedent, by=manager)
         precedent_withdraw_public(finding=precedent, by=manager)  # nothing to withdraw
         entries = list(
-            AuditEntry.objects.filter(object_type="finding").order_by("id").values_list(
-                "event", "actor_username", "after"
-            )
+            AuditEntry.objects.filter(object_type="finding")
+            .order_by("id")
+            .values_list("event", "actor_username", "after")
         )
         assert [(e, a, after["public"], after["note"]) for e, a, after in entries] == [
             ("finding.made_public", "manager1", True, REVIEW),
