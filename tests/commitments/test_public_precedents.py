@@ -191,6 +191,10 @@ class TestPrecheck:
         assert (
             "Public precedent: a reply on a closed day on Sat 2026-11-21" in (finding["message_en"])
         )
+        [note] = [note for note in answer.notes if note["code"] == "public_precedent"]
+        assert note["message_en"].startswith(
+            "Public precedent: a reply on a closed day on Sat 2026-11-21 (told in a review)."
+        )
         action = log.action("B-R2", "B", "reply_sent", at("2026-11-30 10:30"), occasion="B-Q2")
         stored = Finding.objects.get(action=action)
         assert (stored.message_en, stored.message_ja, stored.details) == (
@@ -304,3 +308,41 @@ class TestApi:
         assert client.put(self.url(shop, precedent), {}, format="json").status_code == 403
         missing = f"/api/v1/shops/{shop.slug}/findings/999999/public/"
         assert api.put(missing, {}, format="json").status_code == 404
+
+
+class TestReport:
+    def test_the_weekly_report_lists_public_precedents_and_the_drift_they_explain(
+        self, client, shop, log, precedent, manager
+    ):
+        from reports.builder import report_data
+        from reports.weeks import parse_week
+
+        precedent_make_public(finding=precedent, note=REVIEW, by=manager, now=at("2026-11-25"))
+        inquiry_and_reply(log, "B", 2, "2026-11-28 11:00", "2026-11-30 10:30")
+        # Week 49 (Nov 30 - Dec 6) holds B's drift; week 47 ended before the marking.
+        [item] = report_data(shop=shop, week=parse_week("2026-W49", shop.timezone))[
+            "public_precedents"
+        ]
+        assert (item["finding"], item["customer"], item["note"], item["drift"]) == (
+            precedent.pk,
+            "A",
+            REVIEW,
+            1,
+        )
+        assert (item["words_en"], item["words_ja"], item["new"]) == (
+            "a reply on a closed day",
+            "休業日の返信",
+            False,
+        )
+        week48 = report_data(shop=shop, week=parse_week("2026-W48", shop.timezone))
+        assert [(i["new"], i["drift"]) for i in week48["public_precedents"]] == [(True, 0)]
+        assert report_data(shop=shop, week=parse_week("2026-W47", shop.timezone))[
+            "public_precedents"
+        ] == []
+        client.force_login(manager)
+        page = client.get(
+            reverse("reports:report-detail", kwargs={"shop": shop.slug, "week": "2026-W49"})
+        )
+        assert page.status_code == 200
+        assert REVIEW in page.content.decode()
+        assert "a reply on a closed day" in page.content.decode()
