@@ -23,6 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from commitments.judging.public import precedent_words
 from commitments.models import (
     ActionException,
     Check,
@@ -34,7 +35,6 @@ from commitments.models import (
     Occasion,
     OccasionKind,
 )
-from commitments.judging.public import precedent_words
 from commitments.public_precedents import public_precedents
 from policies.kinds import registry
 from policies.models import Promise, PromiseVersion
@@ -493,18 +493,10 @@ def _exceptions(*, shop, week: Week) -> dict:
 
 def _public_precedents(*, shop, week: Week) -> list[dict]:
     """Return the precedents told publicly by the end of the week, per promise, with how many
-    of the week's drift findings they explain (commitments/judging/public.py). Two queries."""
-    explained: dict[int, int] = {}
-    drifts = Finding.objects.filter(
-        shop=shop,
-        type=FindingType.DRIFT,
-        occurred_at__gte=week.start,
-        occurred_at__lt=week.end,
-        details__has_key="public_precedents",
-    ).values_list("details", flat=True)
-    for details in drifts:
-        for named in details.get("public_precedents") or ():
-            explained[named.get("finding")] = explained.get(named.get("finding"), 0) + 1
+    of the week's drift findings they explain (commitments/judging/public.py).
+
+    One query, and one more for the week's drift findings when there is a public precedent.
+    """
     items = []
     for finding in public_precedents(shop=shop, until=week.end).order_by(
         "promise__name", "public_at", "id"
@@ -529,9 +521,24 @@ def _public_precedents(*, shop, week: Week) -> list[dict]:
                 "note": finding.public_note,
                 "public_at": _iso(finding.public_at, week.tz),
                 "new": finding.public_at >= week.start,
-                "drift": explained.get(finding.pk, 0),
+                "drift": 0,
             }
         )
+    if not items:
+        return items
+    explained: dict[int, int] = {}
+    drifts = Finding.objects.filter(
+        shop=shop,
+        type=FindingType.DRIFT,
+        occurred_at__gte=week.start,
+        occurred_at__lt=week.end,
+        details__has_key="public_precedents",
+    ).values_list("details", flat=True)
+    for details in drifts:
+        for named in details.get("public_precedents") or ():
+            explained[named.get("finding")] = explained.get(named.get("finding"), 0) + 1
+    for item in items:
+        item["drift"] = explained.get(item["finding"], 0)
     return items
 
 

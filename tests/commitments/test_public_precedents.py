@@ -336,9 +336,10 @@ class TestReport:
         )
         week48 = report_data(shop=shop, week=parse_week("2026-W48", shop.timezone))
         assert [(i["new"], i["drift"]) for i in week48["public_precedents"]] == [(True, 0)]
-        assert report_data(shop=shop, week=parse_week("2026-W47", shop.timezone))[
-            "public_precedents"
-        ] == []
+        assert (
+            report_data(shop=shop, week=parse_week("2026-W47", shop.timezone))["public_precedents"]
+            == []
+        )
         client.force_login(manager)
         page = client.get(
             reverse("reports:report-detail", kwargs={"shop": shop.slug, "week": "2026-W49"})
