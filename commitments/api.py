@@ -183,6 +183,11 @@ class FindingListApi(APIView):
         return paginator.get_paginated_response(data)
 
 
+FINDING_404 = OpenApiResponse(
+    ErrorsSerializer, description="No such shop (or not a member), or no such finding in it."
+)
+
+
 class FindingPublicApi(APIView):
     """Mark a precedent as told publicly (PUT, with where), or withdraw the mark (DELETE).
 
@@ -215,7 +220,7 @@ class FindingPublicApi(APIView):
             400: OpenApiResponse(
                 ErrorsSerializer, description="Not a precedent (not_a_precedent), or a bad note."
             ),
-            404: ERRORS[404],
+            404: FINDING_404,
         },
     )
     def put(self, request, shop, finding_id):
@@ -232,7 +237,7 @@ class FindingPublicApi(APIView):
         request=None,
         responses={
             200: OpenApiResponse(FindingOutSerializer, description="The finding, not public."),
-            404: ERRORS[404],
+            404: FINDING_404,
         },
     )
     def delete(self, request, shop, finding_id):

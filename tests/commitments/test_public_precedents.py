@@ -265,6 +265,18 @@ class TestWeb:
         client.post(public, {"public": "no"})
         assert Finding.objects.get(pk=precedent.pk).public_at is None
 
+    def test_a_drift_page_names_the_public_precedent_in_japanese(
+        self, client, shop, log, precedent, manager, viewer
+    ):
+        precedent_make_public(finding=precedent, note=REVIEW, by=manager, now=at("2026-11-25"))
+        inquiry_and_reply(log, "B", 2, "2026-11-28 11:00", "2026-11-30 10:30")
+        drift = Finding.objects.get(action__external_id="B-R2")
+        client.force_login(viewer)
+        page = reverse("commitments:finding-detail", kwargs={"shop": shop.slug, "pk": drift.pk})
+        html = client.get(page, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+        assert "この指摘の根拠となった公開された前例" in html
+        assert "2026年11月21日(土)の休業日の返信（told in a review）" in html
+
     def test_staff_see_the_page_without_the_form_and_cannot_post(
         self, client, shop, precedent, staff
     ):
