@@ -35,6 +35,8 @@ EVENT_WORDS = {
     "token.created": gettext_lazy("API token created"),
     "token.revoked": gettext_lazy("API token revoked"),
     "finding.status_changed": gettext_lazy("Finding status changed"),
+    "finding.made_public": gettext_lazy("Precedent marked as told publicly"),
+    "finding.public_withdrawn": gettext_lazy("Precedent no longer marked as public"),
     "exception.decided": gettext_lazy("Exception decided"),
     "import.uploaded": gettext_lazy("CSV file uploaded"),
     "import.undone": gettext_lazy("Import undone"),
@@ -82,6 +84,8 @@ FIELD_WORDS = {
     "occasions": gettext_lazy("Occasions removed"),
     "occasions_kept": gettext_lazy("Occasions kept (answered from elsewhere)"),
     "customers_removed": gettext_lazy("Customers removed"),
+    "public": gettext_lazy("Told publicly"),
+    "public_at": gettext_lazy("Public from"),
 }
 VALUE_WORDS = {
     "manager": gettext_lazy("Manager"),

@@ -22,7 +22,7 @@ from accounts.access import shop_for
 from accounts.models import Role
 from config.api_errors import ApiError
 
-from . import selectors, services
+from . import public_precedents, selectors, services
 from .error_codes import LogErrorCode
 from .serializers import (
     ActionInSerializer,
@@ -31,6 +31,7 @@ from .serializers import (
     ErrorsSerializer,
     FindingFilterSerializer,
     FindingOutSerializer,
+    FindingPublicInSerializer,
     OccasionInSerializer,
     OccasionOutSerializer,
 )
@@ -249,6 +250,69 @@ class FindingListApi(APIView):
         with timezone.override(tz):
             data = FindingOutSerializer(page, many=True).data
         return paginator.get_paginated_response(data)
+
+
+FINDING_404 = OpenApiResponse(
+    ErrorsSerializer, description="No such shop (or not a member), or no such finding in it."
+)
+
+
+class FindingPublicApi(APIView):
+    """Mark a precedent as told publicly (PUT, with where), or withdraw the mark (DELETE).
+
+    From the marking time on, a public precedent raises the expectation of every customer of
+    the shop for the finding's promise; the shop's customers are judged again. Managers only.
+    """
+
+    def _finding(self, request, shop, finding_id):
+        shop = _shop(request, shop, role=Role.MANAGER)
+        finding = selectors.finding_for_shop(shop=shop, pk=finding_id)
+        if finding is None:
+            raise ApiError(
+                code=LogErrorCode.NOT_FOUND,
+                message=f"No finding {finding_id} in this shop.",
+                field="finding",
+                status_code=status.HTTP_404_NOT_FOUND,
+            )
+        return shop, finding
+
+    def _render(self, shop, finding):
+        finding = selectors.finding_for_shop(shop=shop, pk=finding.pk)
+        with timezone.override(ZoneInfo(shop.timezone)):
+            return Response(FindingOutSerializer(finding).data)
+
+    @extend_schema(
+        operation_id="finding_public_set",
+        request=FindingPublicInSerializer,
+        responses={
+            200: OpenApiResponse(FindingOutSerializer, description="The finding, now public."),
+            400: OpenApiResponse(
+                ErrorsSerializer, description="Not a precedent (not_a_precedent), or a bad note."
+            ),
+            404: FINDING_404,
+        },
+    )
+    def put(self, request, shop, finding_id):
+        shop, finding = self._finding(request, shop, finding_id)
+        body = FindingPublicInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        finding = public_precedents.precedent_make_public(
+            finding=finding, note=body.validated_data["note"], by=request.user
+        )
+        return self._render(shop, finding)
+
+    @extend_schema(
+        operation_id="finding_public_withdraw",
+        request=None,
+        responses={
+            200: OpenApiResponse(FindingOutSerializer, description="The finding, not public."),
+            404: FINDING_404,
+        },
+    )
+    def delete(self, request, shop, finding_id):
+        shop, finding = self._finding(request, shop, finding_id)
+        finding = public_precedents.precedent_withdraw_public(finding=finding, by=request.user)
+        return self._render(shop, finding)
 
 
 class CustomerCommitmentListApi(APIView):

@@ -15,6 +15,11 @@ urlpatterns = [
     ),
     path("shops/<slug:shop>/findings/", api.FindingListApi.as_view(), name="finding-list"),
     path(
+        "shops/<slug:shop>/findings/<int:finding_id>/public/",
+        api.FindingPublicApi.as_view(),
+        name="finding-public",
+    ),
+    path(
         "shops/<slug:shop>/customers/<str:customer>/commitments/",
         api.CustomerCommitmentListApi.as_view(),
         name="customer-commitment-list",

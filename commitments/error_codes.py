@@ -13,3 +13,4 @@ class LogErrorCode(StrEnum):
     CONFLICT = "conflict"
     NOT_FOUND = "not_found"
     INVALID_STATUS = "invalid_status"
+    NOT_A_PRECEDENT = "not_a_precedent"  # only a precedent finding can be marked public

@@ -270,6 +270,18 @@ class Finding(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     status_at = models.DateTimeField(null=True, blank=True)
+    # A precedent a manager marked as told publicly (a review said "they even answered on a
+    # holiday"): from `public_at` on it raises every customer's expectation of the promise
+    # (commitments/judging/public.py). `public_level` and `public_precedent` are what was
+    # told, taken when it was marked, so re-judging never changes what the public knows.
+    public_at = models.DateTimeField(null=True, blank=True)
+    public_note = models.CharField(max_length=200, blank=True)
+    public_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    public_level = models.FloatField(null=True, blank=True)
+    # {"action": "<external id>", "at": "<shop-time ISO>", "what": "closed_day_reply", ...}
+    public_precedent = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -299,6 +311,12 @@ class Finding(models.Model):
             ),
             models.Index(
                 fields=["shop", "occurred_at"], name="finding_excused", condition=Q(excused=True)
+            ),
+            # Judging reads the shop's public precedents once per batch.
+            models.Index(
+                fields=["shop", "promise", "public_at"],
+                name="finding_public",
+                condition=Q(public_at__isnull=False),
             ),
         ]
 

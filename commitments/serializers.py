@@ -80,6 +80,15 @@ class PromiseRefSerializer(serializers.Serializer):
     version = serializers.IntegerField(source="promise_version.number")
 
 
+class FindingPublicSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(
+        source="public_at",
+        help_text="Marked as told publicly at; from then on it raises every customer's "
+        "expectation of the promise.",
+    )
+    note = serializers.CharField(source="public_note", help_text="Where it was told.")
+
+
 class FindingOutSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     type = serializers.CharField()
@@ -94,6 +103,25 @@ class FindingOutSerializer(serializers.Serializer):
     message_en = serializers.CharField()
     details = serializers.JSONField()
     created_at = serializers.DateTimeField()
+    public = serializers.SerializerMethodField(
+        help_text="A precedent marked as told publicly: when and where; null otherwise."
+    )
+
+    @extend_schema_field(FindingPublicSerializer(allow_null=True))
+    def get_public(self, finding):
+        if getattr(finding, "public_at", None) is None:
+            return None
+        return FindingPublicSerializer(finding).data
+
+
+class FindingPublicInSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        help_text="Where it was told (optional), e.g. “told in a review”. At most 200 characters.",
+    )
 
 
 class OccasionOutSerializer(serializers.Serializer):

@@ -26,7 +26,9 @@ urlpatterns = [
     # path: a shop's customer ids may hold "/"; listed after search/ so that stays reachable.
     path("customers/<path:customer>/", views_customers.customer_detail, name="customer-detail"),
     path("findings/", views_findings.finding_list, name="finding-list"),
+    path("findings/<int:pk>/", views_findings.finding_detail, name="finding-detail"),
     path("findings/<int:pk>/status/", views_findings.finding_status, name="finding-status"),
+    path("findings/<int:pk>/public/", views_findings.finding_public, name="finding-public"),
     path("findings/export.csv", views_findings.finding_export, name="finding-export"),
     path("findings/status/", views_findings.finding_status_bulk, name="finding-status-bulk"),
     path("exceptions/", views_exceptions.exception_queue, name="exception-queue"),

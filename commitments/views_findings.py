@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -21,7 +21,7 @@ from accounts.access import ROLE_RANK, shop_for
 from accounts.models import Role
 from policies.selectors import shop_promises
 
-from . import selectors, services
+from . import public_precedents, selectors, services
 from .forms import ACTION_KIND_LABELS, FindingFilterForm, FindingStatusForm
 from .views import customer_url, kind_label, message_of, safe_next, status_label, type_label
 from .views_exceptions import action_name
@@ -241,3 +241,66 @@ def finding_export(request, shop):
     filename = f"tsuzuku-{shop.slug}-findings.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# ------------------------------------------------------------------------------
+# One finding, and marking a precedent as told publicly
+# ------------------------------------------------------------------------------
+@login_required
+@require_GET
+def finding_detail(request, shop, pk):
+    """Render one finding with its numbers; a precedent shows whether it was told publicly."""
+    shop, role = shop_for(request.user, shop, role=Role.VIEWER)
+    finding = selectors.finding_for_shop(shop=shop, pk=pk)
+    if finding is None:
+        raise Http404("No such finding.")
+    tz = ZoneInfo(shop.timezone)
+    context = {
+        "shop": shop,
+        "f": finding,
+        "action_name": action_name(finding.action) if finding.action else "",
+        "message": message_of(finding),
+        "type_label": type_label(finding.type),
+        "status_label": status_label(finding.status),
+        "promise_label": kind_label(finding.promise.kind),
+        "customer_url": customer_url(shop, finding.customer.external_id),
+        "public_named": [
+            item["text_ja"] if translation.get_language().startswith("ja") else item["text_en"]
+            for item in (finding.details or {}).get("public_precedents", [])
+        ],
+        "is_precedent": finding.type == "precedent" and finding.action_id is not None,
+        "can_publish": ROLE_RANK[role] >= ROLE_RANK[Role.MANAGER],
+        "note_max": public_precedents.NOTE_MAX,
+        "list_url": reverse("commitments:finding-list", kwargs={"shop": shop.slug}),
+    }
+    with timezone.override(tz):
+        return render(request, "commitments/finding_detail.html", context)
+
+
+@login_required
+@require_POST
+def finding_public(request, shop, pk):
+    """Mark a precedent as told publicly (with where), or withdraw the mark (managers)."""
+    shop, _role = shop_for(request.user, shop, role=Role.MANAGER)
+    finding = selectors.finding_for_shop(shop=shop, pk=pk)
+    if finding is None:
+        raise Http404("No such finding.")
+    back = reverse("commitments:finding-detail", kwargs={"shop": shop.slug, "pk": finding.pk})
+    try:
+        if request.POST.get("public") == "no":
+            public_precedents.precedent_withdraw_public(finding=finding, by=request.user)
+            messages.success(request, _("The precedent is no longer marked as public."))
+        else:
+            public_precedents.precedent_make_public(
+                finding=finding, note=request.POST.get("note", ""), by=request.user
+            )
+            messages.success(
+                request,
+                _(
+                    "The precedent is marked as told publicly: from now on every customer "
+                    "may expect it. The shop's customers are being judged again."
+                ),
+            )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(back)

@@ -41,6 +41,13 @@ class ReportOutputSerializer(serializers.Serializer):
     promises = serializers.JSONField(source="data.promises")
     changes = serializers.JSONField(source="data.changes")
     exceptions = serializers.JSONField(source="data.exceptions")
+    public_precedents = serializers.JSONField(
+        source="data.public_precedents",
+        default=list,
+        help_text="Precedents told publicly by the end of the week: promise, what, when, where "
+        "it was told (note), public from, new this week, and how many of the week's drift "
+        "findings they explain.",
+    )
 
 
 class ReportDetailApi(APIView):

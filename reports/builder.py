@@ -25,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from commitments.judging.public import precedent_words
 from commitments.models import (
     ActionException,
     Check,
@@ -36,6 +37,7 @@ from commitments.models import (
     Occasion,
     OccasionKind,
 )
+from commitments.public_precedents import public_precedents
 from policies.kinds import registry
 from policies.models import Promise, PromiseVersion
 from policies.selectors import promise_versions_for_shop
@@ -124,6 +126,7 @@ def report_data(*, shop, week: Week) -> dict:
         "promises": sections,
         "changes": _changes(shop=shop, week=week, versions=versions, skipped=skipped),
         "exceptions": _exceptions(shop=shop, week=week),
+        "public_precedents": _public_precedents(shop=shop, week=week),
         "skipped": skipped,
     }
 
@@ -524,6 +527,57 @@ def _exceptions(*, shop, week: Week) -> dict:
             for row in by_staff
         ],
     }
+
+
+def _public_precedents(*, shop, week: Week) -> list[dict]:
+    """Return the precedents told publicly by the end of the week, per promise, with how many
+    of the week's drift findings they explain (commitments/judging/public.py).
+
+    One query, and one more for the week's drift findings when there is a public precedent.
+    """
+    items = []
+    for finding in public_precedents(shop=shop, until=week.end).order_by(
+        "promise__name", "public_at", "id"
+    ):
+        known = finding.promise.kind in registry.default_registry
+        kind = registry.get(finding.promise.kind) if known else None
+        precedent = finding.public_precedent or {}
+        words_ja, words_en = (
+            precedent_words(kind, precedent.get("what")) if kind is not None else ("", "")
+        )
+        items.append(
+            {
+                "finding": finding.pk,
+                "promise": finding.promise_id,
+                "promise_name": finding.promise.name,
+                "customer": finding.customer.external_id,
+                "action": finding.action.external_id,
+                "at": precedent.get("at") or _iso(finding.occurred_at, week.tz),
+                "what": precedent.get("what"),
+                "words_en": words_en,
+                "words_ja": words_ja,
+                "note": finding.public_note,
+                "public_at": _iso(finding.public_at, week.tz),
+                "new": finding.public_at >= week.start,
+                "drift": 0,
+            }
+        )
+    if not items:
+        return items
+    explained: dict[int, int] = {}
+    drifts = Finding.objects.filter(
+        shop=shop,
+        type=FindingType.DRIFT,
+        occurred_at__gte=week.start,
+        occurred_at__lt=week.end,
+        details__has_key="public_precedents",
+    ).values_list("details", flat=True)
+    for details in drifts:
+        for named in details.get("public_precedents") or ():
+            explained[named.get("finding")] = explained.get(named.get("finding"), 0) + 1
+    for item in items:
+        item["drift"] = explained.get(item["finding"], 0)
+    return items
 
 
 def _num(value):

@@ -150,7 +150,11 @@ def precheck_run(
         # Walked, not resumed: "before" is the walk of the log without the new action, not
         # the stored rows (a pending re-judge may be about to change them).
         walked = derive(
-            actions=log.actions, occasions=log.occasions, promises=involved, calendar=log.calendar
+            actions=log.actions,
+            occasions=log.occasions,
+            promises=involved,
+            calendar=log.calendar,
+            public=log.public,
         )
         before = {
             promise_id: row
@@ -163,6 +167,7 @@ def precheck_run(
         promises=involved,
         calendar=log.calendar,
         resume=resume,
+        public=log.public,
     )
 
     findings = _findings(
@@ -384,6 +389,12 @@ NOTES = {
         "Findings excused by the exception do not make the verdict worse; they are still listed.",
         "例外で免除された指摘は判定を悪くしません（一覧には表示します）。",
     ),
+    "public_precedent": (
+        "Public precedent: {told_en}. It was told publicly, so every customer of the shop may "
+        "expect it.",
+        "公開された前例：{told_ja}。公に伝わっているため、どのお客様も同じ対応を"
+        "期待するかもしれません。",
+    ),
 }
 
 
@@ -409,6 +420,17 @@ def _notes(*, owner, clean, answered, involved, promise_rows, findings) -> list[
         notes.append(_note("not_judged"))
     if any(finding["excused"] for finding in findings):
         notes.append(_note("excused_not_counted"))
+    public = [
+        named for finding in findings for named in finding["details"].get("public_precedents", ())
+    ]
+    if public:
+        notes.append(
+            _note(
+                "public_precedent",
+                told_en="; ".join(dict.fromkeys(named["text_en"] for named in public)),
+                told_ja="、".join(dict.fromkeys(named["text_ja"] for named in public)),
+            )
+        )
     return notes
 
 

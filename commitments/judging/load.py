@@ -21,7 +21,8 @@ from policies.kinds.base import PromiseKind
 from policies.models import Promise, PromiseVersion, Shop
 from policies.versions import version_in_force, version_measuring
 
-from ..models import Action, Commitment, Customer, Occasion
+from ..models import Action, Commitment, Customer, Finding, FindingType, Occasion
+from .public import PublicPrecedent
 
 logger = logging.getLogger(__name__)
 
@@ -191,6 +192,32 @@ class Log:
     answered: LoggedOccasion | None = None
     # The customer's stored commitments to the promises, by promise id (pre-check only).
     stored: dict = field(default_factory=dict)
+    # The shop's public precedents, by promise id (judging/public.py).
+    public: dict = field(default_factory=dict)
+
+
+def public_load(*, shop, promise_ids: list[int] | None = None) -> dict[int, list[PublicPrecedent]]:
+    """Return the shop's public precedents by promise id (of these promises), in one query."""
+    if promise_ids is not None and not promise_ids:
+        return {}
+    rows = Finding.objects.filter(
+        shop=shop, type=FindingType.PRECEDENT, public_at__isnull=False, action__isnull=False
+    )
+    if promise_ids is not None:
+        rows = rows.filter(promise_id__in=promise_ids)
+    public: dict[int, list[PublicPrecedent]] = defaultdict(list)
+    for row in rows.order_by("public_at", "id").values_list(
+        "id",
+        "promise_id",
+        "customer_id",
+        "occurred_at",
+        "public_at",
+        "public_note",
+        "public_level",
+        "public_precedent",
+    ):
+        public[row[1]].append(PublicPrecedent(*row))
+    return dict(public)
 
 
 def _occasions(*, shop, actions: list[LoggedAction], named: str = ""):
@@ -215,6 +242,7 @@ def log_load(
         occasions=_occasions(shop=shop, actions=actions),
         promises=promises_load(shop=shop) if promises is None else promises,
         calendar=calendar_load(shop) if calendar is None else calendar,
+        public=public_load(shop=shop),
     )
 
 
@@ -285,4 +313,5 @@ def precheck_load(
         resume={(customer_key, pk): row for pk, row in stored.items()} if resume else None,
         answered=answered,
         stored=stored,
+        public=public_load(shop=shop, promise_ids=[loaded.promise.pk for loaded in involved]),
     )

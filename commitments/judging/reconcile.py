@@ -26,6 +26,7 @@ from policies.models import Shop
 from ..maintenance import column_in_array
 from ..models import Action, Check, Commitment, Customer, Finding, FindingType
 from .load import calendar_load, log_load, promises_load
+from .public import public_gone
 from .walk import Derivation, derive
 
 logger = logging.getLogger(__name__)
@@ -210,8 +211,13 @@ def _judge_batch(*, shop: Shop, ids: list[int], only_marked: bool) -> JudgeResul
         shop=shop, customer_ids=ids, promises=promises_load(shop=shop), calendar=calendar_load(shop)
     )
     derived = derive(
-        actions=log.actions, occasions=log.occasions, promises=log.promises, calendar=log.calendar
+        actions=log.actions,
+        occasions=log.occasions,
+        promises=log.promises,
+        calendar=log.calendar,
+        public=log.public,
     )
+    public_gone(shop_id=shop.pk, public=log.public, customer_ids=ids, derived=derived)
     result.customers = len(ids)
     result.actions = len(log.actions)
     reconcile(

@@ -21,6 +21,7 @@ from policies.kinds.base import Event, History, JudgeContext
 
 from ..models import ExceptionReason, ExceptionStatus
 from .load import LoadedPromise, LoggedAction
+from .public import raise_expectation
 
 # Excused for these reasons, an action leaves the customer's experienced level alone.
 QUIET_REASONS = frozenset({ExceptionReason.OUR_MISTAKE, ExceptionReason.DEADLINE})
@@ -111,13 +112,15 @@ def derive(
     promises: list[LoadedPromise],
     calendar: ShopCalendar,
     resume: dict | None = None,
+    public: dict | None = None,
 ) -> Derivation:
     """Return the checks, findings and commitments the log implies. Makes no queries.
 
     `actions` are all the actions of the customers concerned (exceptions loaded);
     `occasions` maps occasion id to the occasions they answer. `resume` maps (customer id,
     promise id) to the stored Commitment the walk starts from, when `actions` holds only
-    what comes after it (the pre-check of a new latest action).
+    what comes after it (the pre-check of a new latest action). `public` maps promise id to
+    the shop's public precedents (judging/public.py; load.public_load).
     """
     result = Derivation()
     by_customer: dict = defaultdict(list)
@@ -141,11 +144,24 @@ def derive(
                 loaded=loaded,
                 calendar=calendar,
                 start=(resume or {}).get((customer_id, loaded.promise.pk)),
+                public=(public or {}).get(loaded.promise.pk, ()),
             )
     return result
 
 
-def walk(*, result, customer_id, actions, events, answering, occasions, loaded, calendar, start):
+def walk(
+    *,
+    result,
+    customer_id,
+    actions,
+    events,
+    answering,
+    occasions,
+    loaded,
+    calendar,
+    start,
+    public=(),
+):
     """Walk one customer's actions for one promise, adding what they imply to `result`."""
     kind = loaded.kind
     promise_id = loaded.promise.pk
@@ -170,16 +186,24 @@ def walk(*, result, customer_id, actions, events, answering, occasions, loaded, 
             for other in answering.get(action.occasion_external_id, ())
             if other.external_id != action.external_id
         )
-        judgement = kind.judge(
-            JudgeContext(
-                action=events[action.external_id],
-                occasion=event_of(occasion) if occasion is not None else None,
-                related=related,
-                params=params,
-                calendar=calendar,
-                history=history,
-            )
+        context = JudgeContext(
+            action=events[action.external_id],
+            occasion=event_of(occasion) if occasion is not None else None,
+            related=related,
+            params=params,
+            calendar=calendar,
+            history=history,
         )
+        judgement = kind.judge(context)
+        if public and in_force:
+            # The shop's public precedents raise every customer's expectation (public.py).
+            judgement = raise_expectation(
+                kind=kind,
+                ctx=context,
+                judgement=judgement,
+                public=public,
+                moment=action.occurred_at,
+            )
         if judgement is None:
             continue
         excused = is_excused(action, params)

@@ -45,6 +45,33 @@ def _breach(world) -> Finding:
     return Finding.objects.get(action=action)
 
 
+def _precedent(world) -> dict:
+    """Return the kwargs of a fresh precedent: a 10-line note under a 2-line promise."""
+    promise_create(
+        shop=world.shop,
+        kind="handwritten_note",
+        name="Short notes",
+        params={"min_lines": 2, "precedent_above": 3},
+        author=world.users["manager"],
+        effective_from=datetime(2020, 1, 1, tzinfo=UTC),
+    )
+    action, _created = services.action_record(
+        shop=world.shop,
+        external_id="MX-N-P",
+        customer="MX-C-2",
+        kind="note_enclosed",
+        occurred_at="2026-11-20 12:00",
+        attributes={"lines": 10},
+    )
+    finding = Finding.objects.get(action=action, type="precedent")
+    return {"shop": world.shop.slug, "pk": finding.pk}
+
+
+def _precedent_api(world) -> dict:
+    kwargs = _precedent(world)
+    return {"shop": kwargs["shop"], "finding_id": kwargs["pk"]}
+
+
 def _finding(world):
     return {"shop": world.shop.slug, "pk": _breach(world).pk}
 
@@ -126,6 +153,13 @@ MATRIX = {
         },
     ),
     "finding-list": Case(GET=api("viewer")),
+    "finding-public": Case(
+        kwargs=_precedent_api,
+        PUT=api("manager"),
+        DELETE=api("manager"),
+        data={"note": "told in a review"},
+        format="json",
+    ),
     "customer-commitment-list": Case(kwargs=_customer, GET=api("viewer")),
     # --- pre-check --------------------------------------------------------------------
     "precheck-run": Case(POST=api("staff"), data=PRECHECK_BODY),
@@ -157,6 +191,13 @@ MATRIX = {
         data={"status": "acknowledged", "note": "seen"},
     ),
     "commitments:finding-export": Case(GET=page("viewer")),
+    "commitments:finding-detail": Case(kwargs=_finding, GET=page("viewer")),
+    "commitments:finding-public": Case(
+        kwargs=_precedent,
+        GET=signed_in(ok=405),
+        POST=page("manager", ok=302),
+        data={"public": "yes", "note": "told in a review"},
+    ),
     "commitments:finding-status-bulk": Case(
         GET=signed_in(ok=405), POST=page("staff", ok=302), data=_finding_ids
     ),

@@ -61,6 +61,7 @@ class TestFindingListApi:
             "message_en": stored.message_en,
             "details": {"lines": 6, "min_lines": 5, "customer_last": 10, "customer_best": 10},
             "created_at": finding["created_at"],
+            "public": None,
         }
         assert finding["created_at"].endswith("+09:00")
 

@@ -6,7 +6,8 @@ mid-log and one promise whose first version starts mid-log; a closed day added t
 calendar) arrives in a random order through the services. Then a generated new action is
 pre-checked, recorded, and the shop rebuilt: the pre-check's verdict and findings equal
 the findings recording stores, the commitment it foresees is the one stored, and a full
-re-derivation of every customer changes nothing.
+re-derivation of every customer changes nothing. Some of the log's precedents are marked
+public at a generated moment first (judging/public.py): the same holds with them.
 """
 
 import json
@@ -21,6 +22,7 @@ from commitments import judging, services
 from commitments.judging.reconcile import JUDGED_TYPES
 from commitments.models import Check, Commitment, Finding
 from commitments.prechecks import precheck_run
+from commitments.public_precedents import precedent_make_public
 from policies.kinds import registry
 from policies.models import Shop
 
@@ -83,10 +85,10 @@ def exception_of(draw):
 
 
 @st.composite
-def logs(draw):
-    """Return (records in time order, closed day) for one or two customers."""
+def logs(draw, customers=1):
+    """Return (records in time order, closed day) for `customers` or two customers."""
     records = []
-    for c in range(draw(st.integers(min_value=1, max_value=2))):
+    for c in range(draw(st.integers(min_value=customers, max_value=2))):
         customer = f"C-{c}"
         occasions = []
         for o in range(draw(st.integers(min_value=1, max_value=3))):
@@ -140,9 +142,9 @@ def logs(draw):
 
 
 @st.composite
-def new_actions(draw, records):
+def new_actions(draw, records, moments=MOMENTS, kinds=None):
     """Return a new action for C-0: any kind, answering one of its occasions (or none)."""
-    kind = draw(st.sampled_from(sorted(ACTION_KINDS)))
+    kind = draw(st.sampled_from(kinds or sorted(ACTION_KINDS)))
     mine = [
         body["external_id"]
         for record, body in records
@@ -152,11 +154,59 @@ def new_actions(draw, records):
     return {
         "customer": "C-0",
         "kind": kind,
-        "occurred_at": at(draw(st.sampled_from(MOMENTS))) + draw(st.sampled_from(AFTER)),
+        "occurred_at": at(draw(st.sampled_from(moments))) + draw(st.sampled_from(AFTER)),
         "occasion": occasion,
         "attributes": attributes_of(kind, draw),
         "exception": exception_of(draw),
     }
+
+
+# Precedents C-1 surely has (a sticker beyond the promise, a reply on a closed day), to be
+# told publicly in the test with public precedents.
+TOLD = [
+    (
+        "occasion",
+        {
+            "external_id": "C-1-TO",
+            "customer": "C-1",
+            "kind": "order_placed",
+            "occurred_at": at("2026-11-18 09:00"),
+            "attributes": {"total": 3000, "gift": False},
+        },
+    ),
+    (
+        "action",
+        {
+            "external_id": "C-1-TO-shipped",
+            "customer": "C-1",
+            "kind": "shipped",
+            "occurred_at": at("2026-11-18 10:00"),
+            "occasion": "C-1-TO",
+            "attributes": {"extras": ["sticker"]},
+        },
+    ),
+    (
+        "occasion",
+        {
+            "external_id": "C-1-TQ",
+            "customer": "C-1",
+            "kind": "inquiry_received",
+            "occurred_at": at("2026-11-21 11:00"),
+            "attributes": {"channel": "email"},
+        },
+    ),
+    (
+        "action",
+        {
+            "external_id": "C-1-TQ-reply",
+            "customer": "C-1",
+            "kind": "reply_sent",
+            "occurred_at": at("2026-11-21 11:30"),
+            "occasion": "C-1-TQ",
+            "attributes": {},
+        },
+    ),
+]
 
 
 def feed(shop, records) -> None:
@@ -259,10 +309,31 @@ class TestPrecheckEqualsRecordingEqualsRebuild:
     )
     @given(data=st.data())
     def test_for_every_kind(self, every_kind, data):
-        shop = every_kind
-        records, closed = data.draw(logs(), label="log")
+        self.check(every_kind, data, customers=1, public_from=[None, *MOMENTS])
+
+    @settings(
+        max_examples=25,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(data=st.data())
+    def test_with_public_precedents(self, every_kind, data):
+        # C-1's precedents told publicly early on: C-0's later actions are judged against them.
+        self.check(every_kind, data, customers=2, public_from=MOMENTS[:3], told="C-1", late=True)
+
+    def check(self, shop, data, *, customers, public_from, told=None, late=False):
+        records, closed = data.draw(logs(customers), label="log")
+        if told == "C-1":
+            records = sorted([*records, *TOLD], key=lambda r: r[1]["occurred_at"])
         arrival = data.draw(st.permutations(records), label="arrival order")
-        new = data.draw(new_actions(records), label="new action")
+        if late:
+            # After the public moments, of the kinds C-1's told precedents concern.
+            actions = new_actions(records, MOMENTS[5:], ("reply_sent", "shipped"))
+        else:
+            actions = new_actions(records)
+        new = data.draw(actions, label="new action")
+        public = data.draw(st.sampled_from(public_from), label="precedents public from")
+        told = told or data.draw(st.sampled_from(["C-0", "C-1"]), label="whose precedents")
 
         def work():
             if closed:
@@ -273,6 +344,11 @@ class TestPrecheckEqualsRecordingEqualsRebuild:
                 )
             current = Shop.objects.get(pk=shop.pk)
             feed(current, arrival)
+            if public is not None:
+                for finding in Finding.objects.filter(type="precedent", customer__external_id=told):
+                    precedent_make_public(finding=finding, note="told in a review", now=at(public))
+                # What the re-judge the marking asks for does (its job runs after the commit).
+                judging.judge_shop(shop=current)
             answer = precheck_run(shop=current, **new)
             action, _created = services.action_record(shop=current, external_id="zz-new", **new)
             stored = Finding.objects.filter(action=action, type__in=JUDGED_TYPES).select_related(
