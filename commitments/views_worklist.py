@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from accounts.access import shop_for
 from accounts.models import Role
 
-from .forms import OCCASION_KIND_LABELS
+from .forms import record_kind_label
 from .views import customer_url, kind_label, message_of, type_label
 from .worklist import worklist_for
 
@@ -46,9 +46,7 @@ def worklist_page(request, shop):
             "items": [
                 {
                     "item": item,
-                    "occasion_label": OCCASION_KIND_LABELS.get(
-                        item.occasion.kind, item.occasion.kind
-                    ),
+                    "occasion_label": record_kind_label("occasion", item.occasion.kind),
                     "customer_url": customer_url(shop, item.occasion.customer.external_id),
                 }
                 for item in section.items

@@ -31,7 +31,7 @@ from .forms import (
     params_form,
 )
 from .kinds import UnknownKind, registry
-from .levels import ACTION_WORDS, OCCASION_WORDS, UNIT_WORDS, level_words
+from .levels import action_phrase, level_words, occasion_phrase, unit_name
 from .versions import version_in_force
 
 
@@ -183,9 +183,9 @@ def promise_create(request, shop):
             {
                 "id": kind.id,
                 "label": _kind_label(kind),
-                "occasion_kind": OCCASION_WORDS.get(kind.occasion_kind, kind.occasion_kind),
-                "action_kind": ACTION_WORDS.get(kind.action_kind, kind.action_kind),
-                "level_unit": UNIT_WORDS.get(kind.level_unit, kind.level_unit),
+                "occasion_kind": occasion_phrase(kind.occasion_kind),
+                "action_kind": action_phrase(kind.action_kind),
+                "level_unit": unit_name(kind.level_unit),
             }
             for kind in registry.all()
         ]

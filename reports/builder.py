@@ -32,7 +32,6 @@ from commitments.models import (
     Finding,
     FindingType,
     Occasion,
-    OccasionKind,
 )
 from policies.kinds import registry
 from policies.models import Promise, PromiseVersion
@@ -274,7 +273,7 @@ def _order_counts(*, before: datetime):
     orders = (
         Occasion.objects.filter(
             customer=OuterRef("customer_id"),
-            kind=OccasionKind.ORDER_PLACED,
+            kind="order_placed",
             occurred_at__lt=before,
         )
         .order_by()
