@@ -121,7 +121,7 @@ BASE_COLUMNS: tuple[Column, ...] = (
         "exception_reason",
         False,
         "action",
-        _("An exception recorded for the action: our_mistake, deadline, goodwill or other"),
+        _("An exception recorded for the action (see its reasons)"),
     ),
     Column("exception_note", False, "action", _("Why (required with the reason other)")),
     Column("customer_name", False, "both", _("The customer's name (optional)")),
@@ -131,14 +131,31 @@ REQUIRED_COLUMNS = tuple(column.name for column in BASE_COLUMNS if column.requir
 ACTION_ONLY = ("occasion", "staff", "exception_reason", "exception_note")
 
 
+def _codes(labels: dict) -> str:
+    """Return codes as typed in the CSV with their words: "order_placed (Order), …"."""
+    return ", ".join(f"{code} ({words})" for code, words in labels.items())
+
+
 def kind_help() -> str:
-    """Return the kind column's help: the registered occasion and action kinds."""
+    """Return the kind column's help: the registered occasion and action kinds, in words."""
     return str(
         _("Occasions: %(occasions)s. Actions: %(actions)s")
         % {
-            "occasions": ", ".join(vocabulary.occasion_kinds()),
-            "actions": ", ".join(vocabulary.action_kinds()),
+            "occasions": _codes(
+                {kind_id: kind.label for kind_id, kind in vocabulary.occasion_kinds().items()}
+            ),
+            "actions": _codes(
+                {kind_id: kind.done for kind_id, kind in vocabulary.action_kinds().items()}
+            ),
         }
+    )
+
+
+def reason_help() -> str:
+    """Return the exception_reason column's help: the reasons as typed, with their words."""
+    return str(
+        _("An exception recorded for the action: %(reasons)s")
+        % {"reasons": _codes(dict(vocabulary.ExceptionReason.choices))}
     )
 
 
@@ -159,6 +176,8 @@ def columns() -> tuple[Column, ...]:
     for column in BASE_COLUMNS:
         if column.name == "kind":
             column = Column("kind", True, "both", kind_help())
+        elif column.name == "exception_reason":
+            column = Column("exception_reason", False, "action", reason_help())
         out.append(column)
     for attribute in vocabulary.attributes_all():
         out.append(

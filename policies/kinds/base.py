@@ -113,7 +113,7 @@ class KindParams(StrictSerializer):
     """Parameters every kind accepts; a kind's Params subclasses this."""
 
     excused_reasons = serializers.ListField(
-        child=serializers.ChoiceField(choices=ExceptionReason.values),
+        child=serializers.ChoiceField(choices=ExceptionReason.choices),
         default=lambda: list(DEFAULT_EXCUSED_REASONS),
         label=_("Reasons excused without approval"),
         help_text=_("Exception reasons that excuse a finding without a manager's approval."),

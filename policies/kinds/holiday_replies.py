@@ -65,8 +65,8 @@ class HolidayRepliesParams(KindParams):
         default=NONE,
         label=_("Replies on closed days"),
         help_text=_(
-            "none: inquiries received on closed days are answered on the next open day; "
-            "always: they are answered on the closed day too."
+            "Whether inquiries received on closed days are answered on the closed day too, or "
+            "on the next open day."
         ),
     )
 

@@ -35,7 +35,7 @@ class ReviewReplyParams(KindParams):
         default=ALL,
         label=_("Reviews to reply to"),
         help_text=_(
-            "all: reply to every review; low: only to reviews rated low_max_rating or less."
+            "Reply to every review, or only to reviews rated at most the highest low rating."
         ),
     )
     low_max_rating = serializers.IntegerField(
