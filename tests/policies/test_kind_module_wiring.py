@@ -212,3 +212,29 @@ def test_its_overdue_message_is_worded_from_the_nouns(own_module):
         "2026年11月20日(金) 10:00のご注文（H-1）への返信が、期限の2026年11月20日(金)中を"
         "過ぎても記録されていません（遅延のお詫び）。"
     )
+
+
+def _enum(schema, component, prop):
+    return schema["components"]["schemas"][component]["properties"][prop].get("enum")
+
+
+@pytest.mark.django_db
+def test_the_served_schema_has_the_kinds_enums_from_the_registries(api):
+    schema = api.get("/api/v1/schema/", {"format": "json"}).json()
+    assert _enum(schema, "OccasionIn", "kind") == list(vocabulary.occasion_kinds())
+    assert _enum(schema, "ActionIn", "kind") == list(vocabulary.action_kinds())
+    assert _enum(schema, "PromiseKindOutput", "id") == registry.ids()
+    assert _enum(schema, "ExceptionOut", "reason") == [
+        "our_mistake",
+        "deadline",
+        "goodwill",
+        "other",
+    ]
+    assert "order_placed" in _enum(schema, "OccasionIn", "kind")
+
+
+def test_the_served_schema_lists_a_kind_of_a_module(own_module, api):
+    schema = api.get("/api/v1/schema/", {"format": "json"}).json()
+    assert "parcel_held" in _enum(schema, "OccasionIn", "kind")
+    assert "apology_written" in _enum(schema, "ActionIn", "kind")
+    assert MODULE in _enum(schema, "PromiseCreateInput", "kind")
