@@ -42,26 +42,9 @@ def param_label(name: str, kind: PromiseKind | None = None):
     kinds = [kind] if kind is not None else registry.all()
     for each in kinds:
         field = type(each).Params._declared_fields.get(name)
-        if field is None and name == "excused_reasons":
-            field = kind_param_fields(each).get(name)
         if field is not None and field.label:
             return field.label
     return name.replace("_", " ").capitalize()
-
-
-def value_labels(kind: PromiseKind | None = None) -> dict:
-    """Return the words of enumerated parameter values: exception reasons and the kinds'
-    choices (scope "all" = "Every review"), the kind's own only when one is given."""
-    labels = dict(ExceptionReason.choices)
-    for each in [kind] if kind is not None else registry.all():
-        for field in kind_param_fields(each).values():
-            choices = getattr(field, "choices", None) or getattr(
-                getattr(field, "child", None), "choices", None
-            )
-            for value, words in (choices or {}).items():
-                if value not in ExceptionReason.values:
-                    labels.setdefault(value, words)
-    return labels
 
 
 def param_value_words(kind: PromiseKind) -> dict[str, dict]:
