@@ -47,9 +47,10 @@ REASON_LABELS = dict(ExceptionReason.choices)
 
 
 def attribute_labels(record: str | None = None) -> dict[str, str]:
-    """Return each attribute's label, the action kinds' first (the pre-check asks for those)."""
+    """Return each attribute's label: of one record's kinds (the pre-check asks for the
+    actions'), or of any kind, the occasions' first ("Text" rather than "Reply text")."""
     labels: dict[str, str] = {}
-    records = (record,) if record else (vocabulary.ACTION, vocabulary.OCCASION)
+    records = (record,) if record else (vocabulary.OCCASION, vocabulary.ACTION)
     for each in records:
         for kind in vocabulary.record_kinds(each).values():
             for attribute in kind.attributes:
