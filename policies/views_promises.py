@@ -74,7 +74,8 @@ def _value_text(value, labels: dict | None = None, columns: dict | None = None) 
     if isinstance(value, int | float):
         return formats.number_format(value, use_l10n=True, force_grouping=True)
     if isinstance(value, list) and all(isinstance(item, str | int | float) for item in value):
-        return ", ".join(str(labels.get(item, item)) for item in value) if value else "—"
+        sep = "、" if (get_language() or "").startswith("ja") else ", "
+        return sep.join(str(labels.get(item, item)) for item in value) if value else "—"
     if isinstance(value, str):
         return str(labels.get(value, value))
     if isinstance(value, dict):

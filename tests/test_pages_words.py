@@ -123,7 +123,33 @@ def test_the_pages_show_words_not_keys(demo, language):
         response = client.get(page)
         assert response.status_code == 200, page
         problems += [f"{page} {found}" for found in keys_in(_text(response.content.decode()))]
+    # The pre-check's answer: levels, precedents and kinds of a customer with a history.
+    customer = Customer.objects.filter(shop=shop).order_by("external_id").first()
+    for kind, attributes in (("note_enclosed", {"attr_lines": "3"}), ("reply_sent", {})):
+        response = client.post(
+            f"/shops/{shop.slug}/precheck/",
+            {
+                "customer": customer.external_id,
+                "kind": kind,
+                "occurred_at": "2026-11-20T10:00",
+                "op": "check",
+                **attributes,
+            },
+        )
+        assert response.status_code == 200
+        problems += [
+            f"precheck {kind} {found}" for found in keys_in(_text(response.content.decode()))
+        ]
     assert problems == []
+
+
+@pytest.mark.django_db
+def test_excused_reasons_read_as_a_japanese_list(demo):
+    shop, manager = demo
+    client = Client(HTTP_ACCEPT_LANGUAGE="ja")
+    client.force_login(manager)
+    text = _text(client.get(f"/shops/{shop.slug}/promises/").content.decode())
+    assert "当店のミス、お客様の期日" in text
 
 
 def test_the_check_finds_a_key():
