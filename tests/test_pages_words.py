@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import translation
 
 from commitments.demo import demo_build
 from commitments.models import Customer
@@ -73,6 +74,13 @@ PAGES = [
     "reports/",
     "calendar/",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _english_after():
+    """A Japanese request leaves Japanese active in the thread: give the next test English."""
+    yield
+    translation.activate("en")
 
 
 def _text(html: str) -> str:
