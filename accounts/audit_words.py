@@ -102,6 +102,10 @@ VALUE_WORDS = {
     "undone": gettext_lazy("undone"),
 }
 
+# Words of a value that depend on the field it is the value of ("all" of a review promise's
+# scope is "every review"); the apps above fill it (policies.apps: parameter choices).
+FIELD_VALUE_WORDS: dict[str, dict] = {}
+
 
 def event_words(event: str) -> str:
     return str(EVENT_WORDS.get(event, event))
@@ -115,8 +119,11 @@ def field_words(field: str) -> str:
     return str(FIELD_WORDS.get(field, field))
 
 
-def value_words(value) -> str:
-    """Return a stored value in words: yes/no, shop time, lists and mappings spelled out."""
+def value_words(value, field: str | None = None) -> str:
+    """Return a stored value in words: yes/no, shop time, lists and mappings spelled out.
+
+    `field`: the key the value is stored under, for words that depend on it.
+    """
     if value is None or value == "" or value == [] or value == {}:
         return "—"
     if value is True:
@@ -129,11 +136,14 @@ def value_words(value) -> str:
             if timezone.is_aware(moment):
                 moment = timezone.localtime(moment)
             return formats.date_format(moment, "DATETIME_FORMAT")
-        return str(VALUE_WORDS.get(value, value))
+        by_field = FIELD_VALUE_WORDS.get(field or "", {})
+        return str(by_field.get(value, VALUE_WORDS.get(value, value)))
     if isinstance(value, dict):
-        return "; ".join(f"{field_words(str(k))}: {value_words(v)}" for k, v in value.items())
+        return "; ".join(
+            f"{field_words(str(k))}: {value_words(v, str(k))}" for k, v in value.items()
+        )
     if isinstance(value, list | tuple):
-        return ", ".join(value_words(item) for item in value)
+        return ", ".join(value_words(item, field) for item in value)
     if isinstance(value, float):
         return formats.number_format(value, use_l10n=True)
     return str(value)
@@ -144,8 +154,8 @@ def changes_in_words(changes: list[dict]) -> list[dict]:
     return [
         {
             "field": field_words(change["field"]) if change["field"] else "",
-            "before": value_words(change["before"]),
-            "after": value_words(change["after"]),
+            "before": value_words(change["before"], change["field"]),
+            "after": value_words(change["after"], change["field"]),
         }
         for change in changes
     ]

@@ -6,89 +6,37 @@ stable code (commitments.error_codes) and the field in `params["field"]`.
 """
 
 import re
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from config.limits import (
-    LINES_MAX,
-    RATING_MAX,
-    RATING_MIN,
     TIME_MAX,
     TIME_MIN,
-    TOTAL_MAX,
     text_problem,
     time_in_window,
 )
+from policies import vocabulary
+from policies.vocabulary import SHORT_MAX, TEXT_MAX, Attribute  # noqa: F401 - re-exported
 
 from .error_codes import LogErrorCode
-from .models import ActionKind, OccasionKind
-
-TEXT_MAX = 10_000
-SHORT_MAX = 200
 
 
-@dataclass(frozen=True)
-class Attribute:
-    """One attribute a kind accepts: its JSON type, bounds and whether it must be present."""
+def kinds_of(record: str) -> dict[str, tuple[Attribute, ...]]:
+    """Return the registered kinds of "occasion" or "action" with their attributes.
 
-    name: str
-    type: str  # "int" | "bool" | "str" | "str_list"
-    required: bool = False
-    min: int | None = None
-    max: int | None = None
-    max_length: int = SHORT_MAX
+    Read from policies.vocabulary at call time, so a kind a promise kind module registers is
+    accepted like the built-in ones.
+    """
+    return {kind_id: kind.attributes for kind_id, kind in vocabulary.record_kinds(record).items()}
 
-    def describe(self) -> str:
-        """Return a short human description of the accepted values."""
-        if self.type == "int":
-            if self.min is not None and self.max is not None:
-                return _("an integer from %(min)s to %(max)s") % {"min": self.min, "max": self.max}
-            if self.min is not None:
-                return _("an integer >= %(min)s") % {"min": self.min}
-            return _("an integer")
-        if self.type == "bool":
-            return _("true or false")
-        if self.type == "str_list":
-            return _("a list of non-empty strings")
-        return _("a string of at most %(max_length)s characters") % {"max_length": self.max_length}
-
-
-OCCASION_ATTRIBUTES: dict[str, tuple[Attribute, ...]] = {
-    OccasionKind.ORDER_PLACED: (
-        Attribute("total", "int", min=0, max=TOTAL_MAX),
-        Attribute("gift", "bool"),
-    ),
-    OccasionKind.INQUIRY_RECEIVED: (
-        Attribute("channel", "str", max_length=50),
-        Attribute("text", "str", max_length=TEXT_MAX),
-    ),
-    OccasionKind.REVIEW_POSTED: (
-        Attribute("rating", "int", min=RATING_MIN, max=RATING_MAX),
-        Attribute("text", "str", max_length=TEXT_MAX),
-    ),
-}
-
-ACTION_ATTRIBUTES: dict[str, tuple[Attribute, ...]] = {
-    ActionKind.SHIPPED: (
-        Attribute("extras", "str_list", max_length=100),
-        Attribute("tracking_number", "str", max_length=100),
-    ),
-    ActionKind.NOTE_ENCLOSED: (Attribute("lines", "int", required=True, min=0, max=LINES_MAX),),
-    # Optional: the shipping_notice promise judges a notice sent without one.
-    ActionKind.SHIPPING_NOTICE_SENT: (Attribute("tracking_number", "str", max_length=100),),
-    ActionKind.REPLY_SENT: (Attribute("text", "str", max_length=TEXT_MAX),),
-    ActionKind.REVIEW_REPLIED: (),
-    ActionKind.THANK_YOU_SENT: (),
-}
-
-RECORDS = {"occasion": OCCASION_ATTRIBUTES, "action": ACTION_ATTRIBUTES}
 
 _HAS_TIME = re.compile(r"\d[T ]\d{1,2}:\d{2}")
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_SLASH_DATE = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})")
 _INT_TEXT = re.compile(r"^[+-]?\d+$")
 _TRUE_TEXT = {"true", "1", "yes"}
 _FALSE_TEXT = {"false", "0", "no"}
@@ -101,7 +49,7 @@ def _error(message: str, *, code: str, field: str) -> ValidationError:
 
 def kind_validate(*, record: str, kind) -> str:
     """Return the kind if `record` ("occasion" or "action") has it; else raise unknown_kind."""
-    kinds = RECORDS[record]
+    kinds = vocabulary.record_kinds(record)
     if not isinstance(kind, str) or kind not in kinds:
         if record == "occasion":
             message = _("Unknown occasion kind %(kind)r; expected one of: %(kinds)s.")
@@ -124,7 +72,44 @@ def _from_text(attribute: Attribute, value: str):
         return text.lower() in _TRUE_TEXT
     if attribute.type == "str_list":
         return [part.strip() for part in text.split(";") if part.strip()]
+    if attribute.type in ("date", "datetime"):
+        # Excel writes 2026/11/20 (15:30).
+        return _SLASH_DATE.sub(
+            lambda m: f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}", text, count=1
+        ).replace(" ", "T", 1)
     return text if attribute.type != "str" else value
+
+
+def cell_value(attribute: Attribute, value: str):
+    """Return a CSV cell in the attribute's JSON type (unchanged when it cannot be)."""
+    return _from_text(attribute, value)
+
+
+def _date_value(value) -> str | None:
+    """Return a YYYY-MM-DD text as the ISO date, or None when it is not one."""
+    if not isinstance(value, str) or not _DATE_ONLY.match(value.strip()):
+        return None
+    try:
+        parsed = parse_date(value.strip())
+    except ValueError:
+        return None
+    return parsed.isoformat() if isinstance(parsed, date) else None
+
+
+def _datetime_value(value) -> str | None:
+    """Return an ISO 8601 time as its ISO text (no offset: shop time), or None."""
+    if not isinstance(value, str) or not _HAS_TIME.search(value):
+        return None
+    try:
+        parsed = parse_datetime(value.strip())
+    except ValueError:
+        return None
+    if not isinstance(parsed, datetime):
+        return None
+    probe = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=ZoneInfo("UTC"))
+    if not time_in_window(probe):
+        return None
+    return parsed.isoformat()
 
 
 def text_error(value: str, *, field: str) -> ValidationError | None:
@@ -165,6 +150,10 @@ def _check(attribute: Attribute, value, kind: str) -> list[ValidationError]:
             isinstance(item, str) and item.strip() and len(item) <= attribute.max_length
             for item in value
         )
+    elif attribute.type == "date":
+        ok = _date_value(value) is not None
+    elif attribute.type == "datetime":
+        ok = _datetime_value(value) is not None
     if ok:
         return []
     return [
@@ -189,7 +178,9 @@ def attributes_validate(*, record: str, kind: str, attributes, text: bool = Fals
     With `text=True` values are CSV cells: integers, true/false/1/0 and `;`-separated lists
     are converted first.
     """
-    spec = {attribute.name: attribute for attribute in RECORDS[record][kind]}
+    spec = {
+        attribute.name: attribute for attribute in vocabulary.record_kind(record, kind).attributes
+    }
     if attributes is None:
         attributes = {}
     if not isinstance(attributes, dict):
@@ -225,6 +216,10 @@ def attributes_validate(*, record: str, kind: str, attributes, text: bool = Fals
             continue
         if attribute.type == "str_list":
             value = [item.strip() for item in value]
+        elif attribute.type == "date":
+            value = _date_value(value)
+        elif attribute.type == "datetime":
+            value = _datetime_value(value)
         clean[name] = value
     reported = {error.params["field"] for error in errors}
     for attribute in spec.values():

@@ -12,32 +12,61 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy, pgettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from config.limits import YEAR_MAX, YEAR_MIN
+from policies import vocabulary
+from policies.kinds import registry
 
-from .attributes import ACTION_ATTRIBUTES, attributes_validate
-from .models import ActionKind, ExceptionReason, FindingStatus, FindingType, OccasionKind
+from .attributes import attributes_validate
+from .models import ExceptionReason, FindingStatus, FindingType
 
-ACTION_KIND_LABELS = {
-    ActionKind.SHIPPED: _("Shipped the parcel"),
-    ActionKind.NOTE_ENCLOSED: _("Enclosed a handwritten note"),
-    ActionKind.SHIPPING_NOTICE_SENT: _("Sent the shipping notice"),
-    ActionKind.REPLY_SENT: _("Replied to an inquiry"),
-    ActionKind.REVIEW_REPLIED: _("Replied to a review"),
-    ActionKind.THANK_YOU_SENT: _("Sent a thank-you message"),
-}
-OCCASION_KIND_LABELS = {
-    OccasionKind.ORDER_PLACED: _("Order"),
-    OccasionKind.INQUIRY_RECEIVED: _("Inquiry"),
-    OccasionKind.REVIEW_POSTED: _("Review"),
-}
-REASON_LABELS = {
-    ExceptionReason.OUR_MISTAKE: _("Our mistake"),
-    ExceptionReason.DEADLINE: _("Customer deadline"),
-    ExceptionReason.GOODWILL: _("Goodwill"),
-    ExceptionReason.OTHER: _("Other (say why)"),
-}
+# The words of the log's kinds, attributes, units, reasons and precedents come from the
+# registries (policies.vocabulary, policies.kinds), read at call time: a kind registered by
+# its own module has its words on every page without a line here.
+
+
+def action_kind_labels() -> dict[str, str]:
+    """Return each action kind with what staff did, in words ("Shipped the parcel")."""
+    return {kind_id: kind.done for kind_id, kind in vocabulary.action_kinds().items()}
+
+
+def occasion_kind_labels() -> dict[str, str]:
+    """Return each occasion kind as a heading ("Order", 「ご注文」)."""
+    return {kind_id: kind.label for kind_id, kind in vocabulary.occasion_kinds().items()}
+
+
+def record_kind_label(record: str, kind_id: str) -> str:
+    """Return an occasion's or action's kind in words (the id when none is registered)."""
+    labels = action_kind_labels() if record == vocabulary.ACTION else occasion_kind_labels()
+    return str(labels.get(kind_id, kind_id))
+
+
+# Why staff made an exception (policies.vocabulary.ExceptionReason, defined once).
+REASON_LABELS = dict(ExceptionReason.choices)
+
+
+def attribute_labels(record: str | None = None) -> dict[str, str]:
+    """Return each attribute's label: of one record's kinds (the pre-check asks for the
+    actions'), or of any kind, the occasions' first ("Text" rather than "Reply text")."""
+    labels: dict[str, str] = {}
+    records = (record,) if record else (vocabulary.OCCASION, vocabulary.ACTION)
+    for each in records:
+        for kind in vocabulary.record_kinds(each).values():
+            for attribute in kind.attributes:
+                labels.setdefault(attribute.name, attribute.label)
+    return labels
+
+
+def precedent_labels() -> dict[str, str]:
+    """Return the words of every precedent a registered promise kind can set."""
+    labels: dict[str, str] = {}
+    for kind in registry.all():
+        for what, words in kind.precedent_labels.items():
+            labels.setdefault(what, words)
+    return labels
+
+
 EXCEPTION_STATUS_LABELS = {
     "requested": _("requested"),
     "approved": _("approved"),
@@ -54,47 +83,6 @@ FINDING_STATUS_LABELS = {
     FindingStatus.ACKNOWLEDGED: _("acknowledged"),
     FindingStatus.RESOLVED: _("resolved"),
 }
-ATTRIBUTE_LABELS = {
-    "lines": _("Lines of the note"),
-    "tracking_number": _("Tracking number"),
-    "extras": _("Extras in the parcel (separate with ;)"),
-    "text": _("Reply text"),
-}
-# A level's unit in words (reports/views.py uses these for its charts' axes).
-UNIT_LABELS = {
-    "lines": _("lines"),
-    "business_days_late": _("business days late"),
-    "business_hours": _("business hours"),
-    "days_after_shipment": _("days after shipment"),
-    "days": _("days"),
-    "hours": _("hours"),
-    "extras": _("extras"),
-}
-# A level in each kind's unit, singular and plural: %(n)s is the number as shown, "count" picks
-# the form (ngettext_lazy, so makemessages extracts both forms for the catalogue).
-UNIT_WORDS = {
-    "lines": ngettext_lazy("%(n)s line", "%(n)s lines", "count"),
-    "business_days_late": ngettext_lazy(
-        "%(n)s business day late", "%(n)s business days late", "count"
-    ),
-    "business_days_early": ngettext_lazy(
-        "%(n)s business day early", "%(n)s business days early", "count"
-    ),
-    "business_hours": ngettext_lazy("%(n)s business hour", "%(n)s business hours", "count"),
-    "days_after_shipment": ngettext_lazy(
-        "%(n)s day after shipment", "%(n)s days after shipment", "count"
-    ),
-    "days": ngettext_lazy("%(n)s day", "%(n)s days", "count"),
-    "hours": ngettext_lazy("%(n)s hour", "%(n)s hours", "count"),
-    "extras": ngettext_lazy("%(n)s extra", "%(n)s extras", "count"),
-}
-PRECEDENT_LABELS = {
-    "early_shipping": _("shipped earlier than promised"),
-    "long_note": _("a note far longer than promised"),
-    "closed_day_reply": _("a reply on a closed day"),
-    "replied_to_high_rating": _("a reply to a high-rated review"),
-    "extra_extras": _("extras beyond the promise"),
-}
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
@@ -102,34 +90,24 @@ def level_text(unit: str, value) -> str:
     """Return a measured level in words: "10 lines", "replied on a closed day"."""
     if value is None:
         return "–"
-    if unit == "closed_day_reply":
-        return str(_("replied on a closed day") if value >= 1 else _("waited for an open day"))
-    if unit == "business_days_late" and value <= 0:
-        if value == 0:
-            return str(_("on the promised day"))
-        unit, value = "business_days_early", -value
-    words = UNIT_WORDS.get(unit)
-    shown = str(int(value)) if float(value).is_integer() else f"{value:.1f}"
-    if words is None:
-        return f"{shown} {unit}"
-    count = int(value) if float(value).is_integer() else 2  # a fraction reads as plural
-    return words % {"n": shown, "count": count}
+    found = vocabulary.unit(unit)
+    if found is None:
+        shown = str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+        return f"{shown} {unit}".strip()
+    return found.measured_words(value)
 
 
 def attribute_field_name(name: str) -> str:
     return f"attr_{name}"
 
 
-def _attribute_kinds() -> dict[str, list[str]]:
+def attribute_kinds() -> dict[str, list[str]]:
     """Return, per attribute name, the action kinds that carry it."""
     kinds: dict[str, list[str]] = {}
-    for kind, attributes in ACTION_ATTRIBUTES.items():
-        for attribute in attributes:
-            kinds.setdefault(attribute.name, []).append(str(kind))
+    for kind_id, kind in vocabulary.action_kinds().items():
+        for attribute in kind.attributes:
+            kinds.setdefault(attribute.name, []).append(kind_id)
     return kinds
-
-
-ATTRIBUTE_KINDS = _attribute_kinds()
 
 
 def attach_errors(form: forms.Form, error: ValidationError) -> None:
@@ -147,6 +125,22 @@ def attach_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(name, ValidationError(message, code=item.code))
         else:
             form.add_error(None, ValidationError(f"{path}: {message}" if path else message))
+
+
+def _attribute_widget(attribute) -> forms.Widget:
+    """Return the input of one attribute: a text area for long texts, a number, a date..."""
+    if attribute.type == "str" and attribute.max_length > 1000:
+        return forms.Textarea(attrs={"rows": 3})
+    if attribute.type == "int":
+        attrs = {"min": attribute.min} if attribute.min is not None else {}
+        if attribute.max is not None:
+            attrs["max"] = attribute.max
+        return forms.NumberInput(attrs=attrs)
+    if attribute.type == "date":
+        return forms.DateInput(attrs={"type": "date"})
+    if attribute.type == "datetime":
+        return forms.DateTimeInput(attrs={"type": "datetime-local"})
+    return forms.TextInput()
 
 
 class PrecheckForm(forms.Form):
@@ -185,26 +179,23 @@ class PrecheckForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(str(k), label) for k, label in ACTION_KIND_LABELS.items()]
+        self.fields["kind"].choices = list(action_kind_labels().items())
         self.fields["exception_reason"].choices = [("", "—")] + [
             (str(reason), label) for reason, label in REASON_LABELS.items()
         ]
-        for name, kinds in ATTRIBUTE_KINDS.items():
-            widget = (
-                forms.Textarea(attrs={"rows": 3})
-                if name == "text"
-                else forms.NumberInput(attrs={"min": 0})
-                if name == "lines"
-                else forms.TextInput()
-            )
+        labels = attribute_labels(vocabulary.ACTION)
+        attributes = {a.name: a for a in vocabulary.attributes_all()}
+        self.attribute_names = list(attribute_kinds())
+        for name, kinds in attribute_kinds().items():
+            widget = _attribute_widget(attributes[name])
             widget.attrs["data-kinds"] = " ".join(kinds)
             self.fields[attribute_field_name(name)] = forms.CharField(
-                label=ATTRIBUTE_LABELS.get(name, name), required=False, widget=widget
+                label=labels.get(name, name), required=False, widget=widget
             )
 
     def attribute_fields(self):
         """Return the bound attribute fields, each with the kinds it belongs to."""
-        return [self[attribute_field_name(name)] for name in ATTRIBUTE_KINDS]
+        return [self[attribute_field_name(name)] for name in self.attribute_names]
 
     def action_input(self, *, with_exception: bool) -> dict:
         """Return the pre-check / record keyword arguments from the cleaned form.
@@ -214,7 +205,8 @@ class PrecheckForm(forms.Form):
         data = self.cleaned_data
         kind = data["kind"]
         raw = {}
-        for attribute in ACTION_ATTRIBUTES.get(kind, ()):
+        found = vocabulary.record_kind_or_none(vocabulary.ACTION, kind)
+        for attribute in found.attributes if found else ():
             value = data.get(attribute_field_name(attribute.name)) or ""
             if attribute.type == "str_list":
                 value = value.replace("、", ";").replace(",", ";")

@@ -24,7 +24,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import BinaryIO
 
@@ -35,9 +35,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record
+from policies import vocabulary
 
 from . import import_hooks, jobs, judging, maintenance, services
-from .attributes import ACTION_ATTRIBUTES, OCCASION_ATTRIBUTES
+from .attributes import cell_value
 from .models import (
     Action,
     ActionException,
@@ -99,33 +100,13 @@ class Column:
     description: str
 
 
-def _attribute_types() -> dict[str, str]:
-    """Return each attribute column with its type, the same in every kind that has it."""
-    types: dict[str, str] = {}
-    for table in (OCCASION_ATTRIBUTES, ACTION_ATTRIBUTES):
-        for attributes in table.values():
-            for attribute in attributes:
-                seen = types.setdefault(attribute.name, attribute.type)
-                if seen != attribute.type:
-                    raise AssertionError(f"Attribute {attribute.name} has two types")
-    return types
-
-
-ATTRIBUTE_TYPES = _attribute_types()
-
-COLUMNS: tuple[Column, ...] = (
+# The columns every record has; the attribute columns follow, one per attribute registered in
+# policies.vocabulary (read at call time, so a kind registered by its own module has them).
+BASE_COLUMNS: tuple[Column, ...] = (
     Column("type", True, "both", _("occasion or action")),
     Column("external_id", True, "both", _("Your id of the record; the same id is stored once")),
     Column("customer", True, "both", _("Your id of the customer")),
-    Column(
-        "kind",
-        True,
-        "both",
-        _(
-            "Occasions: order_placed, inquiry_received, review_posted. Actions: shipped, "
-            "note_enclosed, shipping_notice_sent, reply_sent, review_replied, thank_you_sent"
-        ),
-    ),
+    Column("kind", True, "both", _("The kind of the record (see the list of kinds)")),
     Column(
         "occurred_at",
         True,
@@ -141,58 +122,85 @@ COLUMNS: tuple[Column, ...] = (
         "exception_reason",
         False,
         "action",
-        _("An exception recorded for the action: our_mistake, deadline, goodwill or other"),
+        _("An exception recorded for the action (see its reasons)"),
     ),
     Column("exception_note", False, "action", _("Why (required with the reason other)")),
     Column("customer_name", False, "both", _("The customer's name (optional)")),
     Column("customer_email", False, "both", _("The customer's e-mail address (optional)")),
-    Column("total", False, "occasion", _("order_placed: the order total in yen (integer)")),
-    Column("gift", False, "occasion", _("order_placed: a gift? true/false/1/0")),
-    Column("channel", False, "occasion", _("inquiry_received: e.g. email, form, chat")),
-    Column("text", False, "both", _("inquiry_received, review_posted, reply_sent: the text")),
-    Column("rating", False, "occasion", _("review_posted: 1 to 5")),
-    Column("lines", False, "action", _("note_enclosed: lines of the note (required there)")),
-    Column(
-        "tracking_number", False, "action", _("shipped, shipping_notice_sent: the tracking number")
-    ),
-    Column(
-        "extras",
-        False,
-        "action",
-        _("shipped: extras in the parcel, ;-separated (greeting_card;gift_wrap)"),
-    ),
 )
-COLUMN_NAMES = tuple(column.name for column in COLUMNS)
-REQUIRED_COLUMNS = tuple(column.name for column in COLUMNS if column.required)
-ATTRIBUTE_COLUMNS = tuple(name for name in COLUMN_NAMES if name in ATTRIBUTE_TYPES)
+REQUIRED_COLUMNS = tuple(column.name for column in BASE_COLUMNS if column.required)
 ACTION_ONLY = ("occasion", "staff", "exception_reason", "exception_note")
 
-if set(ATTRIBUTE_TYPES) != set(ATTRIBUTE_COLUMNS):
-    raise AssertionError("Every attribute of commitments.attributes needs a CSV column")
 
-_INT_TEXT = re.compile(r"^[+-]?\d+$")
-_TRUE = {"true", "1", "yes"}
-_FALSE = {"false", "0", "no"}
+def _codes(labels: dict) -> str:
+    """Return codes as typed in the CSV with their words: "order_placed (Order), …"."""
+    return ", ".join(f"{code} ({words})" for code, words in labels.items())
+
+
+def kind_help() -> str:
+    """Return the kind column's help: the registered occasion and action kinds, in words."""
+    return str(
+        _("Occasions: %(occasions)s. Actions: %(actions)s")
+        % {
+            "occasions": _codes(
+                {kind_id: kind.label for kind_id, kind in vocabulary.occasion_kinds().items()}
+            ),
+            "actions": _codes(
+                {kind_id: kind.done for kind_id, kind in vocabulary.action_kinds().items()}
+            ),
+        }
+    )
+
+
+def reason_help() -> str:
+    """Return the exception_reason column's help: the reasons as typed, with their words."""
+    return str(
+        _("An exception recorded for the action: %(reasons)s")
+        % {"reasons": _codes(dict(vocabulary.ExceptionReason.choices))}
+    )
+
+
+def attribute_records() -> dict[str, str]:
+    """Return each attribute column with the records that use it: both, occasion or action."""
+    records: dict[str, set[str]] = {}
+    for record in vocabulary.RECORDS:
+        for kind in vocabulary.record_kinds(record).values():
+            for attribute in kind.attributes:
+                records.setdefault(attribute.name, set()).add(record)
+    return {name: "both" if len(found) > 1 else found.pop() for name, found in records.items()}
+
+
+def columns() -> tuple[Column, ...]:
+    """Return every CSV column: the common ones, then one per registered attribute."""
+    records = attribute_records()
+    out = []
+    for column in BASE_COLUMNS:
+        if column.name == "kind":
+            column = Column("kind", True, "both", kind_help())
+        elif column.name == "exception_reason":
+            column = Column("exception_reason", False, "action", reason_help())
+        out.append(column)
+    for attribute in vocabulary.attributes_all():
+        out.append(
+            Column(
+                attribute.name, False, records[attribute.name], attribute.help or attribute.label
+            )
+        )
+    return tuple(out)
+
+
+def column_names() -> tuple[str, ...]:
+    return tuple(column.name for column in columns())
+
+
+def attribute_columns() -> dict:
+    """Return the attribute columns by name (policies.vocabulary.Attribute)."""
+    return {attribute.name: attribute for attribute in vocabulary.attributes_all()}
+
+
 # Excel writes 2026/11/20 15:30; the services read ISO dates.
 _SLASH_DATE = re.compile(r"^\s*(\d{4})/(\d{1,2})/(\d{1,2})")
 _EOL = re.compile(r"\r\n|\r|\n")
-
-
-def _cell_value(name: str, text: str):
-    """Return a CSV cell in its attribute's JSON type; unchanged when it is not one.
-
-    Values that do not convert are passed on as text, so the services report them with the
-    same message as through the API.
-    """
-    kind = ATTRIBUTE_TYPES[name]
-    stripped = text.strip()
-    if kind == "int" and _INT_TEXT.match(stripped):
-        return int(stripped)
-    if kind == "bool" and stripped.lower() in _TRUE | _FALSE:
-        return stripped.lower() in _TRUE
-    if kind == "str_list":
-        return [part.strip() for part in stripped.split(";") if part.strip()]
-    return text if kind == "str" else stripped
 
 
 def _time_text(text: str) -> str:
@@ -343,11 +351,14 @@ class Header:
     positions: dict[str, int]
     unknown: list[str]
     width: int  # cells in the header row
+    # The attribute columns present, by name (policies.vocabulary.Attribute).
+    attributes: dict = field(default_factory=dict)
 
     @classmethod
     def parse(cls, cells: list[str]) -> "Header":
         """Return the header of these cells; raise FatalImportError if it cannot be used."""
         names = [cell.strip().lstrip("\ufeff").strip().lower() for cell in cells]
+        known = set(column_names())
         positions: dict[str, int] = {}
         unknown: list[str] = []
         duplicated: list[str] = []
@@ -356,7 +367,7 @@ class Header:
                 continue
             if name in positions or name in unknown:
                 duplicated.append(name)
-            elif name in COLUMN_NAMES:
+            elif name in known:
                 positions[name] = index
             else:
                 unknown.append(name)
@@ -384,7 +395,10 @@ class Header:
                     % {"missing": ", ".join(missing), "required": ",".join(REQUIRED_COLUMNS)}
                 ),
             )
-        return cls(positions=positions, unknown=unknown, width=len(cells))
+        attributes = {
+            name: attribute for name, attribute in attribute_columns().items() if name in positions
+        }
+        return cls(positions=positions, unknown=unknown, width=len(cells), attributes=attributes)
 
     def values(self, cells: list[str]) -> dict[str, str]:
         """Return the known columns' cells of a record (a missing cell is empty)."""
@@ -475,8 +489,8 @@ def _row_fields(*, header: Header, cells: list[str], row: int) -> tuple[str, dic
             _("type must be occasion or action; got %(value)r.") % {"value": values.get("type")},
         )
     attributes = {
-        name: _cell_value(name, values[name])
-        for name in ATTRIBUTE_COLUMNS
+        name: cell_value(attribute, values[name])
+        for name, attribute in header.attributes.items()
         if values.get(name, "").strip()
     }
     common = {
@@ -1039,6 +1053,7 @@ def import_dry_run(*, shop, stream: BinaryIO, filename: str, size: int, created_
     return result
 
 
+@jobs.job_body("import_process")
 def import_process(*, import_id: int) -> Import | None:
     """Run (or resume) a queued import from its stored file; None when it is not queued.
 

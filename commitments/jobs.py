@@ -11,6 +11,7 @@ runs no scheduler); what they cannot finish, the sweeper picks up.
 """
 
 import logging
+from collections.abc import Callable
 from functools import partial
 
 import django_rq
@@ -22,7 +23,7 @@ from rq import Retry
 
 from policies.models import Shop
 
-from . import imports, judging, sweeper
+from . import judging
 from .judging import marks
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,32 @@ JUDGE_TIMEOUT = 15 * 60
 RETRIES = 3
 # Customers per re-judge job.
 REJUDGE_BATCH = judging.BATCH_SIZE
+
+
+# The bodies of the jobs whose work lives in modules that queue jobs themselves (the import,
+# the sweeper): they register them here (commitments.apps imports them when Django starts, in
+# the web and the worker processes alike), so this module imports neither and the job names
+# stay commitments.jobs.import_process / commitments.jobs.sweep.
+_bodies: dict[str, Callable] = {}
+
+
+def job_body(name: str):
+    """Register the function that does the work of the job `name` (decorator)."""
+
+    def register(func: Callable) -> Callable:
+        _bodies[name] = func
+        return func
+
+    return register
+
+
+def _body(name: str) -> Callable:
+    try:
+        return _bodies[name]
+    except KeyError:
+        raise RuntimeError(
+            f"No body registered for the job {name!r}: is the commitments app ready?"
+        ) from None
 
 
 def judge_actions_job(action_ids: list[int]) -> int:
@@ -74,13 +101,13 @@ def import_process(import_id: int) -> str | None:
     # The stored row errors are read later on the web pages: write them in the site's
     # language, whatever language the worker process happens to have active.
     with translation.override(settings.LANGUAGE_CODE):
-        imp = imports.import_process(import_id=import_id)
+        imp = _body("import_process")(import_id=import_id)
     return None if imp is None else imp.status
 
 
 def sweep() -> dict:
     """Re-queue unjudged actions and stale imports, and raise overdue findings."""
-    return sweeper.sweep().as_dict()
+    return _body("sweep")().as_dict()
 
 
 # ------------------------------------------------------------------------------

@@ -4,20 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-
-class OccasionKind(models.TextChoices):
-    ORDER_PLACED = "order_placed"
-    INQUIRY_RECEIVED = "inquiry_received"
-    REVIEW_POSTED = "review_posted"
-
-
-class ActionKind(models.TextChoices):
-    SHIPPED = "shipped"
-    NOTE_ENCLOSED = "note_enclosed"
-    SHIPPING_NOTICE_SENT = "shipping_notice_sent"
-    REPLY_SENT = "reply_sent"
-    REVIEW_REPLIED = "review_replied"
-    THANK_YOU_SENT = "thank_you_sent"
+# Defined once, below both apps (policies.vocabulary); re-exported for the log's code.
+from policies.vocabulary import ExceptionReason  # noqa: F401
 
 
 class Customer(models.Model):
@@ -71,7 +59,9 @@ class Occasion(models.Model):
     shop = models.ForeignKey("policies.Shop", on_delete=models.CASCADE, related_name="occasions")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="occasions")
     external_id = models.CharField(max_length=100)
-    kind = models.CharField(max_length=32, choices=OccasionKind.choices)
+    # A registered occasion kind (policies.vocabulary): no database choices, so a kind a
+    # promise kind module registers needs no migration; the services validate it.
+    kind = models.CharField(max_length=32)
     occurred_at = models.DateTimeField()
     attributes = models.JSONField(default=dict, blank=True)
     # Hash of the content, so a repeated external id is compared without a field-by-field walk.
@@ -102,7 +92,8 @@ class Action(models.Model):
     shop = models.ForeignKey("policies.Shop", on_delete=models.CASCADE, related_name="actions")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="actions")
     external_id = models.CharField(max_length=100)
-    kind = models.CharField(max_length=32, choices=ActionKind.choices)
+    # A registered action kind (policies.vocabulary), validated by the services.
+    kind = models.CharField(max_length=32)
     occurred_at = models.DateTimeField()
     # The occasion's external id as sent; `occasion` is linked once that occasion is stored,
     # so an action may arrive before its occasion (backfill in any order).
@@ -136,13 +127,6 @@ class Action(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.external_id}"
-
-
-class ExceptionReason(models.TextChoices):
-    OUR_MISTAKE = "our_mistake"
-    DEADLINE = "deadline"
-    GOODWILL = "goodwill"
-    OTHER = "other"
 
 
 class ExceptionStatus(models.TextChoices):

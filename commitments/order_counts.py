@@ -31,7 +31,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest
 
-from .models import Customer, Occasion, OccasionKind
+from policies.vocabulary import ORDER_PLACED
+
+from .models import Customer, Occasion
 
 # Ids per UPDATE (SQLite allows 999 parameters per statement).
 CHUNK = 900
@@ -39,7 +41,7 @@ CHUNK = 900
 
 def _orders():
     return (
-        Occasion.objects.filter(customer_id=OuterRef("pk"), kind=OccasionKind.ORDER_PLACED)
+        Occasion.objects.filter(customer_id=OuterRef("pk"), kind=ORDER_PLACED.id)
         .order_by()
         .values("customer_id")
     )
@@ -104,7 +106,7 @@ def orders_recounted(*, shop) -> dict[int, tuple[int, object]]:
     """Return {customer id: (orders, latest order time)} counted from the log (tests, checks)."""
     counted = dict.fromkeys(Customer.objects.filter(shop=shop).values_list("pk", flat=True))
     rows = (
-        Occasion.objects.filter(shop=shop, kind=OccasionKind.ORDER_PLACED)
+        Occasion.objects.filter(shop=shop, kind=ORDER_PLACED.id)
         .order_by()
         .values("customer_id")
         .annotate(n=Count("pk"), at=Max("occurred_at"))

@@ -12,6 +12,7 @@ from policies.kinds import registry
 from .models import (
     Action,
     ActionException,
+    Check,
     Commitment,
     Customer,
     ExceptionStatus,
@@ -378,3 +379,60 @@ def findings_by_action(*, action_ids) -> dict[int, list[Finding]]:
     ):
         grouped.setdefault(finding.action_id, []).append(finding)
     return grouped
+
+
+def repeat_customers_above(question) -> tuple[int, list[dict]]:
+    """Answer policies.hooks.ImpactQuestion: the repeat customers (2+ orders) whose best
+    level of the promise is better than the question's level, best first. One query."""
+    from django.db.models import F, IntegerField, Subquery, Window
+    from django.db.models.functions import Coalesce
+
+    orders = Subquery(
+        Occasion.objects.filter(
+            shop_id=question.shop_id,
+            customer_id=OuterRef("customer_id"),
+            kind="order_placed",
+        )
+        .order_by()
+        .values("customer_id")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+    level, higher = question.level, question.higher_is_better
+    above = Q(best_level__gt=level) if higher else Q(best_level__lt=level)
+    best_first = F("best_level").desc() if higher else F("best_level").asc()
+    rows = list(
+        Commitment.objects.filter(promise_id=question.promise_id)
+        .filter(above)
+        .annotate(orders=Coalesce(orders, 0))
+        .filter(orders__gte=2)
+        .annotate(total=Window(Count("pk")))
+        .order_by(best_first, "customer__external_id")
+        .values(
+            "customer__external_id",
+            "customer__name",
+            "best_level",
+            "last_level",
+            "orders",
+            "total",
+        )[: question.limit]
+    )
+    customers = [
+        {
+            "customer": row["customer__external_id"],
+            "name": row["customer__name"],
+            "best_level": row["best_level"],
+            "last_level": row["last_level"],
+            "orders": row["orders"],
+        }
+        for row in rows
+    ]
+    return (rows[0]["total"] if rows else 0), customers
+
+
+def shop_log_delete(shop_id: int) -> None:
+    """Delete the shop's findings and checks (they protect its promise versions): the
+    first step of policies.services.shop_delete, through policies.hooks."""
+    Finding.objects.filter(shop_id=shop_id).delete()
+    Check.objects.filter(shop_id=shop_id).delete()

@@ -28,7 +28,10 @@ WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 class OccasionInSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=100)
     customer = serializers.CharField(max_length=100)
-    kind = serializers.CharField(help_text="order_placed, inquiry_received or review_posted")
+    kind = serializers.CharField(
+        help_text="A registered occasion kind (the enum lists them; an unknown one is answered "
+        "unknown_kind)."
+    )
     occurred_at = serializers.CharField(
         max_length=64,
         help_text="ISO 8601 from 2000-01-01 to before 2100-01-01; a time without offset is "
@@ -37,9 +40,10 @@ class OccasionInSerializer(serializers.Serializer):
     attributes = serializers.JSONField(
         required=False,
         default=dict,
-        help_text="The kind's attributes: total 0..100000000 (yen), rating 1..5, lines "
-        "0..1000, texts up to 10000 characters, tracking_number up to 100; no NUL or lone "
-        "surrogates.",
+        help_text="The kind's attributes (each occasion and action kind's are listed with their "
+        "types and bounds in the CSV column reference): e.g. total 0..100000000 (yen), rating "
+        "1..5, lines 0..1000, texts up to 10000 characters; dates YYYY-MM-DD, times ISO 8601; "
+        "no NUL or lone surrogates.",
     )
     customer_name = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default=""
@@ -50,14 +54,14 @@ class OccasionInSerializer(serializers.Serializer):
 
 
 class ExceptionInSerializer(serializers.Serializer):
-    reason = serializers.CharField(help_text="our_mistake, deadline, goodwill or other")
+    reason = serializers.CharField(help_text="Why the exception was made (the enum lists them).")
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
 class ActionInSerializer(OccasionInSerializer):
     kind = serializers.CharField(
-        help_text="shipped, note_enclosed, shipping_notice_sent, reply_sent, review_replied "
-        "or thank_you_sent"
+        help_text="A registered action kind (the enum lists them; an unknown one is answered "
+        "unknown_kind)."
     )
     occasion = serializers.CharField(
         max_length=100,

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from config.db_retry import retry_on_conflict
+from policies.vocabulary import ORDER_PLACED
 
 from . import judging
 from .attributes import attributes_validate, kind_validate, text_error, time_parse
@@ -38,7 +39,6 @@ from .models import (
     Finding,
     FindingStatus,
     Occasion,
-    OccasionKind,
 )
 from .order_counts import customer_orders_add
 
@@ -407,7 +407,7 @@ def occasion_record(
                 stored_content=_stored_occasion_content,
             )
             return stored, False
-        if occasion.kind == OccasionKind.ORDER_PLACED:
+        if occasion.kind == ORDER_PLACED.id:
             customer_orders_add(orders=[(owner.pk, occasion.occurred_at)])
         waiting = Action.objects.filter(
             shop=shop, occasion_external_id=external_id, occasion__isnull=True
@@ -786,9 +786,7 @@ def log_record_batch(*, shop, rows: list[dict]) -> list[RecordOutcome]:
     if new_occasions:
         Occasion.objects.bulk_create(new_occasions)
         ordered = [
-            (o.customer.pk, o.occurred_at)
-            for o in new_occasions
-            if o.kind == OccasionKind.ORDER_PLACED
+            (o.customer.pk, o.occurred_at) for o in new_occasions if o.kind == ORDER_PLACED.id
         ]
         if ordered:
             customer_orders_add(orders=ordered)

@@ -73,6 +73,7 @@ class SweepResult:
         return asdict(self)
 
 
+@jobs.job_body("sweep")
 def sweep(*, now: datetime | None = None) -> SweepResult:
     """Re-queue unjudged actions, re-judges and failed customers, stale imports; raise overdue."""
     now = now or timezone.now()

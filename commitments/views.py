@@ -14,9 +14,9 @@ from policies.kinds import registry
 from .forms import (
     FINDING_STATUS_LABELS,
     FINDING_TYPE_LABELS,
-    PRECEDENT_LABELS,
     REASON_LABELS,
     level_text,
+    precedent_labels,
 )
 
 
@@ -49,7 +49,7 @@ def level_of(kind_id: str, value) -> str:
 def precedent_label(precedent: dict) -> str:
     """Return what a remembered precedent was, in words."""
     what = precedent.get("what", "")
-    return str(PRECEDENT_LABELS.get(what, what))
+    return str(precedent_labels().get(what, what))
 
 
 def reason_label(reason: str) -> str:

@@ -13,7 +13,7 @@ from accounts.access import ROLE_RANK, shop_for
 from accounts.models import Role
 
 from . import selectors
-from .forms import ACTION_KIND_LABELS, EXCEPTION_STATUS_LABELS, OCCASION_KIND_LABELS
+from .forms import EXCEPTION_STATUS_LABELS, action_kind_labels, occasion_kind_labels
 from .views import (
     customer_url,
     kind_label,
@@ -95,12 +95,13 @@ def _timeline(*, occasions, actions, findings) -> list[dict]:
             by_action.setdefault(finding.action_id, []).append(_finding_row(finding))
         elif finding.occasion_id is not None:
             by_occasion.setdefault(finding.occasion_id, []).append(_finding_row(finding))
+    occasion_labels, action_labels = occasion_kind_labels(), action_kind_labels()
     entries = [
         {
             "what": "occasion",
             "record": occasion,
             "at": occasion.occurred_at,
-            "label": OCCASION_KIND_LABELS.get(occasion.kind, occasion.kind),
+            "label": occasion_labels.get(occasion.kind, occasion.kind),
             "findings": by_occasion.get(occasion.pk, []),
         }
         for occasion in occasions
@@ -112,7 +113,7 @@ def _timeline(*, occasions, actions, findings) -> list[dict]:
                 "what": "action",
                 "record": action,
                 "at": action.occurred_at,
-                "label": ACTION_KIND_LABELS.get(action.kind, action.kind),
+                "label": action_labels.get(action.kind, action.kind),
                 "findings": by_action.get(action.pk, []),
                 "exception": exception,
                 "exception_reason": reason_label(exception.reason) if exception else "",

@@ -19,7 +19,7 @@ from accounts.access import shop_for
 from accounts.models import Role
 
 from . import selectors, services
-from .forms import ACTION_KIND_LABELS, EXCEPTION_STATUS_LABELS, ExceptionDecisionForm
+from .forms import EXCEPTION_STATUS_LABELS, ExceptionDecisionForm, record_kind_label
 from .models import ExceptionStatus
 from .templatetags.commitment_words import AUTO_ID_PREFIX
 from .views import customer_url, kind_label, message_of, reason_label, safe_next, type_label
@@ -60,7 +60,7 @@ def exception_queue(request, shop):
             "exception": exception,
             "action": exception.action,
             "action_name": action_name(exception.action),
-            "action_label": ACTION_KIND_LABELS.get(exception.action.kind, exception.action.kind),
+            "action_label": record_kind_label("action", exception.action.kind),
             "reason": reason_label(exception.reason),
             "customer_url": customer_url(shop, exception.action.customer.external_id),
             "findings": [
@@ -169,5 +169,5 @@ def _describe(exception) -> str:
     action = exception.action
     customer = action.customer
     who = f"{customer.name} ({customer.external_id})" if customer.name else customer.external_id
-    label = ACTION_KIND_LABELS.get(action.kind, action.kind)
+    label = record_kind_label("action", action.kind)
     return f"{label} · {who}"

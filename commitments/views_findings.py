@@ -22,7 +22,7 @@ from accounts.models import Role
 from policies.selectors import shop_promises
 
 from . import public_precedents, selectors, services
-from .forms import ACTION_KIND_LABELS, FindingFilterForm, FindingStatusForm
+from .forms import FindingFilterForm, FindingStatusForm, record_kind_label
 from .views import customer_url, kind_label, message_of, safe_next, status_label, type_label
 from .views_exceptions import action_name
 
@@ -229,7 +229,7 @@ def finding_export(request, shop):
                 "status": status_label(finding.status),
                 "excused": yes if finding.excused else no,
                 "action": (
-                    ACTION_KIND_LABELS.get(finding.action.kind, finding.action.kind)
+                    record_kind_label("action", finding.action.kind)
                     + (f" {action_name(finding.action)}" if action_name(finding.action) else "")
                 )
                 if finding.action

@@ -21,7 +21,6 @@ from accounts.access import shop_for
 from accounts.models import Role
 
 from .imports import (
-    COLUMNS,
     ERRORS_KEPT,
     ImportUndoRefused,
     import_create,
@@ -29,6 +28,9 @@ from .imports import (
     import_progress,
     import_undo,
     upload_validate,
+)
+from .imports import (
+    columns as import_columns,
 )
 from .models import Import, ImportStatus
 
@@ -122,7 +124,7 @@ def import_list(request, shop):
             "records": RECORDS[column.records],
             "description": column.description,
         }
-        for column in COLUMNS
+        for column in import_columns()
     ]
     return render(
         request,

@@ -19,7 +19,7 @@ from accounts.access import shop_for
 from accounts.models import Role
 
 from . import selectors, services
-from .forms import ACTION_KIND_LABELS, OCCASION_KIND_LABELS, PrecheckForm, attach_errors
+from .forms import PrecheckForm, action_kind_labels, attach_errors, record_kind_label
 from .precheck_context import OccasionResolution, answer_complete, occasion_resolve
 from .prechecks import known_kinds, precheck_run
 from .views import (
@@ -86,7 +86,7 @@ def _short(moment: str | None) -> str:
 
 def occasion_label(occasion, tz: ZoneInfo) -> str:
     """Return 「注文 O-1 · 2026年11月20日(金) 17:30」 for an occasion, in shop time."""
-    kind = OCCASION_KIND_LABELS.get(occasion.kind, occasion.kind)
+    kind = record_kind_label("occasion", occasion.kind)
     return f"{kind} {occasion.external_id} · {_shop_moment(occasion.occurred_at, tz)}"
 
 
@@ -348,7 +348,7 @@ def precheck_page(request, shop):
         form = PrecheckForm(
             initial={
                 "customer": request.GET.get("customer", ""),
-                "kind": kind if kind in ACTION_KIND_LABELS else "",
+                "kind": kind if kind in action_kind_labels() else "",
                 "occasion": request.GET.get("occasion", ""),
                 "occurred_at": f"{now:%Y-%m-%dT%H:%M}",
                 "external_id": new_record_id(),

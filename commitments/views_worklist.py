@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from accounts.access import ROLE_RANK, shop_for
 from accounts.models import Role
 
-from .forms import OCCASION_KIND_LABELS
+from .forms import record_kind_label
 from .views import customer_url, kind_label, message_of, type_label
 from .worklist import worklist_count_remember, worklist_for
 
@@ -69,9 +69,7 @@ def worklist_page(request, shop):
             "items": [
                 {
                     "item": item,
-                    "occasion_label": OCCASION_KIND_LABELS.get(
-                        item.occasion.kind, item.occasion.kind
-                    ),
+                    "occasion_label": record_kind_label("occasion", item.occasion.kind),
                     "customer_url": customer_url(shop, item.occasion.customer.external_id),
                     "action_url": (
                         action_url(shop, section.kind.action_kind, item.occasion) if acts else ""

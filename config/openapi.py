@@ -36,6 +36,53 @@ STANDARD_ERRORS = {
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 
+# Which registry each kind-like property's values come from: (schema, property) -> source.
+# Computed when the schema is generated (after policies.kinds imported every kind module),
+# so a kind registered by its own module is in the enums without a line here.
+KIND_ENUMS = {
+    ("OccasionIn", "kind"): "occasion",
+    ("OccasionOut", "kind"): "occasion",
+    ("ActionIn", "kind"): "action",
+    ("ActionOut", "kind"): "action",
+    ("PrecheckIn", "kind"): "action",
+    ("PromiseKindOutput", "occasion_kind"): "occasion",
+    ("PromiseKindOutput", "action_kind"): "action",
+    ("PromiseKindOutput", "level_unit"): "unit",
+    ("PromiseKindOutput", "id"): "promise",
+    ("PromiseCreateInput", "kind"): "promise",
+    ("PromiseOutput", "kind"): "promise",
+    ("PromiseRef", "kind"): "promise",
+    ("PromiseSummary", "kind"): "promise",
+    ("PrecheckPromise", "kind"): "promise",
+    ("CommitmentOut", "kind"): "promise",
+    ("ExceptionIn", "reason"): "reason",
+    ("ExceptionOut", "reason"): "reason",
+}
+
+
+def kind_values(source: str) -> list[str]:
+    """Return the registered values of one source (occasion, action, unit, promise, reason)."""
+    from policies import vocabulary
+    from policies.kinds import registry
+
+    if source in vocabulary.RECORDS:
+        return list(vocabulary.record_kinds(source))
+    if source == "unit":
+        return sorted({kind.level_unit for kind in registry.all()})
+    if source == "promise":
+        return registry.ids()
+    return list(vocabulary.ExceptionReason.values)
+
+
+def add_kind_enums(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the kinds' enums, from the registries."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for (schema, prop), source in KIND_ENUMS.items():
+        field = schemas.get(schema, {}).get("properties", {}).get(prop)
+        if field is not None and field.get("type") == "string":
+            field["enum"] = kind_values(source)
+    return result
+
 
 def add_error_responses(result, generator, request, public):
     """drf-spectacular postprocessing hook: add the standard errors to every operation."""

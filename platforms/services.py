@@ -196,13 +196,13 @@ def column_profile_save(*, shop, actor, name: str, record: str, kind: str, mappi
     from django.core.exceptions import ValidationError
     from django.utils.translation import gettext as _
 
-    from commitments.models import ActionKind, OccasionKind
-
     from .models import ColumnProfile
     from .profiles import MAPPABLE
 
     errors = {}
-    kinds = OccasionKind.values if record == "occasion" else ActionKind.values
+    from policies import vocabulary
+
+    kinds = list(vocabulary.record_kinds(record)) if record in vocabulary.RECORDS else []
     if record not in ("occasion", "action"):
         errors["record"] = _("Choose occasion or action.")
     elif kind not in kinds:

@@ -1,36 +1,22 @@
 """Forms of the promise pages; the parameters form is generated from the kind's schema."""
 
-import json
 import re
 from datetime import date, time
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
 
 from config.api_errors import django_validation_errors
+from config.limits import PARAM_LIST_MAX
 
 from .kinds import registry
 from .kinds.base import PromiseKind
+from .vocabulary import ExceptionReason
 
 PARAMS_PREFIX = "params"
 _FIELD_OF_PATH = re.compile(r"^params\.(?P<name>\w+)")
-
-
-class JSONTextarea(forms.Textarea):
-    def __init__(self, attrs=None):
-        super().__init__(attrs={"rows": 6, "class": "code", **(attrs or {})})
-
-
-class PrettyJSONField(forms.JSONField):
-    """A JSON field shown indented, one item a line (e.g. included_extras tiers)."""
-
-    widget = JSONTextarea
-
-    def prepare_value(self, value):
-        if isinstance(value, str):
-            return value
-        return json.dumps(value, ensure_ascii=False, indent=2)
 
 
 class LinesField(forms.CharField):
@@ -46,51 +32,190 @@ class LinesField(forms.CharField):
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-# Labels of the parameters of the built-in kinds; a kind added later falls back to its name.
-PARAM_LABELS = {
-    "cutoff": _("Cutoff time"),
-    "min_lines": _("Minimum lines"),
-    "drift_tolerance": _("Drift tolerance (lines)"),
-    "precedent_above": _("Precedent above the minimum (lines)"),
-    "excused_reasons": _("Reasons excused without approval"),
-    "mode": _("Replies on closed days"),
-    "within_business_hours": _("Reply within (business hours)"),
-    "drift_tolerance_hours": _("Drift tolerance (hours)"),
-    "same_day": _("Notice on the day of shipment"),
-    "tracking_required": _("Tracking number required"),
-    "scope": _("Reviews to reply to"),
-    "low_max_rating": _("Highest low rating"),
-    "within_days": _("Reply within (days)"),
-    "within_hours": _("Send within (hours)"),
-    "tiers": _("Extras by order total"),
-    "gift_wrap_when_gift": _("Gift wrap for gift orders"),
-}
-# Words for enumerated values; the value itself stays visible, the descriptions refer to it.
-VALUE_LABELS = {
-    "our_mistake": _("Our mistake"),
-    "deadline": _("Customer deadline"),
-    "goodwill": _("Goodwill"),
-    "other": _("Other"),
-}
+def kind_param_fields(kind: PromiseKind) -> dict:
+    """Return the kind's parameter fields by name (their labels and choices are the words)."""
+    return dict(kind.Params().fields)
 
 
-def param_label(name: str):
-    """Return the words for a parameter (its API name when it has none)."""
-    # Parameter names are API identifiers; the description under the field says what it means.
-    return PARAM_LABELS.get(name, name.replace("_", " ").capitalize())
+def param_label(name: str, kind: PromiseKind | None = None):
+    """Return the words for a parameter: its field's label (the kind's, or any kind's)."""
+    kinds = [kind] if kind is not None else registry.all()
+    for each in kinds:
+        field = type(each).Params._declared_fields.get(name)
+        if field is not None and field.label:
+            return field.label
+    return name.replace("_", " ").capitalize()
 
 
-_label = param_label
+def param_value_words(kind: PromiseKind) -> dict[str, dict]:
+    """Return, per parameter, the words of its values: {"scope": {"all": "Every review"}}."""
+    words = {}
+    for name, field in kind_param_fields(kind).items():
+        choices = getattr(field, "choices", None) or getattr(
+            getattr(field, "child", None), "choices", None
+        )
+        if choices:
+            words[name] = dict(choices)
+    return words
 
 
-def _choices(values: list) -> list[tuple]:
-    return [(value, VALUE_LABELS.get(value, value)) for value in values]
+def _choices(values: list, labels: dict) -> list[tuple]:
+    return [(value, labels.get(value, value)) for value in values]
 
 
-def param_field(name: str, schema: dict) -> forms.Field:
-    """Return the form field for one parameter described by the kind's schema."""
+class RowsWidget(forms.Widget):
+    """Rows of a list of objects (tiers of extras): one input per column and row, and blank
+    rows to add more; a row left blank is ignored (that is how a row is removed)."""
+
+    template_name = "policies/widgets/rows.html"
+    BLANK_ROWS = 3
+
+    def __init__(self, columns, max_rows: int, attrs=None):
+        super().__init__(attrs)
+        self.columns = columns  # [(name, label, type)], type "int", "list" or "str"
+        self.max_rows = max_rows
+
+    def _cell(self, value, kind: str) -> str:
+        if value is None:
+            return ""
+        if kind == "list" and isinstance(value, list | tuple):
+            return "; ".join(str(item) for item in value)
+        return str(value)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        rows = value if isinstance(value, list) else []
+        shown = min(max(len(rows) + self.BLANK_ROWS, 1), self.max_rows)
+        context["widget"]["columns"] = [
+            {"name": column, "label": label, "type": kind} for column, label, kind in self.columns
+        ]
+        context["widget"]["rows"] = [
+            {
+                "number": index + 1,
+                "cells": [
+                    {
+                        "name": f"{name}-{index}-{column}",
+                        "id": f"id_{name}-{index}-{column}",
+                        "value": self._cell(
+                            rows[index].get(column) if index < len(rows) else None, kind
+                        ),
+                        "label": label,
+                        "type": "number" if kind == "int" else "text",
+                    }
+                    for column, label, kind in self.columns
+                ],
+            }
+            for index in range(shown)
+        ]
+        return context
+
+    def value_from_datadict(self, data, files, name):
+        if not any(key.startswith(f"{name}-") for key in data):
+            return None  # no row sent at all: the parameter is left to its default
+        rows = []
+        for index in range(self.max_rows + self.BLANK_ROWS):
+            keys = [f"{name}-{index}-{column}" for column, _label, _kind in self.columns]
+            if not any(key in data for key in keys):
+                continue
+            rows.append(
+                {
+                    column: data.get(key, "")
+                    for (column, _l, _k), key in zip(self.columns, keys, strict=True)
+                }
+            )
+        return rows
+
+    def value_omitted_from_data(self, data, files, name):
+        return not any(key.startswith(f"{name}-") for key in data)
+
+
+class RowsField(forms.Field):
+    """A list of objects with simple fields (integers, lists of words, words), edited as rows
+    of a table: `tiers` of included_extras is minimum order total + extras per row."""
+
+    def __init__(self, *, columns, max_rows: int, **kwargs):
+        self.columns = columns
+        self.max_rows = max_rows
+        kwargs.setdefault("widget", RowsWidget(columns, max_rows))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if not isinstance(value, list):
+            raise ValidationError(_("Fill in the rows of the table."), code="invalid")
+        rows, errors = [], []
+        for number, row in enumerate(value, start=1):
+            cells = {column: str(row.get(column) or "").strip() for column, _l, _k in self.columns}
+            if not any(cells.values()):
+                continue  # a blank row: added for more, or emptied to remove it
+            clean = {}
+            for column, label, kind in self.columns:
+                text = cells[column]
+                if kind == "int":
+                    try:
+                        clean[column] = int(text.replace(",", ""))
+                    except ValueError:
+                        errors.append(
+                            ValidationError(
+                                _("Row %(row)s: %(column)s must be a whole number."),
+                                code="invalid",
+                                params={"row": number, "column": label},
+                            )
+                        )
+                elif kind == "list":
+                    clean[column] = [
+                        part.strip() for part in re.split(r"[;,、\n]", text) if part.strip()
+                    ]
+                else:
+                    clean[column] = text
+            rows.append(clean)
+        if errors:
+            raise ValidationError(errors)
+        return rows
+
+    def row_words(self, detail: str) -> str:
+        """Return a service error's place ("[0].min_total") in words ("Row 1, Minimum …")."""
+        match = re.match(r"^\[(\d+)\]\.?(\w*)", detail)
+        if match is None:
+            return detail
+        labels = {column: label for column, label, _kind in self.columns}
+        words = _("Row %(row)s") % {"row": int(match[1]) + 1}
+        if match[2]:
+            words = f"{words}, {labels.get(match[2], match[2])}"
+        return str(words)
+
+
+def _rows_columns(field) -> list[tuple]:
+    """Return (name, label, type) of a nested serializer's fields, or None if not simple."""
+    columns = []
+    for name, child in field.child.fields.items():
+        if isinstance(child, serializers.IntegerField):
+            kind = "int"
+        elif isinstance(child, serializers.ListField) and isinstance(
+            child.child, serializers.CharField
+        ):
+            kind = "list"
+        elif isinstance(child, serializers.CharField):
+            kind = "str"
+        else:
+            return None
+        columns.append((name, child.label or name, kind))
+    return columns
+
+
+def param_field(name: str, schema: dict, field=None) -> forms.Field:
+    """Return the form field for one parameter described by the kind's schema.
+
+    `field` is the kind's serializer field: its label and its choices' words are shown.
+    """
+    labels = dict(ExceptionReason.choices)
+    choices = getattr(field, "choices", None) or getattr(
+        getattr(field, "child", None), "choices", None
+    )
+    labels.update(choices or {})
     common = {
-        "label": _label(name),
+        "label": field.label if field is not None and field.label else param_label(name),
         "help_text": schema.get("description", ""),
         "initial": schema.get("default"),
         "required": False,
@@ -105,7 +230,7 @@ def param_field(name: str, schema: dict) -> forms.Field:
             min_value=schema.get("minimum"), max_value=schema.get("maximum"), **common
         )
     if kind == "string" and "enum" in schema:
-        return forms.ChoiceField(choices=_choices(schema["enum"]), **common)
+        return forms.ChoiceField(choices=_choices(schema["enum"], labels), **common)
     if kind == "string" and schema.get("format") == "time":
         return forms.TimeField(
             input_formats=["%H:%M"],
@@ -118,14 +243,20 @@ def param_field(name: str, schema: dict) -> forms.Field:
         return forms.CharField(max_length=schema.get("maxLength"), **common)
     if kind == "array" and items.get("type") == "string" and "enum" in items:
         return forms.MultipleChoiceField(
-            choices=_choices(items["enum"]),
+            choices=_choices(items["enum"], labels),
             widget=forms.CheckboxSelectMultiple,
             **common,
         )
     if kind == "array" and items.get("type") == "string":
         return LinesField(**common)
-    # Lists of objects and objects (e.g. tiers of extras): edited as JSON.
-    return PrettyJSONField(**common)
+    if isinstance(field, serializers.ListSerializer):
+        columns = _rows_columns(field)
+        if columns:
+            return RowsField(columns=columns, max_rows=field.max_length or PARAM_LIST_MAX, **common)
+    raise ImproperlyConfigured(
+        f"Parameter {name!r} has no form field: use a boolean, number, choice, time, date, "
+        "text, list of words or a list of rows of those."
+    )
 
 
 def _json_ready(value):
@@ -160,6 +291,9 @@ def add_errors(error: ValidationError, *, params_form: ParamsForm, form: forms.F
         match = _FIELD_OF_PATH.match(path)
         if match and match["name"] in params_form.fields:
             detail = path[len(match[0]) :].lstrip(".")
+            field = params_form.fields[match["name"]]
+            if detail and isinstance(field, RowsField):
+                detail = field.row_words(detail)
             params_form.add_error(match["name"], f"{detail}: {message}" if detail else message)
         elif path in form.fields:
             form.add_error(path, message)
@@ -170,7 +304,11 @@ def add_errors(error: ValidationError, *, params_form: ParamsForm, form: forms.F
 def params_form_class(kind: PromiseKind) -> type[ParamsForm]:
     """Return a form class with one field per parameter of the kind, in the schema's order."""
     schema = kind.params_schema()
-    fields = {name: param_field(name, spec) for name, spec in schema["properties"].items()}
+    declared = kind_param_fields(kind)
+    fields = {
+        name: param_field(name, spec, declared.get(name))
+        for name, spec in schema["properties"].items()
+    }
     return type(f"{type(kind).__name__}ParamsForm", (ParamsForm,), {**fields, "kind": kind})
 
 

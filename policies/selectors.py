@@ -2,12 +2,10 @@
 
 from datetime import datetime
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Window
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import timezone
 
-from commitments.models import Commitment, Occasion, OccasionKind
-
+from . import hooks
 from .kinds import registry
 from .models import Promise, PromiseVersion, Shop
 from .versions import version_in_force as in_force_rule
@@ -120,47 +118,16 @@ def promise_impact(*, promise: Promise, new_params: dict) -> dict:
         # The kind promises no single level (e.g. extras by order total): nothing to compare.
         return result
 
-    orders = Subquery(
-        Occasion.objects.filter(
+    # The log's customers live in commitments, an app above: it answers through the hook.
+    count, customers = hooks.repeat_customers_above(
+        hooks.ImpactQuestion(
             shop_id=promise.shop_id,
-            customer_id=OuterRef("customer_id"),
-            kind=OccasionKind.ORDER_PLACED,
+            promise_id=promise.pk,
+            level=new_level,
+            higher_is_better=kind.higher_is_better,
+            limit=IMPACT_CUSTOMERS_LISTED,
         )
-        .order_by()
-        .values("customer_id")
-        .annotate(n=Count("pk"))
-        .values("n"),
-        output_field=IntegerField(),
     )
-    above = Q(best_level__gt=new_level) if kind.higher_is_better else Q(best_level__lt=new_level)
-    best_first = F("best_level").desc() if kind.higher_is_better else F("best_level").asc()
-    rows = (
-        Commitment.objects.filter(promise=promise)
-        .filter(above)
-        .annotate(orders=Coalesce(orders, 0))
-        .filter(orders__gte=2)
-        .annotate(total=Window(Count("pk")))
-        .order_by(best_first, "customer__external_id")
-        .values(
-            "customer__external_id",
-            "customer__name",
-            "best_level",
-            "last_level",
-            "orders",
-            "total",
-        )[:IMPACT_CUSTOMERS_LISTED]
-    )
-    rows = list(rows)
-    if rows:
-        result["repeat_customers_above_new_level"] = rows[0]["total"]
-    result["customers"] = [
-        {
-            "customer": row["customer__external_id"],
-            "name": row["customer__name"],
-            "best_level": row["best_level"],
-            "last_level": row["last_level"],
-            "orders": row["orders"],
-        }
-        for row in rows
-    ]
+    result["repeat_customers_above_new_level"] = count
+    result["customers"] = customers
     return result

@@ -334,11 +334,9 @@ def shop_delete(*, shop: Shop, actor) -> None:
         object_id=shop.pk,
         before={"slug": shop.slug, "name": shop.name},
     )
-    # Checks and findings hold on to the promise versions they used (PROTECT, so nothing
-    # else can remove a version under them): they go first, with the rest of the shop.
-    from commitments.models import Check, Finding
-
+    # Checks and findings (commitments, an app above) hold on to the promise versions they
+    # used (PROTECT, so nothing else can remove a version under them): the hook deletes
+    # them first, then the rest of the shop goes.
     with history_deletion():
-        Finding.objects.filter(shop=shop).delete()
-        Check.objects.filter(shop=shop).delete()
+        hooks.shop_deleting(shop.pk)
         shop.delete()

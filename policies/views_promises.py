@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -21,18 +21,20 @@ from accounts.models import Role
 
 from . import hooks, selectors, services
 from .forms import (
-    VALUE_LABELS,
     KindChoiceForm,
     PromiseCreateForm,
     PromiseEditForm,
     RetireForm,
     add_errors,
+    kind_param_fields,
     param_label,
+    param_value_words,
     params_form,
 )
 from .kinds import UnknownKind, registry
-from .levels import ACTION_WORDS, OCCASION_WORDS, UNIT_WORDS, level_words
+from .levels import action_phrase, level_words, occasion_phrase, unit_name
 from .versions import version_in_force
+from .vocabulary import ExceptionReason
 
 
 # ------------------------------------------------------------------------------
@@ -61,33 +63,62 @@ def _kind_label(kind) -> str:
     return kind.label_ja if (get_language() or "").startswith("ja") else kind.label_en
 
 
-def _value_text(value) -> str:
-    """Return a parameter value as the pages show it."""
+def _value_text(value, labels: dict | None = None, columns: dict | None = None) -> str:
+    """Return a parameter value as the pages show it: choices and reasons in words, rows of
+    a table (tiers) as "Minimum order total (yen): 6,800, Extras: greeting_card"."""
+    labels = labels or {}
+    if value is None:
+        return "—"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if isinstance(value, int | float):
+        return formats.number_format(value, use_l10n=True, force_grouping=True)
     if isinstance(value, list) and all(isinstance(item, str | int | float) for item in value):
-        return ", ".join(str(VALUE_LABELS.get(item, item)) for item in value) if value else "—"
-    if isinstance(value, str) and value in VALUE_LABELS:
-        return str(VALUE_LABELS[value])
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
+        sep = "、" if (get_language() or "").startswith("ja") else ", "
+        return sep.join(str(labels.get(item, item)) for item in value) if value else "—"
+    if isinstance(value, str):
+        return str(labels.get(value, value))
+    if isinstance(value, dict):
+        columns = columns or {}
+        return ", ".join(
+            f"{columns.get(key, key)}: {_value_text(item, labels)}" for key, item in value.items()
+        )
+    if isinstance(value, list):
+        return " / ".join(_value_text(item, labels, columns) for item in value) if value else "—"
     return str(value)
 
 
 def params_rows(kind, params: dict, *, previous: dict | None = None) -> list[dict]:
-    """Return the parameters in the schema's order, with descriptions and what changed."""
+    """Return the parameters in the schema's order, with descriptions and what changed.
+
+    Labels and the words of values come from the kind's parameter fields (their `label`
+    and choices), exception reasons from policies.vocabulary.
+    """
     properties = kind.params_schema()["properties"]
     names = list(properties) + [name for name in params if name not in properties]
-    return [
-        {
-            "name": name,
-            "label": str(param_label(name)),
-            "value": _value_text(params.get(name)),
-            "description": properties.get(name, {}).get("description", ""),
-            "changed": previous is not None and previous.get(name) != params.get(name),
-        }
-        for name in names
-    ]
+    fields = kind_param_fields(kind)
+    words = param_value_words(kind)
+    reasons = dict(ExceptionReason.choices)
+    rows = []
+    for name in names:
+        field = fields.get(name)
+        child = getattr(field, "child", None)
+        columns = (
+            {column: sub.label for column, sub in child.fields.items()}
+            if hasattr(child, "fields")
+            else None
+        )
+        labels = {**reasons, **words.get(name, {})}
+        rows.append(
+            {
+                "name": name,
+                "label": str(param_label(name, kind)),
+                "value": _value_text(params.get(name), labels, columns),
+                "description": properties.get(name, {}).get("description", ""),
+                "changed": previous is not None and previous.get(name) != params.get(name),
+            }
+        )
+    return rows
 
 
 def _fingerprint(params: dict) -> str:
@@ -183,9 +214,9 @@ def promise_create(request, shop):
             {
                 "id": kind.id,
                 "label": _kind_label(kind),
-                "occasion_kind": OCCASION_WORDS.get(kind.occasion_kind, kind.occasion_kind),
-                "action_kind": ACTION_WORDS.get(kind.action_kind, kind.action_kind),
-                "level_unit": UNIT_WORDS.get(kind.level_unit, kind.level_unit),
+                "occasion_kind": occasion_phrase(kind.occasion_kind),
+                "action_kind": action_phrase(kind.action_kind),
+                "level_unit": unit_name(kind.level_unit),
             }
             for kind in registry.all()
         ]

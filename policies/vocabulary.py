@@ -244,6 +244,16 @@ def attributes_all() -> list[Attribute]:
 # ---------------------------------------------------------------------------------------
 
 
+def unit_number(value: float) -> str:
+    """Return a level's number as a reader sees it: grouped, up to two decimals."""
+    return _shown(value)
+
+
+def unit_count(value: float) -> int:
+    """Return the number ngettext chooses the plural form by."""
+    return _count(value)
+
+
 def _shown(value: float) -> str:
     from django.utils.formats import number_format
 
@@ -268,6 +278,9 @@ class Unit:
     such as a closed-day reply is not a quantity with a better direction).
     `words`:  optional, a function (unit, value) -> words for units whose sign changes the
     words (business days late / early) or that are shares; default: `amount`.
+    `gap`:    optional, a function (unit, size) -> words for the gap between two levels.
+    `measured`: optional, a function (unit, value) -> words for one measured level (a
+    closed-day reply is "replied on a closed day", its average a share); default: `words`.
     """
 
     id: str
@@ -276,6 +289,7 @@ class Unit:
     directed: bool = True
     words: Callable[[Unit, float], str] | None = field(default=None, compare=False)
     gap: Callable[[Unit, float], str] | None = field(default=None, compare=False)
+    measured: Callable[[Unit, float], str] | None = field(default=None, compare=False)
 
     def amount_words(self, value: float) -> str:
         return self.amount % {"n": _shown(abs(value)), "count": _count(value)}
@@ -287,6 +301,14 @@ class Unit:
         if self.words is not None:
             return self.words(self, float(value))
         return self.amount % {"n": _shown(value), "count": _count(value)}
+
+    def measured_words(self, value: float | None) -> str:
+        """Return one measured level (an action's) in words; "—" when there is none."""
+        if value is None:
+            return "—"
+        if self.measured is not None:
+            return self.measured(self, float(value))
+        return self.level_words(value)
 
     def gap_words(self, value: float | None) -> str:
         """Return a gap between two levels (a size, never a direction) in words."""

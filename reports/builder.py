@@ -35,7 +35,6 @@ from commitments.models import (
     Finding,
     FindingType,
     Occasion,
-    OccasionKind,
 )
 from commitments.public_precedents import public_precedents
 from policies.kinds import registry
@@ -287,7 +286,7 @@ def _order_counts(*, before: datetime):
     since = (
         Occasion.objects.filter(
             customer=OuterRef("customer_id"),
-            kind=OccasionKind.ORDER_PLACED,
+            kind="order_placed",
             occurred_at__lt=before,
         )
         .order_by()

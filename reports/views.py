@@ -9,13 +9,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import ROLE_RANK, shop_for
 from accounts.models import Role
-from commitments.models import ExceptionReason
-from policies.levels import DIRECTED_UNITS, gap_words, level_words
+from policies.levels import gap_words, is_directed, level_words, unit_name
+from policies.vocabulary import ExceptionReason
 
 from .builder import report_build
 from .charts import trend_svg
@@ -25,23 +24,8 @@ from .weeks import current_week, parse_week, week_words
 
 # How many ended weeks the week picker offers.
 WEEK_CHOICES = 26
-REASON_LABELS = {
-    ExceptionReason.OUR_MISTAKE: gettext_lazy("our mistake"),
-    ExceptionReason.DEADLINE: gettext_lazy("customer deadline"),
-    ExceptionReason.GOODWILL: gettext_lazy("goodwill"),
-    ExceptionReason.OTHER: gettext_lazy("other"),
-}
-# A level's unit in words, after an average ("7.79 lines"); a closed-day reply averages to a share.
-UNIT_LABELS = {
-    "lines": gettext_lazy("lines"),
-    "business_days_late": gettext_lazy("business days late"),
-    "business_hours": gettext_lazy("business hours"),
-    "days_after_shipment": gettext_lazy("days after shipment"),
-    "days": gettext_lazy("days"),
-    "hours": gettext_lazy("hours"),
-    "extras": gettext_lazy("extras"),
-    "closed_day_reply": gettext_lazy("share of inquiries answered on a closed day"),
-}
+# Why staff made an exception, in words (policies.vocabulary.ExceptionReason, defined once).
+REASON_LABELS = dict(ExceptionReason.choices)
 
 
 @login_required
@@ -148,7 +132,7 @@ def report_detail(request, shop, week):
 def _section(section: dict, *, shop) -> dict:
     """Return one promise's part of the report, with its levels in words and its chart."""
     unit_code = section["level_unit"]
-    unit = str(UNIT_LABELS.get(unit_code, unit_code))
+    unit = unit_name(unit_code)
     rows = []
     for point in section["trend"]:
         week = parse_week(point["week"], shop.timezone)
@@ -169,7 +153,7 @@ def _section(section: dict, *, shop) -> dict:
         title=_("%(promise)s: average level per week") % {"promise": section["name"]},
         unit=unit,
         flagged=section["shop_drift"]["flagged"],
-        higher_is_better=section["higher_is_better"] if unit_code in DIRECTED_UNITS else None,
+        higher_is_better=section["higher_is_better"] if is_directed(unit_code) else None,
         better_label=_("better"),
         described_by=table_id,
     )

@@ -13,8 +13,6 @@ from datetime import datetime, timedelta
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from policies.calendar import ShopCalendar
-from policies.kinds.base import date_en, date_ja, moment_en, moment_ja
 from policies.models import Shop
 
 from ..models import Action, Finding, FindingType, Occasion
@@ -24,40 +22,18 @@ from .walk import event_of
 BATCH_SIZE = 500
 LOOK_BACK = timedelta(days=90)
 
-OCCASION_WORDS = {
-    "order_placed": ("ご注文", "order"),
-    "inquiry_received": ("お問い合わせ", "inquiry"),
-    "review_posted": ("レビュー", "review"),
-}
-ACTION_WORDS = {
-    "shipped": ("発送", "shipment"),
-    "note_enclosed": ("手書きメッセージの同封", "handwritten note"),
-    "shipping_notice_sent": ("発送通知", "shipping notice"),
-    "reply_sent": ("返信", "reply"),
-    "review_replied": ("レビューへの返信", "review reply"),
-    "thank_you_sent": ("お礼メッセージ", "thank-you message"),
-}
-
 
 # ------------------------------------------------------------------------------
 # Overdue
 # ------------------------------------------------------------------------------
-def _due_text(calendar: ShopCalendar, deadline: datetime) -> tuple[str, str]:
-    """Return the deadline as a manager reads it; midnight is the end of the day before."""
-    local = calendar.local(deadline)
-    if (local.hour, local.minute, local.second) == (0, 0, 0):
-        day = local.date() - timedelta(days=1)
-        return f"{date_ja(day)}中", f"the end of {date_en(day)}"
-    return moment_ja(local), moment_en(local)
-
-
 def overdue_finding(*, loaded, version, occasion: Occasion, deadline: datetime, calendar):
     """Return the (unsaved) overdue finding of an occasion whose deadline passed."""
     kind = loaded.kind
-    occasion_ja, occasion_en = OCCASION_WORDS.get(occasion.kind, (occasion.kind, occasion.kind))
-    action_ja, action_en = ACTION_WORDS.get(kind.action_kind, (kind.action_kind, kind.action_kind))
     at = calendar.local(occasion.occurred_at)
-    due_ja, due_en = _due_text(calendar, deadline)
+    # The kind words it from the occasion's and action's nouns (policies.vocabulary).
+    message_ja, message_en = kind.overdue_message(
+        occasion=event_of(occasion), deadline=deadline, calendar=calendar
+    )
     return Finding(
         shop_id=occasion.shop_id,
         customer_id=occasion.customer_id,
@@ -67,14 +43,8 @@ def overdue_finding(*, loaded, version, occasion: Occasion, deadline: datetime, 
         action=None,
         type=FindingType.OVERDUE,
         occurred_at=deadline,
-        message_ja=(
-            f"{moment_ja(at)}の{occasion_ja}（{occasion.external_id}）への{action_ja}が、"
-            f"期限の{due_ja}を過ぎても記録されていません（{kind.label_ja}）。"
-        ),
-        message_en=(
-            f"No {action_en} is recorded for the {occasion_en} {occasion.external_id} of "
-            f"{moment_en(at)}; it was due by {due_en} ({kind.label_en})."
-        ),
+        message_ja=message_ja,
+        message_en=message_en,
         details={
             "deadline": calendar.local(deadline).isoformat(),
             "occasion_at": at.isoformat(),

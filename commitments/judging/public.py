@@ -19,10 +19,9 @@ The level and the precedent are taken when the precedent is marked (`public_leve
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from django.utils import translation
-
 from policies.hooks import RejudgeRequest, rejudge_needed
 from policies.kinds.base import DRIFT, PRECEDENT, History, Verdict, date_en, date_ja
+from policies.vocabulary import words_en, words_ja
 
 # At most this many public precedents are named in a message (all are in the details).
 NAMED = 3
@@ -52,19 +51,10 @@ class PublicPrecedent:
 
 def precedent_words(kind, what: str | None) -> tuple[str, str]:
     """Return (Japanese, English) words for a precedent's `what`, e.g. 休業日の返信."""
-    labels = dict(getattr(kind, "precedent_labels", None) or {})
-    if not labels:
-        from ..forms import PRECEDENT_LABELS  # noqa: PLC0415 - the words live with the forms
-
-        labels = PRECEDENT_LABELS
-    label = labels.get(what or "")
+    label = kind.precedent_labels.get(what or "")
     if label is None:
         return kind.label_ja, kind.label_en
-    with translation.override("ja"):
-        japanese = str(label)
-    with translation.override("en"):
-        english = str(label)
-    return japanese, english
+    return words_ja(label), words_en(label)
 
 
 def _day(public: PublicPrecedent) -> date:

@@ -5,26 +5,18 @@
 """
 
 from django import template
-from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
-ATTRIBUTE_LABELS = {
-    "lines": _("Lines"),
-    "total": _("Order total (yen)"),
-    "gift": _("Gift"),
-    "channel": _("Channel"),
-    "text": _("Text"),
-    "rating": _("Rating"),
-    "tracking_number": _("Tracking number"),
-    "extras": _("Extras"),
-}
 AUTO_ID_PREFIX = "tsuzuku-"
 
 
 @register.filter
 def attribute_label(name: str) -> str:
-    return str(ATTRIBUTE_LABELS.get(name, name))
+    """Return an attribute's words (policies.vocabulary), the name when none is registered."""
+    from commitments.forms import attribute_labels
+
+    return str(attribute_labels().get(name, name))
 
 
 @register.filter

@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from commitments.models import ExceptionReason
+from policies import vocabulary
 from policies.calendar import Channel, ShopCalendar
+from policies.vocabulary import ExceptionReason, Unit
 
 SHIPPING = Channel.SHIPPING
 INQUIRIES = Channel.INQUIRIES
@@ -112,8 +113,9 @@ class KindParams(StrictSerializer):
     """Parameters every kind accepts; a kind's Params subclasses this."""
 
     excused_reasons = serializers.ListField(
-        child=serializers.ChoiceField(choices=ExceptionReason.values),
+        child=serializers.ChoiceField(choices=ExceptionReason.choices),
         default=lambda: list(DEFAULT_EXCUSED_REASONS),
+        label=_("Reasons excused without approval"),
         help_text=_("Exception reasons that excuse a finding without a manager's approval."),
     )
 
@@ -316,9 +318,14 @@ class PromiseKind:
     label_en: ClassVar[str]
     occasion_kind: ClassVar[str]
     action_kind: ClassVar[str]
+    # The unit the level is measured in (policies.vocabulary.Unit); the registry sets
+    # level_unit (the unit's id, stored with levels and reports) from it.
+    unit: ClassVar[Unit]
     level_unit: ClassVar[str]
     higher_is_better: ClassVar[bool]
     Params: ClassVar[type[serializers.Serializer]]
+    # The words of each precedent this kind can set ({"what": …} of Judgement.precedent).
+    precedent_labels: ClassVar[dict[str, Any]] = {}
 
     # -- parameters ---------------------------------------------------------------------
 
@@ -409,6 +416,58 @@ class PromiseKind:
         judged again, fully, when its occasion is recorded.
         """
         return None
+
+    # -- the overdue finding's words -----------------------------------------------------
+
+    def overdue_message(
+        self, *, occasion: Event, deadline: datetime, calendar: ShopCalendar
+    ) -> tuple[str, str]:
+        """Return the overdue finding's message in Japanese and English.
+
+        Built from the occasion's and the action's nouns (policies.vocabulary): "No shipment
+        is recorded for the order A-1 of Fri 2026-11-20 15:30; it was due by the end of Mon
+        2026-11-23 (Same-day shipping before the cutoff)." Override it only where that reads
+        wrong for the kind.
+        """
+        occasion_kind = vocabulary.record_kind_or_none(vocabulary.OCCASION, occasion.kind)
+        action_kind = vocabulary.record_kind_or_none(vocabulary.ACTION, self.action_kind)
+        at = calendar.local(occasion.occurred_at)
+        due = calendar.local(deadline)
+        messages = []
+        for language, label, moment, day in (
+            ("ja", self.label_ja, moment_ja, date_ja),
+            ("en", self.label_en, moment_en, date_en),
+        ):
+            if (due.hour, due.minute, due.second) == (0, 0, 0):
+                # Midnight is the end of the day before.
+                due_words = vocabulary.in_language(_("the end of %(day)s"), language) % {
+                    "day": day(due.date() - timedelta(days=1))
+                }
+            else:
+                due_words = moment(due)
+            template = vocabulary.in_language(
+                _(
+                    "No %(action)s is recorded for the %(occasion)s %(id)s of %(at)s; it was "
+                    "due by %(due)s (%(kind)s)."
+                ),
+                language,
+            )
+            messages.append(
+                template
+                % {
+                    "action": vocabulary.in_language(action_kind.noun, language)
+                    if action_kind
+                    else self.action_kind,
+                    "occasion": vocabulary.in_language(occasion_kind.noun, language)
+                    if occasion_kind
+                    else occasion.kind,
+                    "id": occasion.external_id,
+                    "at": moment(at),
+                    "due": due_words,
+                    "kind": label,
+                }
+            )
+        return messages[0], messages[1]
 
     # -- comparing versions ---------------------------------------------------------------
 

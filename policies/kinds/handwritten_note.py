@@ -1,9 +1,11 @@
 """A handwritten note of at least a number of lines in every parcel."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from rest_framework import serializers
 
 from config.limits import PARAM_LINES_MAX
+from policies.vocabulary import Unit
 
 from .base import (
     BREACH,
@@ -26,18 +28,21 @@ class HandwrittenNoteParams(KindParams):
         min_value=1,
         max_value=PARAM_LINES_MAX,
         default=10,
+        label=_("Minimum lines"),
         help_text=_("Every note has at least this many lines."),
     )
     drift_tolerance = serializers.IntegerField(
         min_value=0,
         max_value=PARAM_LINES_MAX,
         default=0,
+        label=_("Drift tolerance (lines)"),
         help_text=_("Lines shorter than the customer's last note that are not yet drift."),
     )
     precedent_above = serializers.IntegerField(
         min_value=0,
         max_value=PARAM_LINES_MAX,
         default=5,
+        label=_("Precedent above the minimum (lines)"),
         help_text=_("A note this many lines above the minimum sets a precedent."),
     )
 
@@ -50,7 +55,8 @@ class HandwrittenNote(PromiseKind):
     occasion_kind = "order_placed"
     action_kind = "note_enclosed"
     deadline_after = "shipped"  # due with the shipment: no deadline before it
-    level_unit = "lines"
+    unit = Unit("lines", ngettext_lazy("%(n)s line", "%(n)s lines", "count"), _("lines"))
+    precedent_labels = {"long_note": _("a note far longer than promised")}
     higher_is_better = True
     Params = HandwrittenNoteParams
 

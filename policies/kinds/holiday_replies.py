@@ -1,7 +1,11 @@
 """Whether inquiries that arrive while the inbox is closed are answered before it reopens."""
 
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from rest_framework import serializers
+
+from policies.vocabulary import Unit, unit_number
 
 from .base import (
     BREACH,
@@ -23,13 +27,46 @@ NONE = "none"
 ALWAYS = "always"
 
 
+def _share_words(unit: Unit, value: float) -> str:
+    """An average level: the share of inquiries answered on a closed day (「50%」)."""
+    return gettext_now("%(pct)s%% of inquiries answered on a closed day") % {
+        "pct": unit_number(value * 100)
+    }
+
+
+def _share_gap_words(unit: Unit, value: float) -> str:
+    return gettext_now("%(pct)s%%") % {"pct": unit_number(value * 100)}
+
+
+def _reply_words(unit: Unit, value: float) -> str:
+    """One measured level: replied on the closed day, or waited for an open day."""
+    if value >= 1:
+        return gettext_now("replied on a closed day")
+    return gettext_now("waited for an open day")
+
+
+CLOSED_DAY_REPLY = Unit(
+    "closed_day_reply",
+    ngettext_lazy("%(n)s reply on a closed day", "%(n)s replies on a closed day", "count"),
+    _("share of inquiries answered on a closed day"),
+    directed=False,
+    words=_share_words,
+    gap=_share_gap_words,
+    measured=_reply_words,
+)
+
+
 class HolidayRepliesParams(KindParams):
     mode = serializers.ChoiceField(
-        choices=[NONE, ALWAYS],
+        choices=[
+            (NONE, _("No: answered on the next open day")),
+            (ALWAYS, _("Yes: answered on closed days too")),
+        ],
         default=NONE,
+        label=_("Replies on closed days"),
         help_text=_(
-            "none: inquiries received on closed days are answered on the next open day; "
-            "always: they are answered on the closed day too."
+            "Whether inquiries received on closed days are answered on the closed day too, or "
+            "on the next open day."
         ),
     )
 
@@ -41,7 +78,8 @@ class HolidayReplies(PromiseKind):
     label_en = "Replies on closed days"
     occasion_kind = "inquiry_received"
     action_kind = "reply_sent"
-    level_unit = "closed_day_reply"
+    unit = CLOSED_DAY_REPLY
+    precedent_labels = {"closed_day_reply": _("a reply on a closed day")}
     higher_is_better = True
     Params = HolidayRepliesParams
 

@@ -1,9 +1,11 @@
 """Extras in the parcel by order total (a card from ¥6,800 ...), gift wrap for gifts."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from rest_framework import serializers
 
 from config.limits import PARAM_LIST_MAX, PARAM_TOTAL_MAX
+from policies.vocabulary import Unit
 
 from .base import (
     BREACH,
@@ -26,12 +28,14 @@ class TierSerializer(StrictSerializer):
     min_total = serializers.IntegerField(
         min_value=0,
         max_value=PARAM_TOTAL_MAX,
+        label=_("Minimum order total (yen)"),
         help_text=_("Orders of at least this total get the extras."),
     )
     extras = serializers.ListField(
         child=serializers.CharField(max_length=50),
         allow_empty=False,
         max_length=PARAM_LIST_MAX,
+        label=_("Extras"),
         help_text=_("Extras in the parcel, e.g. greeting_card."),
     )
 
@@ -41,10 +45,13 @@ class IncludedExtrasParams(KindParams):
         many=True,
         max_length=PARAM_LIST_MAX,
         default=lambda: [{"min_total": 6800, "extras": ["greeting_card"]}],
+        label=_("Extras by order total"),
         help_text=_("Extras by order total."),
     )
     gift_wrap_when_gift = serializers.BooleanField(
-        default=True, help_text=_("Gift orders are gift-wrapped (extra gift_wrap).")
+        default=True,
+        label=_("Gift wrap for gift orders"),
+        help_text=_("Gift orders are gift-wrapped (extra gift_wrap)."),
     )
 
 
@@ -84,7 +91,8 @@ class IncludedExtras(PromiseKind):
     label_en = "Included extras"
     occasion_kind = "order_placed"
     action_kind = "shipped"
-    level_unit = "extras"
+    unit = Unit("extras", ngettext_lazy("%(n)s extra", "%(n)s extras", "count"), _("extras"))
+    precedent_labels = {"extra_extras": _("extras beyond the promise")}
     higher_is_better = True
     Params = IncludedExtrasParams
 

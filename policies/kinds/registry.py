@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from commitments.models import ActionKind, OccasionKind
+from policies import vocabulary
 
 from .base import PromiseKind
 
@@ -26,6 +26,22 @@ class UnknownKind(ValidationError):
         super().__init__(message.replace("%", "%%"), code="unknown_kind", params={"field": "kind"})
 
 
+def param_fields(serializer, prefix: str = ""):
+    """Yield (path, field) for every declared parameter, nested ones (tiers) included.
+
+    The declared fields, not the bound ones: binding gives a field without a label one made
+    from its name ("Min lines"), which is a key, not words.
+    """
+    declared = getattr(type(serializer), "_declared_fields", {})
+    for name, field in declared.items():
+        path = f"{prefix}{name}"
+        yield path, field
+        child = getattr(field, "child", None)
+        nested = child if isinstance(child, serializers.Serializer) else field
+        if isinstance(nested, serializers.Serializer):
+            yield from param_fields(nested, f"{path}.")
+
+
 class Registry:
     """Promise kinds by id, in the order they were registered."""
 
@@ -35,6 +51,8 @@ class Registry:
     def register(self, kind_class: type[PromiseKind]) -> type[PromiseKind]:
         """Register a kind class after checking its contract; usable as a class decorator."""
         self.check_contract(kind_class)
+        kind_class.unit = vocabulary.unit_register(kind_class.unit)
+        kind_class.level_unit = kind_class.unit.id
         self._kinds[kind_class.id] = kind_class()
         return kind_class
 
@@ -53,16 +71,27 @@ class Registry:
         if kind_id in self._kinds:
             other = type(self._kinds[kind_id]).__name__
             fail(f"id {kind_id!r} is already registered by {other}.")
-        for attribute in ("label_ja", "label_en", "level_unit"):
+        for attribute in ("label_ja", "label_en"):
             value = getattr(kind_class, attribute, None)
             if not isinstance(value, str) or not value.strip():
                 fail(f"{attribute} must be a non-empty string, got {value!r}.")
         occasion_kind = getattr(kind_class, "occasion_kind", None)
-        if occasion_kind not in OccasionKind.values:
-            fail(f"occasion_kind must be one of {OccasionKind.values}, got {occasion_kind!r}.")
+        occasions = list(vocabulary.occasion_kinds())
+        if occasion_kind not in occasions:
+            fail(
+                f"occasion_kind must be an occasion kind registered in policies.vocabulary "
+                f"(occasion_register), one of {occasions}; got {occasion_kind!r}."
+            )
         action_kind = getattr(kind_class, "action_kind", None)
-        if action_kind not in ActionKind.values:
-            fail(f"action_kind must be one of {ActionKind.values}, got {action_kind!r}.")
+        actions = list(vocabulary.action_kinds())
+        if action_kind not in actions:
+            fail(
+                f"action_kind must be an action kind registered in policies.vocabulary "
+                f"(action_register), one of {actions}; got {action_kind!r}."
+            )
+        unit = kind_class.__dict__.get("unit", getattr(kind_class, "unit", None))
+        if not isinstance(unit, vocabulary.Unit):
+            fail("unit must be a policies.vocabulary.Unit (its words in both languages).")
         if not isinstance(getattr(kind_class, "higher_is_better", None), bool):
             fail("higher_is_better must be True or False.")
         params = getattr(kind_class, "Params", None)
@@ -70,6 +99,17 @@ class Registry:
             fail("Params must be a rest_framework Serializer class (subclass KindParams).")
         if "excused_reasons" not in params().fields:
             fail("Params must accept excused_reasons: subclass policies.kinds.base.KindParams.")
+        for path, field in param_fields(params()):
+            for attribute in ("label", "help_text"):
+                value = getattr(field, attribute, None)
+                if value is None or not str(value).strip():
+                    fail(f"parameter {path!r} needs a {attribute} (words for the manager).")
+        labels = getattr(kind_class, "precedent_labels", None)
+        if not isinstance(labels, dict):
+            fail("precedent_labels must be a dict {what: words} (may be empty).")
+        for what, words in labels.items():
+            if not isinstance(what, str) or words is None or not str(words).strip():
+                fail(f"precedent_labels[{what!r}] must be words.")
         # The API lists every kind's schema and the manager's form is built from it.
         kind_class.params_schema()
 

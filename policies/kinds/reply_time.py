@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from config.limits import PARAM_HOURS_MAX
+from policies.vocabulary import BUSINESS_HOURS
 
 from .base import (
     BREACH,
@@ -24,12 +25,14 @@ class ReplyTimeParams(KindParams):
         min_value=1,
         max_value=PARAM_HOURS_MAX,
         default=24,
+        label=_("Reply within (business hours)"),
         help_text=_("Reply within this many business hours."),
     )
     drift_tolerance_hours = serializers.IntegerField(
         min_value=0,
         max_value=PARAM_HOURS_MAX,
         default=4,
+        label=_("Drift tolerance (hours)"),
         help_text=_("Business hours slower than the customer's last reply that are not yet drift."),
     )
 
@@ -41,7 +44,7 @@ class ReplyTime(PromiseKind):
     label_en = "Reply time"
     occasion_kind = "inquiry_received"
     action_kind = "reply_sent"
-    level_unit = "business_hours"
+    unit = BUSINESS_HOURS
     higher_is_better = False
     Params = ReplyTimeParams
 

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from config.limits import PARAM_DAYS_MAX
+from policies.vocabulary import DAYS
 
 from .base import (
     BREACH,
@@ -30,19 +31,25 @@ LOW = "low"
 
 class ReviewReplyParams(KindParams):
     scope = serializers.ChoiceField(
-        choices=[ALL, LOW],
+        choices=[(ALL, _("Every review")), (LOW, _("Only low-rated reviews"))],
         default=ALL,
+        label=_("Reviews to reply to"),
         help_text=_(
-            "all: reply to every review; low: only to reviews rated low_max_rating or less."
+            "Reply to every review, or only to reviews rated at most the highest low rating."
         ),
     )
     low_max_rating = serializers.IntegerField(
-        min_value=1, max_value=5, default=3, help_text=_("The highest rating that counts as low.")
+        min_value=1,
+        max_value=5,
+        default=3,
+        label=_("Highest low rating"),
+        help_text=_("The highest rating that counts as low."),
     )
     within_days = serializers.IntegerField(
         min_value=0,
         max_value=PARAM_DAYS_MAX,
         default=3,
+        label=_("Reply within (days)"),
         help_text=_("Reply within this many open days of the inbox."),
     )
 
@@ -54,7 +61,8 @@ class ReviewReply(PromiseKind):
     label_en = "Review replies"
     occasion_kind = "review_posted"
     action_kind = "review_replied"
-    level_unit = "days"
+    unit = DAYS
+    precedent_labels = {"replied_to_high_rating": _("a reply to a high-rated review")}
     higher_is_better = False
     Params = ReviewReplyParams
 

@@ -1,7 +1,11 @@
 """Orders before the cutoff on a shipping day ship that day; later ones the next shipping day."""
 
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, ngettext_lazy
 from rest_framework import serializers
+
+from policies.vocabulary import Unit, unit_count, unit_number
 
 from .base import (
     BREACH,
@@ -26,11 +30,38 @@ from .base import (
 from .registry import register
 
 
+def _days_late_words(unit: Unit, value: float) -> str:
+    """A level in business days: 「2営業日遅れ」, 「1営業日早い」, 「約束の日」."""
+    n, count = unit_number(abs(value)), unit_count(value)
+    if value > 0:
+        return unit.amount % {"n": n, "count": count}
+    if value < 0:
+        return ngettext("%(n)s business day early", "%(n)s business days early", count) % {"n": n}
+    return gettext_now("on the promised day")
+
+
+def _days_gap_words(unit: Unit, value: float) -> str:
+    """A gap between two levels (a size): 「2営業日」."""
+    return ngettext("%(n)s business day", "%(n)s business days", unit_count(value)) % {
+        "n": unit_number(value)
+    }
+
+
+BUSINESS_DAYS_LATE = Unit(
+    "business_days_late",
+    ngettext_lazy("%(n)s business day late", "%(n)s business days late", "count"),
+    _("business days late"),
+    words=_days_late_words,
+    gap=_days_gap_words,
+)
+
+
 class ShippingCutoffParams(KindParams):
     cutoff = serializers.TimeField(
         format="%H:%M",
         input_formats=["%H:%M"],
         default="16:00",
+        label=_("Cutoff time"),
         help_text=_("Orders placed before this time on a shipping day ship the same day."),
     )
 
@@ -42,7 +73,8 @@ class ShippingCutoff(PromiseKind):
     label_en = "Same-day shipping before the cutoff"
     occasion_kind = "order_placed"
     action_kind = "shipped"
-    level_unit = "business_days_late"
+    unit = BUSINESS_DAYS_LATE
+    precedent_labels = {"early_shipping": _("shipped earlier than promised")}
     higher_is_better = False
     Params = ShippingCutoffParams
 

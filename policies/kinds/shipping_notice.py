@@ -3,7 +3,10 @@
 from datetime import timedelta
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from rest_framework import serializers
+
+from policies.vocabulary import Unit
 
 from .base import (
     BREACH,
@@ -25,10 +28,13 @@ from .registry import register
 class ShippingNoticeParams(KindParams):
     same_day = serializers.BooleanField(
         default=True,
+        label=_("Notice on the day of shipment"),
         help_text=_("Send the notice on the day of shipment (otherwise by the next day)."),
     )
     tracking_required = serializers.BooleanField(
-        default=True, help_text=_("The notice carries the tracking number.")
+        default=True,
+        label=_("Tracking number required"),
+        help_text=_("The notice carries the tracking number."),
     )
 
 
@@ -55,7 +61,11 @@ class ShippingNotice(PromiseKind):
     occasion_kind = "order_placed"
     action_kind = "shipping_notice_sent"
     deadline_after = "shipped"  # due with the shipment: no deadline before it
-    level_unit = "days_after_shipment"
+    unit = Unit(
+        "days_after_shipment",
+        ngettext_lazy("%(n)s day after shipment", "%(n)s days after shipment", "count"),
+        _("days after shipment"),
+    )
     higher_is_better = False
     Params = ShippingNoticeParams
 

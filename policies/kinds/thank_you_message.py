@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from config.limits import PARAM_HOURS_MAX
+from policies.vocabulary import HOURS
 
 from .base import (
     BREACH,
@@ -26,12 +27,14 @@ class ThankYouMessageParams(KindParams):
         min_value=1,
         max_value=PARAM_HOURS_MAX,
         default=24,
+        label=_("Send within (hours)"),
         help_text=_("Send the thank-you within this many hours."),
     )
     drift_tolerance_hours = serializers.IntegerField(
         min_value=0,
         max_value=PARAM_HOURS_MAX,
         default=12,
+        label=_("Drift tolerance (hours)"),
         help_text=_("Hours slower than the customer's last thank-you that are not yet drift."),
     )
 
@@ -43,7 +46,7 @@ class ThankYouMessage(PromiseKind):
     label_en = "Thank-you message"
     occasion_kind = "order_placed"
     action_kind = "thank_you_sent"
-    level_unit = "hours"
+    unit = HOURS
     higher_is_better = False
     Params = ThankYouMessageParams
 

@@ -82,7 +82,7 @@ class TestGeneratedParamsForm:
             ("holiday_replies", "mode", "Select"),
             ("holiday_replies", "excused_reasons", "CheckboxSelectMultiple"),
             ("shipping_notice", "tracking_required", "CheckboxInput"),
-            ("included_extras", "tiers", "JSONTextarea"),
+            ("included_extras", "tiers", "RowsWidget"),
         ],
         ids=["int", "time", "enum", "list-of-choices", "bool", "list-of-objects"],
     )
@@ -104,18 +104,59 @@ class TestGeneratedParamsForm:
         assert form.is_valid(), form.errors
         assert form.params() == {"cutoff": "15:30", "excused_reasons": ["goodwill"]}
 
-    def test_tiers_are_read_from_json(self):
+    def test_tiers_are_read_from_the_rows_blank_ones_ignored(self):
         form_class = params_form_class(registry.get("included_extras"))
         form = form_class(
             data={
-                "params-tiers": '[{"min_total": 5000, "extras": ["sticker"]}]',
+                "params-tiers-0-min_total": "5,000",
+                "params-tiers-0-extras": "sticker; greeting_card",
+                "params-tiers-1-min_total": "",
+                "params-tiers-1-extras": "",
+                "params-tiers-2-min_total": "10000",
+                "params-tiers-2-extras": "sample、gift_wrap",
                 "params-gift_wrap_when_gift": "on",
             },
             prefix="params",
         )
         assert form.is_valid(), form.errors
-        assert form.params()["tiers"] == [{"min_total": 5000, "extras": ["sticker"]}]
+        assert form.params()["tiers"] == [
+            {"min_total": 5000, "extras": ["sticker", "greeting_card"]},
+            {"min_total": 10000, "extras": ["sample", "gift_wrap"]},
+        ]
         assert form.params()["gift_wrap_when_gift"] is True
+
+    def test_emptying_every_row_removes_the_tiers_and_no_rows_keeps_the_default(self):
+        form_class = params_form_class(registry.get("included_extras"))
+        emptied = form_class(
+            data={"params-tiers-0-min_total": "", "params-tiers-0-extras": ""}, prefix="params"
+        )
+        assert emptied.is_valid(), emptied.errors
+        assert emptied.params()["tiers"] == []
+        untouched = form_class(data={}, prefix="params")
+        assert untouched.is_valid(), untouched.errors
+        assert "tiers" not in untouched.params()
+
+    def test_a_row_with_a_word_for_a_number_names_its_row_and_column(self):
+        form_class = params_form_class(registry.get("included_extras"))
+        form = form_class(
+            data={"params-tiers-0-min_total": "many", "params-tiers-0-extras": "card"},
+            prefix="params",
+        )
+        assert not form.is_valid()
+        assert form.errors["tiers"] == ["Row 1: Minimum order total (yen) must be a whole number."]
+
+    def test_the_rows_show_the_current_tiers_and_blank_rows_to_add(self):
+        form_class = params_form_class(registry.get("included_extras"))
+        form = form_class(
+            initial={"tiers": [{"min_total": 6800, "extras": ["greeting_card", "sample"]}]},
+            prefix="params",
+        )
+        html = str(form["tiers"])
+        assert 'name="params-tiers-0-min_total"' in html and 'value="6800"' in html
+        assert 'value="greeting_card; sample"' in html
+        assert 'name="params-tiers-3-extras"' in html  # three blank rows to add more
+        assert 'name="params-tiers-4-extras"' not in html
+        assert "Minimum order total (yen)" in html and "<textarea" not in html
 
 
 @pytest.mark.django_db
@@ -216,13 +257,15 @@ class TestPromiseCreatePage:
             {
                 "kind": "included_extras",
                 "name": "Extras",
-                "params-tiers": '[{"min_total": -5, "extras": ["card"]}]',
+                "params-tiers-0-min_total": "-5",
+                "params-tiers-0-extras": "card",
             },
         )
         assert response.status_code == 200
         errors = response.context["params_form"].errors
         assert list(errors) == ["tiers"]
-        assert "[0].min_total" in errors["tiers"][0]
+        # The place of the error in words: the row and the column's label, not [0].min_total.
+        assert errors["tiers"][0].startswith("Row 1, Minimum order total (yen): ")
         assert Promise.objects.count() == 0
 
     def test_viewer_and_staff_get_403(self, viewer, staff):

@@ -164,10 +164,11 @@ class TestLevelWords:
                 assert level_words(unit, value) == japanese
 
     def test_direction_words_only_where_they_mean_something(self):
-        from policies.levels import DIRECTED_UNITS
+        from policies.levels import is_directed
 
-        assert "closed_day_reply" not in DIRECTED_UNITS
-        assert {"lines", "business_hours", "business_days_late"} <= DIRECTED_UNITS
+        assert not is_directed("closed_day_reply")
+        assert all(is_directed(unit) for unit in ("lines", "business_hours", "business_days_late"))
+        assert not is_directed("no_such_unit")
 
     def test_chart_text_is_readable_and_labelled_with_dates(self):
         svg = trend_svg(

@@ -6,9 +6,10 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from commitments.attributes import RECORDS, attributes_validate
+from commitments.attributes import attributes_validate
 from commitments.precheck_context import answer_complete, occasion_resolve
 from commitments.prechecks import precheck_run
+from policies import vocabulary
 from policies.models import Shop
 
 MARKS = {"not_judged": "➖", "ok": "✅", "drift": "⚠️", "precedent": "⚠️", "breach": "❌"}
@@ -22,7 +23,7 @@ def _attributes(kind: str, pairs: list[str]) -> dict:
         if not sep or not key.strip():
             raise CommandError(f"--attr takes key=value; got {pair!r}.")
         raw[key.strip()] = value
-    if kind not in RECORDS["action"]:
+    if vocabulary.record_kind_or_none(vocabulary.ACTION, kind) is None:
         return raw  # the pre-check reports the unknown kind
     return attributes_validate(record="action", kind=kind, attributes=raw, text=True)
 
