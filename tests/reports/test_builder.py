@@ -251,8 +251,9 @@ class TestReportNumbers:
         with CaptureQueriesContext(connection) as queries:
             report_build(shop=dataset.shop, week=WEEK)
         statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-        # Aggregates, the top customers at risk of each promise, their number for all promises at once, one per change, one for the
-        # public precedents (none here): never per row.
+        # Aggregates, the top customers at risk of each promise, their number for all
+        # promises at once, one per change, one for the public precedents (none here):
+        # never per row.
         assert len(statements) == 14
 
 
