@@ -1,13 +1,14 @@
 """Pre-check = recording = rebuild, for every kind of promise.
 
 A generated log (orders with notes, shipments, shipping notices and thank-yous; inquiries
-with replies; reviews with replies; exceptions with reasons; promise versions changing
-mid-log and one promise whose first version starts mid-log; a closed day added to the
-calendar) arrives in a random order through the services. Then a generated new action is
-pre-checked, recorded, and the shop rebuilt: the pre-check's verdict and findings equal
-the findings recording stores, the commitment it foresees is the one stored, and a full
-re-derivation of every customer changes nothing. Some of the log's precedents are marked
-public at a generated moment first (judging/public.py): the same holds with them.
+with replies; reviews with replies; delivery delays with apologies, some with compensation;
+deliveries of first or repeat orders with follow-ups; exceptions with reasons; promise
+versions changing mid-log and one promise whose first version starts mid-log; a closed day
+added to the calendar) arrives in a random order through the services. Then a generated
+new action is pre-checked, recorded, and the shop rebuilt: the pre-check's verdict and
+findings equal the findings recording stores, the commitment it foresees is the one stored,
+and a full re-derivation of every customer changes nothing. Some of the log's precedents
+are marked public at a generated moment first (judging/public.py): the same holds with them.
 """
 
 import json
@@ -60,6 +61,8 @@ ACTION_KINDS = {
     "thank_you_sent": "order_placed",
     "reply_sent": "inquiry_received",
     "review_replied": "review_posted",
+    "apology_sent": "delivery_delayed",
+    "followup_sent": "delivered",
 }
 
 
@@ -76,6 +79,9 @@ def attributes_of(kind, draw) -> dict:
     if kind == "shipping_notice_sent":
         tracking = draw(TRACKING)
         return {} if tracking is None else {"tracking_number": tracking}
+    if kind == "apology_sent":
+        compensation = draw(st.sampled_from([None, "", "500円クーポン"]))
+        return {} if compensation is None else {"compensation": compensation}
     return {}
 
 
@@ -97,6 +103,10 @@ def logs(draw, customers=1):
             occasions.append(("inquiry_received", f"{customer}-Q{q}"))
         for r in range(draw(st.integers(min_value=0, max_value=1))):
             occasions.append(("review_posted", f"{customer}-R{r}"))
+        for d in range(draw(st.integers(min_value=0, max_value=1))):
+            occasions.append(("delivery_delayed", f"{customer}-D{d}"))
+        for p in range(draw(st.integers(min_value=0, max_value=1))):
+            occasions.append(("delivered", f"{customer}-P{p}"))
         for kind, external_id in occasions:
             when = at(draw(st.sampled_from(MOMENTS)))
             if kind == "order_placed":
@@ -106,6 +116,11 @@ def logs(draw, customers=1):
                 }
             elif kind == "review_posted":
                 attributes = {"rating": draw(st.integers(min_value=1, max_value=5))}
+            elif kind == "delivery_delayed":
+                attributes = {"cause": draw(st.sampled_from(["carrier", "weather", "shop"]))}
+            elif kind == "delivered":
+                earlier = draw(st.sampled_from([None, 0, 2]))
+                attributes = {} if earlier is None else {"earlier_orders": earlier}
             else:
                 attributes = {"channel": "email"}
             records.append(
@@ -255,8 +270,7 @@ def state() -> dict:
 
 @pytest.fixture
 def every_kind(shop, make_promise, add_version):
-    """One promise of each of the eight kinds; three change mid-log, one starts mid-log."""
-    assert len(registry.ids()) == 8
+    """One promise of each kind; four change mid-log, one starts mid-log."""
     note = make_promise("handwritten_note", {"min_lines": 5, "precedent_above": 10})
     add_version(
         note, {"min_lines": 7, "precedent_above": 10}, effective_from=at("2026-11-20 12:00")
@@ -275,6 +289,15 @@ def every_kind(shop, make_promise, add_version):
         {"tiers": [{"min_total": 5000, "extras": ["greeting_card"]}], "gift_wrap_when_gift": True},
         effective_from=at("2026-11-22 00:00"),
     )
+    apology = make_promise("delay_apology", {"within_business_hours": 4})
+    add_version(
+        apology,
+        {"within_business_hours": 8, "compensation_promised": True},
+        effective_from=at("2026-11-20 12:00"),
+    )
+    make_promise("delivery_followup", {"within_days": 1, "scope": "repeat"})
+    # Every registered kind is covered: a new kind adds its promise (and its records) here.
+    assert sorted(shop.promises.values_list("kind", flat=True)) == sorted(registry.ids())
     return shop
 
 
