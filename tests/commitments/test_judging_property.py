@@ -1,9 +1,9 @@
 """Pre-check = recording = rebuild, for every kind of promise.
 
-A generated log (orders with notes, shipments, shipping notices and thank-yous; inquiries
-with replies; reviews with replies; exceptions with reasons; promise versions changing
-mid-log and one promise whose first version starts mid-log; a closed day added to the
-calendar) arrives in a random order through the services. Then a generated new action is
+A generated log (orders with notes, shipments, shipping notices and thank-yous, some with an
+announced ship date; inquiries with replies; reviews with replies; exceptions with reasons;
+promise versions changing mid-log and one promise whose first version starts mid-log; a
+closed day added to the calendar) arrives in a random order through the services. Then a generated new action is
 pre-checked, recorded, and the shop rebuilt: the pre-check's verdict and findings equal
 the findings recording stores, the commitment it foresees is the one stored, and a full
 re-derivation of every customer changes nothing.
@@ -59,6 +59,8 @@ ACTION_KINDS = {
     "reply_sent": "inquiry_received",
     "review_replied": "review_posted",
 }
+# An order's announced ship date (ship_by_announced_date), or none.
+SHIP_BY = [None, "2026-11-19", "2026-11-20", "2026-11-24", "2026-11-26"]
 
 
 def attributes_of(kind, draw) -> dict:
@@ -102,6 +104,9 @@ def logs(draw):
                     "total": draw(st.sampled_from([3000, 7000, 12000])),
                     "gift": draw(st.booleans()),
                 }
+                ship_by = draw(st.sampled_from(SHIP_BY))
+                if ship_by is not None:
+                    attributes["ship_by"] = ship_by
             elif kind == "review_posted":
                 attributes = {"rating": draw(st.integers(min_value=1, max_value=5))}
             else:
@@ -205,8 +210,8 @@ def state() -> dict:
 
 @pytest.fixture
 def every_kind(shop, make_promise, add_version):
-    """One promise of each of the eight kinds; three change mid-log, one starts mid-log."""
-    assert len(registry.ids()) == 8
+    """One promise of each of the nine kinds; three change mid-log, one starts mid-log."""
+    assert len(registry.ids()) == 9
     note = make_promise("handwritten_note", {"min_lines": 5, "precedent_above": 10})
     add_version(
         note, {"min_lines": 7, "precedent_above": 10}, effective_from=at("2026-11-20 12:00")
@@ -225,6 +230,7 @@ def every_kind(shop, make_promise, add_version):
         {"tiers": [{"min_total": 5000, "extras": ["greeting_card"]}], "gift_wrap_when_gift": True},
         effective_from=at("2026-11-22 00:00"),
     )
+    make_promise("ship_by_announced_date")
     return shop
 
 
