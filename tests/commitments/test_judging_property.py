@@ -1,9 +1,10 @@
 """Pre-check = recording = rebuild, for every kind of promise.
 
 A generated log (orders with notes, shipments, shipping notices and thank-yous, some with an
-announced ship date; inquiries with replies; reviews with replies; exceptions with reasons;
-promise versions changing mid-log and one promise whose first version starts mid-log; a
-closed day added to the calendar) arrives in a random order through the services. Then a generated new action is
+announced ship date; inquiries with replies; reviews with replies; consultation bookings with
+confirmations and reminders; exceptions with reasons; promise versions changing
+mid-log and one promise whose first version starts mid-log; a closed day added to the
+calendar) arrives in a random order through the services. Then a generated new action is
 pre-checked, recorded, and the shop rebuilt: the pre-check's verdict and findings equal
 the findings recording stores, the commitment it foresees is the one stored, and a full
 re-derivation of every customer changes nothing.
@@ -58,9 +59,19 @@ ACTION_KINDS = {
     "thank_you_sent": "order_placed",
     "reply_sent": "inquiry_received",
     "review_replied": "review_posted",
+    "confirmation_sent": "consultation_booked",
+    "reminder_sent": "consultation_booked",
 }
 # An order's announced ship date (ship_by_announced_date), or none.
 SHIP_BY = [None, "2026-11-19", "2026-11-20", "2026-11-24", "2026-11-26"]
+# A consultation's time after its booking (consultation_confirmation).
+CONSULTATION_AFTER = [
+    timedelta(days=2, hours=3),
+    timedelta(hours=5),
+    timedelta(days=1, hours=2),
+    timedelta(days=3),
+    timedelta(days=6),
+]
 
 
 def attributes_of(kind, draw) -> dict:
@@ -97,6 +108,8 @@ def logs(draw):
             occasions.append(("inquiry_received", f"{customer}-Q{q}"))
         for r in range(draw(st.integers(min_value=0, max_value=1))):
             occasions.append(("review_posted", f"{customer}-R{r}"))
+        for b in range(draw(st.integers(min_value=0, max_value=2))):
+            occasions.append(("consultation_booked", f"{customer}-B{b}"))
         for kind, external_id in occasions:
             when = at(draw(st.sampled_from(MOMENTS)))
             if kind == "order_placed":
@@ -107,6 +120,9 @@ def logs(draw):
                 ship_by = draw(st.sampled_from(SHIP_BY))
                 if ship_by is not None:
                     attributes["ship_by"] = ship_by
+            elif kind == "consultation_booked":
+                consultation_at = when + draw(st.sampled_from(CONSULTATION_AFTER))
+                attributes = {"consultation_at": consultation_at.isoformat()}
             elif kind == "review_posted":
                 attributes = {"rating": draw(st.integers(min_value=1, max_value=5))}
             else:
@@ -210,8 +226,8 @@ def state() -> dict:
 
 @pytest.fixture
 def every_kind(shop, make_promise, add_version):
-    """One promise of each of the nine kinds; three change mid-log, one starts mid-log."""
-    assert len(registry.ids()) == 9
+    """One promise of each of the ten kinds; three change mid-log, one starts mid-log."""
+    assert len(registry.ids()) == 10
     note = make_promise("handwritten_note", {"min_lines": 5, "precedent_above": 10})
     add_version(
         note, {"min_lines": 7, "precedent_above": 10}, effective_from=at("2026-11-20 12:00")
@@ -231,6 +247,9 @@ def every_kind(shop, make_promise, add_version):
         effective_from=at("2026-11-22 00:00"),
     )
     make_promise("ship_by_announced_date")
+    make_promise(
+        "consultation_confirmation", {"confirm_within_hours": 4, "drift_tolerance_hours": 0}
+    )
     return shop
 
 
