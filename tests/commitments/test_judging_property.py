@@ -1,7 +1,8 @@
 """Pre-check = recording = rebuild, for every kind of promise.
 
-A generated log (orders with notes, shipments, shipping notices and thank-yous; inquiries
-with replies; reviews with replies; delivery delays with apologies, some with compensation;
+A generated log (orders with notes, shipments, shipping notices and thank-yous, some with an
+announced ship date; inquiries with replies; consultation bookings with confirmations and
+reminders; reviews with replies; delivery delays with apologies, some with compensation;
 deliveries of first or repeat orders with follow-ups; exceptions with reasons; promise
 versions changing mid-log and one promise whose first version starts mid-log; a closed day
 added to the calendar) arrives in a random order through the services. Then a generated
@@ -63,7 +64,19 @@ ACTION_KINDS = {
     "review_replied": "review_posted",
     "apology_sent": "delivery_delayed",
     "followup_sent": "delivered",
+    "confirmation_sent": "consultation_booked",
+    "reminder_sent": "consultation_booked",
 }
+# An order's announced ship date (ship_by_announced_date), or none.
+SHIP_BY = [None, "2026-11-19", "2026-11-20", "2026-11-24", "2026-11-26"]
+# A consultation's time after its booking (consultation_confirmation).
+CONSULTATION_AFTER = [
+    timedelta(days=2, hours=3),
+    timedelta(hours=5),
+    timedelta(days=1, hours=2),
+    timedelta(days=3),
+    timedelta(days=6),
+]
 
 
 def attributes_of(kind, draw) -> dict:
@@ -107,6 +120,8 @@ def logs(draw, customers=1):
             occasions.append(("delivery_delayed", f"{customer}-D{d}"))
         for p in range(draw(st.integers(min_value=0, max_value=1))):
             occasions.append(("delivered", f"{customer}-P{p}"))
+        for b in range(draw(st.integers(min_value=0, max_value=2))):
+            occasions.append(("consultation_booked", f"{customer}-B{b}"))
         for kind, external_id in occasions:
             when = at(draw(st.sampled_from(MOMENTS)))
             if kind == "order_placed":
@@ -114,6 +129,12 @@ def logs(draw, customers=1):
                     "total": draw(st.sampled_from([3000, 7000, 12000])),
                     "gift": draw(st.booleans()),
                 }
+                ship_by = draw(st.sampled_from(SHIP_BY))
+                if ship_by is not None:
+                    attributes["ship_by"] = ship_by
+            elif kind == "consultation_booked":
+                consultation_at = when + draw(st.sampled_from(CONSULTATION_AFTER))
+                attributes = {"consultation_at": consultation_at.isoformat()}
             elif kind == "review_posted":
                 attributes = {"rating": draw(st.integers(min_value=1, max_value=5))}
             elif kind == "delivery_delayed":
@@ -296,6 +317,10 @@ def every_kind(shop, make_promise, add_version):
         effective_from=at("2026-11-20 12:00"),
     )
     make_promise("delivery_followup", {"within_days": 1, "scope": "repeat"})
+    make_promise("ship_by_announced_date")
+    make_promise(
+        "consultation_confirmation", {"confirm_within_hours": 4, "drift_tolerance_hours": 0}
+    )
     # Every registered kind is covered: a new kind adds its promise (and its records) here.
     assert sorted(shop.promises.values_list("kind", flat=True)) == sorted(registry.ids())
     return shop
