@@ -1,7 +1,8 @@
 """Pre-check = recording = rebuild, for every kind of promise.
 
 A generated log (orders with notes, shipments, shipping notices and thank-yous; inquiries
-with replies; reviews with replies; exceptions with reasons; promise versions changing
+with up to three replies, warm or reserved texts, one settling the inquiry; reviews with
+replies; exceptions with reasons; promise versions changing
 mid-log and one promise whose first version starts mid-log; a closed day added to the
 calendar) arrives in a random order through the services. Then a generated new action is
 pre-checked, recorded, and the shop rebuilt: the pre-check's verdict and findings equal
@@ -51,6 +52,19 @@ CLOSED_DAYS = [None, "2026-11-19", "2026-11-20", "2026-11-24"]
 REASONS = [None, None, "our_mistake", "deadline", "goodwill", "other"]
 EXTRAS = st.lists(st.sampled_from(["greeting_card", "gift_wrap", "sticker"]), unique=True)
 TRACKING = st.sampled_from([None, "", "TN-1"])
+# Texts of inquiries and replies (seeds/000): warm, reserved, plain; None: no text.
+TEXTS = st.sampled_from(
+    [
+        None,
+        "発送の件、承知しました。",
+        "一目惚れしました💛めちゃくちゃ楽しみに待ってます(^^)",
+        "ご丁寧にありがとうございます。引き続きどうぞ宜しくお願い致します。",
+        "嬉しいです✨心を込めてお作りしますね！",
+        "在庫はあります。",
+    ]
+)
+# Replies per inquiry: one_reply_answer counts them.
+REPLIES_MAX = 3
 ACTION_KINDS = {
     "note_enclosed": "order_placed",
     "shipped": "order_placed",
@@ -74,6 +88,14 @@ def attributes_of(kind, draw) -> dict:
     if kind == "shipping_notice_sent":
         tracking = draw(TRACKING)
         return {} if tracking is None else {"tracking_number": tracking}
+    if kind == "reply_sent":
+        attributes = {}
+        text = draw(TEXTS)
+        if text is not None:
+            attributes["text"] = text
+        if draw(st.booleans()):
+            attributes["resolved"] = draw(st.booleans())
+        return attributes
     return {}
 
 
@@ -106,6 +128,9 @@ def logs(draw):
                 attributes = {"rating": draw(st.integers(min_value=1, max_value=5))}
             else:
                 attributes = {"channel": "email"}
+                text = draw(TEXTS)
+                if text is not None:
+                    attributes["text"] = text
             records.append(
                 (
                     "occasion",
@@ -121,20 +146,23 @@ def logs(draw):
             for action_kind, occasion_kind in ACTION_KINDS.items():
                 if occasion_kind != kind or not draw(st.booleans()):
                     continue
-                records.append(
-                    (
-                        "action",
-                        {
-                            "external_id": f"{external_id}-{action_kind}",
-                            "customer": customer,
-                            "kind": action_kind,
-                            "occurred_at": when + draw(st.sampled_from(AFTER)),
-                            "occasion": external_id,
-                            "attributes": attributes_of(action_kind, draw),
-                            "exception": exception_of(draw),
-                        },
+                repeats = REPLIES_MAX if action_kind == "reply_sent" else 1
+                for n in range(draw(st.integers(min_value=1, max_value=repeats))):
+                    records.append(
+                        (
+                            "action",
+                            {
+                                "external_id": f"{external_id}-{action_kind}"
+                                + (f"-{n}" if n else ""),
+                                "customer": customer,
+                                "kind": action_kind,
+                                "occurred_at": when + draw(st.sampled_from(AFTER)),
+                                "occasion": external_id,
+                                "attributes": attributes_of(action_kind, draw),
+                                "exception": exception_of(draw),
+                            },
+                        )
                     )
-                )
     closed = draw(st.sampled_from(CLOSED_DAYS))
     return sorted(records, key=lambda r: r[1]["occurred_at"]), closed
 
@@ -205,8 +233,7 @@ def state() -> dict:
 
 @pytest.fixture
 def every_kind(shop, make_promise, add_version):
-    """One promise of each of the eight kinds; three change mid-log, one starts mid-log."""
-    assert len(registry.ids()) == 8
+    """One promise of each kind; four change mid-log, one starts mid-log."""
     note = make_promise("handwritten_note", {"min_lines": 5, "precedent_above": 10})
     add_version(
         note, {"min_lines": 7, "precedent_above": 10}, effective_from=at("2026-11-20 12:00")
@@ -225,6 +252,11 @@ def every_kind(shop, make_promise, add_version):
         {"tiers": [{"min_total": 5000, "extras": ["greeting_card"]}], "gift_wrap_when_gift": True},
         effective_from=at("2026-11-22 00:00"),
     )
+    make_promise("reply_tone", {"tolerance": 4, "drift_tolerance": 1})
+    rounds = make_promise("one_reply_answer", {"max_replies": 2})
+    add_version(rounds, {"max_replies": 1}, effective_from=at("2026-11-20 00:00"))
+    # Every registered kind is covered: a new kind adds its promise (and its records) here.
+    assert sorted(shop.promises.values_list("kind", flat=True)) == sorted(registry.ids())
     return shop
 
 
