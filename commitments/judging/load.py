@@ -179,8 +179,8 @@ class Log:
     """What one walk reads: actions, the occasions they answer, promises, the calendar.
 
     `resume` maps (customer id, promise id) to the stored Commitment a resumed walk starts
-    from (then `actions` hold only the actions answering the occasion of the new one); None
-    for a full walk.
+    from (then `actions` hold only the actions answering the occasion of the new one, context
+    the walk does not judge again); None for a full walk.
     """
 
     actions: list[LoggedAction]
@@ -292,7 +292,9 @@ def precheck_load(
     if customer is not None:
         mine = Action.objects.filter(shop=shop, customer=customer)
         if resume:
-            wanted = Q(occasion_external_id=occasion) & ~Q(kind=kind) if occasion else None
+            # What judges see as `related`, earlier actions of the same kind too (replies to
+            # the inquiry before this one); the resumed walk judges only the new action.
+            wanted = Q(occasion_external_id=occasion) if occasion else None
         else:
             answered = mine.filter(kind=kind).exclude(occasion_external_id="")
             wanted = Q(kind=kind) | Q(

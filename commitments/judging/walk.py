@@ -118,9 +118,10 @@ def derive(
 
     `actions` are all the actions of the customers concerned (exceptions loaded);
     `occasions` maps occasion id to the occasions they answer. `resume` maps (customer id,
-    promise id) to the stored Commitment the walk starts from, when `actions` holds only
-    what comes after it (the pre-check of a new latest action). `public` maps promise id to
-    the shop's public precedents (judging/public.py; load.public_load).
+    promise id) to the stored Commitment the walk starts from (the pre-check of a new latest
+    action): then only the unsaved action (id None) is judged, the stored ones in `actions`
+    are the context judges see as `related`. `public` maps promise id to the shop's public
+    precedents (judging/public.py; load.public_load).
     """
     result = Derivation()
     by_customer: dict = defaultdict(list)
@@ -134,10 +135,16 @@ def derive(
             if action.occasion_external_id:
                 answering[action.occasion_external_id].append(action)
         for loaded in promises:
+            judged = [a for a in mine if a.kind == loaded.kind.action_kind]
+            if resume is not None:
+                # Resumed: the stored actions are folded into the commitments it starts
+                # from; they are only what judges see as `related`. Only the new (unsaved)
+                # action is judged.
+                judged = [a for a in judged if a.id is None]
             walk(
                 result=result,
                 customer_id=customer_id,
-                actions=[a for a in mine if a.kind == loaded.kind.action_kind],
+                actions=judged,
                 events=events,
                 answering=answering,
                 occasions=occasions,

@@ -1,7 +1,8 @@
 """Pre-check = recording = rebuild, for every kind of promise.
 
 A generated log (orders with notes, shipments, shipping notices and thank-yous, some with an
-announced ship date; inquiries with replies; consultation bookings with confirmations and
+announced ship date; inquiries with up to three
+replies, warm or reserved texts, one settling the inquiry; consultation bookings with confirmations and
 reminders; reviews with replies; delivery delays with apologies, some with compensation;
 deliveries of first or repeat orders with follow-ups; exceptions with reasons; promise
 versions changing mid-log and one promise whose first version starts mid-log; a closed day
@@ -55,6 +56,19 @@ CLOSED_DAYS = [None, "2026-11-19", "2026-11-20", "2026-11-24"]
 REASONS = [None, None, "our_mistake", "deadline", "goodwill", "other"]
 EXTRAS = st.lists(st.sampled_from(["greeting_card", "gift_wrap", "sticker"]), unique=True)
 TRACKING = st.sampled_from([None, "", "TN-1"])
+# Texts of inquiries and replies (seeds/000): warm, reserved, plain; None: no text.
+TEXTS = st.sampled_from(
+    [
+        None,
+        "発送の件、承知しました。",
+        "一目惚れしました💛めちゃくちゃ楽しみに待ってます(^^)",
+        "ご丁寧にありがとうございます。引き続きどうぞ宜しくお願い致します。",
+        "嬉しいです✨心を込めてお作りしますね！",
+        "在庫はあります。",
+    ]
+)
+# Replies per inquiry: one_reply_answer counts them.
+REPLIES_MAX = 3
 ACTION_KINDS = {
     "note_enclosed": "order_placed",
     "shipped": "order_placed",
@@ -95,6 +109,14 @@ def attributes_of(kind, draw) -> dict:
     if kind == "apology_sent":
         compensation = draw(st.sampled_from([None, "", "500円クーポン"]))
         return {} if compensation is None else {"compensation": compensation}
+    if kind == "reply_sent":
+        attributes = {}
+        text = draw(TEXTS)
+        if text is not None:
+            attributes["text"] = text
+        if draw(st.booleans()):
+            attributes["resolved"] = draw(st.booleans())
+        return attributes
     return {}
 
 
@@ -144,6 +166,9 @@ def logs(draw, customers=1):
                 attributes = {} if earlier is None else {"earlier_orders": earlier}
             else:
                 attributes = {"channel": "email"}
+                text = draw(TEXTS)
+                if text is not None:
+                    attributes["text"] = text
             records.append(
                 (
                     "occasion",
@@ -159,20 +184,23 @@ def logs(draw, customers=1):
             for action_kind, occasion_kind in ACTION_KINDS.items():
                 if occasion_kind != kind or not draw(st.booleans()):
                     continue
-                records.append(
-                    (
-                        "action",
-                        {
-                            "external_id": f"{external_id}-{action_kind}",
-                            "customer": customer,
-                            "kind": action_kind,
-                            "occurred_at": when + draw(st.sampled_from(AFTER)),
-                            "occasion": external_id,
-                            "attributes": attributes_of(action_kind, draw),
-                            "exception": exception_of(draw),
-                        },
+                repeats = REPLIES_MAX if action_kind == "reply_sent" else 1
+                for n in range(draw(st.integers(min_value=1, max_value=repeats))):
+                    records.append(
+                        (
+                            "action",
+                            {
+                                "external_id": f"{external_id}-{action_kind}"
+                                + (f"-{n}" if n else ""),
+                                "customer": customer,
+                                "kind": action_kind,
+                                "occurred_at": when + draw(st.sampled_from(AFTER)),
+                                "occasion": external_id,
+                                "attributes": attributes_of(action_kind, draw),
+                                "exception": exception_of(draw),
+                            },
+                        )
                     )
-                )
     closed = draw(st.sampled_from(CLOSED_DAYS))
     return sorted(records, key=lambda r: r[1]["occurred_at"]), closed
 
@@ -321,6 +349,9 @@ def every_kind(shop, make_promise, add_version):
     make_promise(
         "consultation_confirmation", {"confirm_within_hours": 4, "drift_tolerance_hours": 0}
     )
+    make_promise("reply_tone", {"tolerance": 4, "drift_tolerance": 1})
+    rounds = make_promise("one_reply_answer", {"max_replies": 2})
+    add_version(rounds, {"max_replies": 1}, effective_from=at("2026-11-20 00:00"))
     # Every registered kind is covered: a new kind adds its promise (and its records) here.
     assert sorted(shop.promises.values_list("kind", flat=True)) == sorted(registry.ids())
     return shop

@@ -468,3 +468,42 @@ class TestPrecheckResumesFromStoredCommitments:
         assert resumed == walked
         assert resumed["verdict"] == "breach"
         assert [f["details"]["days_after_shipment"] for f in resumed["findings"]] == [1]
+
+    def test_a_reply_sees_the_earlier_replies_to_the_inquiry_when_resuming(
+        self, shop, log, make_promise, monkeypatch
+    ):
+        # `related` is every other action answering the occasion, same kind included: a kind
+        # counting the replies to an inquiry must see the first one in the resumed walk too.
+        from commitments.judging import load
+        from policies.kinds.reply_time import ReplyTime
+
+        make_promise("reply_time", {"within_business_hours": 8})
+        log.occasion("Q-1", "C-1", "inquiry_received", at("2026-11-17 10:00"), channel="email")
+        log.action("R-1", "C-1", "reply_sent", at("2026-11-17 11:00"), occasion="Q-1")
+        log.action("T-1", "C-1", "thank_you_sent", at("2026-11-17 11:30"), occasion="Q-1")
+        seen = []
+        evaluate = ReplyTime.evaluate
+
+        def spy(kind, ctx):
+            if ctx.action.external_id != "R-1":
+                seen.append(sorted(event.external_id for event in ctx.related))
+            return evaluate(kind, ctx)
+
+        monkeypatch.setattr(ReplyTime, "evaluate", spy)
+
+        def answer():
+            return precheck_run(
+                shop=shop,
+                customer="C-1",
+                kind="reply_sent",
+                occurred_at="2026-11-17 15:00",
+                occasion="Q-1",
+                attributes={},
+            ).as_dict()
+
+        resumed = answer()
+        monkeypatch.setattr(load, "can_resume", lambda **kwargs: False)
+        walked = answer()
+        assert resumed == walked
+        assert seen == [["R-1", "T-1"], ["R-1", "T-1"]]
+        assert resumed["commitment"][next(iter(resumed["commitment"]))]["count"] == 2
