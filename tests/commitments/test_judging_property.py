@@ -1,9 +1,9 @@
 """Pre-check = recording = rebuild, for every kind of promise.
 
 A generated log (orders with notes, shipments, shipping notices and thank-yous, some with an
-announced ship date; inquiries with up to three
-replies, warm or reserved texts, one settling the inquiry; consultation bookings with confirmations and
-reminders; reviews with replies; delivery delays with apologies, some with compensation;
+announced ship date; inquiries with up to three replies, warm or reserved texts, one
+settling the inquiry; consultation bookings with confirmations and reminders; reviews with
+replies; delivery delays with apologies, some with compensation;
 deliveries of first or repeat orders with follow-ups; exceptions with reasons; promise
 versions changing mid-log and one promise whose first version starts mid-log; a closed day
 added to the calendar) arrives in a random order through the services. Then a generated
