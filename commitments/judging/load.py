@@ -143,6 +143,8 @@ class LoggedAction:
     staff: str
     attributes: dict
     exception: LoggedException | None = None
+    # Stored with judged_at null (new, or linked to its occasion since it was judged).
+    unjudged: bool = False
 
     @property
     def pk(self) -> int | None:
@@ -166,10 +168,14 @@ class LoggedOccasion:
 
 def _actions(queryset) -> list[LoggedAction]:
     rows = queryset.order_by("customer_id", "occurred_at", "external_id").values_list(
-        *ACTION_FIELDS, "exception__reason", "exception__status"
+        *ACTION_FIELDS, "judged_at", "exception__reason", "exception__status"
     )
     return [
-        LoggedAction(*row[:-2], exception=None if row[-2] is None else LoggedException(*row[-2:]))
+        LoggedAction(
+            *row[:-3],
+            exception=None if row[-2] is None else LoggedException(*row[-2:]),
+            unjudged=row[-3] is None,
+        )
         for row in rows
     ]
 

@@ -38,10 +38,24 @@ class TestWhenDue:
         assert maintenance.tables_analyze_after(rows=rows, batch=batch) is due
         assert len(calls) == int(due)
 
-    @pytest.mark.parametrize(("rows", "due"), [(0, False), (4_999, False), (5_000, True)])
-    def test_at_the_end_of_an_import_of_some_size(self, calls, rows, due):
-        assert maintenance.tables_analyze_end(rows=rows) is due
+    @pytest.mark.parametrize(
+        ("rows", "known", "due"),
+        [
+            (0, 0, False),
+            (4_999, 0, False),
+            (5_000, 0, True),
+            (5_000, 1_000_000, False),  # a small share of a big log: its statistics hold
+            (99_999, 1_000_000, False),
+            (100_000, 1_000_000, True),  # a tenth of it
+        ],
+    )
+    def test_at_the_end_of_an_import_of_some_size(self, calls, rows, known, due):
+        assert maintenance.tables_analyze_end(rows=rows, known=known) is due
         assert len(calls) == int(due)
+
+    @pytest.mark.django_db
+    def test_the_known_rows_are_the_statistics_estimate(self):
+        assert maintenance.actions_estimated() >= 0
 
 
 @pytest.mark.django_db
