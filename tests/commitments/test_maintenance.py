@@ -10,6 +10,7 @@ from commitments.imports import import_run
 from commitments.models import Import
 from policies.models import Shop
 
+from .conftest import at
 from .import_support import action, csv_bytes, order
 
 
@@ -94,3 +95,41 @@ class TestAnalyze:
         imp = Import.objects.create(shop=shop, filename="t.csv", size=len(data))
         assert import_run(imp=imp, stream=io.BytesIO(data)).stored == 2
         assert calls == []
+
+
+@pytest.mark.django_db
+class TestRowsInsert:
+    def test_rows_get_their_values_and_the_defaults_of_the_rest(self, shop, log, make_promise):
+        from commitments.models import Finding, FindingStatus
+
+        promise = make_promise("handwritten_note", {"min_lines": 5})
+        log.occasion("O-1", "C-1", "order_placed", at("2026-11-16 10:00"), total=5000)
+        action = log.action(
+            "N-1", "C-1", "note_enclosed", at("2026-11-16 12:00"), occasion="O-1", lines=9
+        )
+        Finding.objects.all().delete()
+        row = {
+            "shop_id": shop.pk,
+            "customer_id": action.customer_id,
+            "action_id": action.pk,
+            "promise_id": promise.pk,
+            "type": "drift",
+            "promise_version_id": promise.versions.get().pk,
+            "occasion_id": action.occasion_id,
+            "excused": False,
+            "occurred_at": action.occurred_at,
+            "message_ja": "日本語",
+            "message_en": "English",
+            "details": {"lines": [9, 5], "text": "引用 \"quoted\"\ttab\\n"},
+        }
+        assert maintenance.rows_insert(Finding, [row, {**row, "type": "breach"}]) == 2
+        stored = Finding.objects.get(type="drift")
+        assert {name: getattr(stored, name) for name in row} == row
+        assert (stored.status, stored.status_note, stored.status_by, stored.status_at) == (
+            FindingStatus.OPEN,
+            "",
+            None,
+            None,
+        )
+        assert stored.created_at is not None
+        assert maintenance.rows_insert(Finding, []) == 0
