@@ -28,7 +28,7 @@ from policies.kinds import registry
 
 from ..models import Check, Customer, ExceptionStatus, Finding
 from ..services import action_validate
-from .load import LoggedAction, LoggedException, precheck_load
+from .load import LoggedAction, LoggedException, precheck_customer, precheck_load
 from .walk import DEFAULT_EXCUSED_REASONS, derive
 
 # The unsaved action's external id. "~" sorts after letters and digits, so at the very same
@@ -140,7 +140,7 @@ def precheck_run(
     )
     tz = ZoneInfo(shop.timezone)
     moment = clean["occurred_at"]
-    owner = Customer.objects.filter(shop=shop, external_id=clean["customer"]).first()
+    owner = precheck_customer(shop=shop, external_id=clean["customer"], kind=clean["kind"])
     log = precheck_load(
         shop=shop, customer=owner, kind=clean["kind"], moment=moment, occasion=clean["occasion"]
     )

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 
 from policies.calendar import ShopCalendar
 from policies.kinds import registry
@@ -252,6 +252,24 @@ def log_load(
     )
 
 
+def precheck_customer(*, shop, external_id: str, kind: str) -> Customer | None:
+    """Return the shop's customer with this external id, or None, with `kind_state`: (kind,
+    the time of its latest action of the kind, whether one of them is unjudged) read in the
+    same query, for `can_resume` (one query fewer per pre-check)."""
+    mine = Action.objects.filter(shop=shop, customer=OuterRef("pk"), kind=kind)
+    customer = (
+        Customer.objects.filter(shop=shop, external_id=external_id)
+        .annotate(
+            kind_latest=Subquery(mine.order_by("-occurred_at").values("occurred_at")[:1]),
+            kind_unjudged=Exists(mine.filter(judged_at__isnull=True)),
+        )
+        .first()
+    )
+    if customer is not None:
+        customer.kind_state = (kind, customer.kind_latest, customer.kind_unjudged)
+    return customer
+
+
 def can_resume(*, shop, customer: Customer | None, kind: str, moment: datetime) -> bool:
     """Return whether a new action of this kind can be judged from the stored commitments.
 
@@ -264,10 +282,15 @@ def can_resume(*, shop, customer: Customer | None, kind: str, moment: datetime) 
         return False
     if customer.rejudge_requested_at is not None or customer.judge_failed_at is not None:
         return False
-    state = Action.objects.filter(shop=shop, customer=customer, kind=kind).aggregate(
-        latest=Max("occurred_at"), unjudged=Count("pk", filter=Q(judged_at__isnull=True))
-    )
-    return state["unjudged"] == 0 and (state["latest"] is None or state["latest"] < moment)
+    known = getattr(customer, "kind_state", None)
+    if known is not None and known[0] == kind:  # read with the customer (precheck_customer)
+        latest, unjudged = known[1], known[2]
+    else:
+        state = Action.objects.filter(shop=shop, customer=customer, kind=kind).aggregate(
+            latest=Max("occurred_at"), unjudged=Count("pk", filter=Q(judged_at__isnull=True))
+        )
+        latest, unjudged = state["latest"], state["unjudged"] > 0
+    return not unjudged and (latest is None or latest < moment)
 
 
 def precheck_load(
