@@ -124,7 +124,12 @@ def rows_insert(model, rows: list[dict]) -> int:
     columns = list(zip(given_json, constants, strict=True))
     table = connection.ops.quote_name(model._meta.db_table)
     sql = f"COPY {table} ({', '.join(names)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+    # The driver's errors as Django's (IntegrityError, OperationalError, ...), as for any query.
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(sql) as copy,
+    ):
         for row in rows:
             copy.write_row(
                 [

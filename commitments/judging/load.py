@@ -276,7 +276,8 @@ def can_resume(*, shop, customer: Customer | None, kind: str, moment: datetime) 
     So when every action of this kind is judged and earlier than the new one (it is the
     customer's latest), and no re-judge is pending for the customer (a promise or calendar
     change marked it, or its last judging failed): then the stored commitments are exactly
-    the history the new action is judged against. One aggregate query.
+    the history the new action is judged against. One aggregate query, none when the
+    customer comes from `precheck_customer` with the state of this kind.
     """
     if customer is None:
         return False

@@ -120,7 +120,7 @@ class TestRowsInsert:
             "occurred_at": action.occurred_at,
             "message_ja": "日本語",
             "message_en": "English",
-            "details": {"lines": [9, 5], "text": "引用 \"quoted\"\ttab\\n"},
+            "details": {"lines": [9, 5], "text": '引用 "quoted"\ttab\\n'},
         }
         assert maintenance.rows_insert(Finding, [row, {**row, "type": "breach"}]) == 2
         stored = Finding.objects.get(type="drift")
@@ -133,3 +133,25 @@ class TestRowsInsert:
         )
         assert stored.created_at is not None
         assert maintenance.rows_insert(Finding, []) == 0
+
+    def test_a_refused_row_raises_django_s_error(self, shop, log, make_promise):
+        from django.db import IntegrityError, transaction
+
+        from commitments.models import Check
+
+        make_promise("handwritten_note", {"min_lines": 5})
+        log.occasion("O-1", "C-1", "order_placed", at("2026-11-16 10:00"), total=5000)
+        log.action("N-1", "C-1", "note_enclosed", at("2026-11-16 12:00"), occasion="O-1", lines=9)
+        stored = Check.objects.values(
+            "shop_id",
+            "action_id",
+            "promise_id",
+            "promise_version_id",
+            "occurred_at",
+            "level",
+            "kept",
+        ).get()
+        # The same action and promise again: the unique constraint refuses it.
+        with pytest.raises(IntegrityError), transaction.atomic():
+            maintenance.rows_insert(Check, [stored])
+        assert Check.objects.count() == 1
