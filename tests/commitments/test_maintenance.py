@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from commitments import maintenance
 from commitments.imports import import_run
@@ -122,7 +123,9 @@ class TestRowsInsert:
             "message_en": "English",
             "details": {"lines": [9, 5], "text": '引用 "quoted"\ttab\\n'},
         }
-        assert maintenance.rows_insert(Finding, [row, {**row, "type": "breach"}]) == 2
+        with CaptureQueriesContext(connection) as captured:
+            assert maintenance.rows_insert(Finding, [row, {**row, "type": "breach"}]) == 2
+        assert len(captured.captured_queries) == 1  # one statement, seen like any other
         stored = Finding.objects.get(type="drift")
         assert {name: getattr(stored, name) for name in row} == row
         assert (stored.status, stored.status_note, stored.status_by, stored.status_at) == (
