@@ -31,3 +31,7 @@ LOGGING = {
 # The benchmarks' requests go through Django's test client (host "testserver") and, when
 # gunicorn is installed, to 127.0.0.1.
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+# As in production (config/settings/production.py): the server's connections are kept open
+# between requests and checked before reuse, so a request does not pay for opening one.
+DATABASES["default"]["CONN_MAX_AGE"] = 60
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -633,7 +633,7 @@ def _batch_customer(customers: dict, new: list, changed: dict, *, shop, clean: d
 
 
 @transaction.atomic
-def log_record_batch(*, shop, rows: list[dict]) -> list[RecordOutcome]:
+def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[RecordOutcome]:
     """Record a batch of occasions and actions in a constant number of queries.
 
     Return each row's outcome. A row is {"record": "occasion" | "action"} plus the
@@ -641,6 +641,7 @@ def log_record_batch(*, shop, rows: list[dict]) -> list[RecordOutcome]:
     the stored rows are those of calling the services row by row in order with judge=False:
     the same validation, content hashes, duplicates and conflicts (also within the batch),
     customers and links, and waiting actions linked and marked unjudged. Nothing is judged.
+    With `source_import`, the occasions and actions created remember that import.
     A concurrent writer makes an insert raise IntegrityError; the caller then records the
     rows one by one instead.
     """
@@ -753,6 +754,7 @@ def log_record_batch(*, shop, rows: list[dict]) -> list[RecordOutcome]:
             exclude = ACTION_FOREIGN_KEYS
         try:
             instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+            instance.source_import = source_import  # not validated: no query per row
             instance.customer = _batch_customer(
                 customers, new_customers, changed_customers, shop=shop, clean=clean
             )

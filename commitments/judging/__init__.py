@@ -16,6 +16,7 @@ from .load import LoadedPromise, calendar_for, calendar_load, promises_load
 from .reconcile import (
     BATCH_SIZE,
     JudgeResult,
+    customer_part,
     judge_actions,
     judge_customers,
     judge_customers_batched,
@@ -30,6 +31,7 @@ __all__ = [
     "LoadedPromise",
     "calendar_for",
     "calendar_load",
+    "customer_part",
     "derive",
     "event_of",
     "judge_actions",

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -27,7 +28,7 @@ from policies.kinds import registry
 
 from ..models import Check, Customer, ExceptionStatus, Finding
 from ..services import action_validate
-from .load import LoggedAction, LoggedException, precheck_load
+from .load import LoggedAction, LoggedException, precheck_customer, precheck_load
 from .walk import DEFAULT_EXCUSED_REASONS, derive
 
 # The unsaved action's external id. "~" sorts after letters and digits, so at the very same
@@ -139,7 +140,7 @@ def precheck_run(
     )
     tz = ZoneInfo(shop.timezone)
     moment = clean["occurred_at"]
-    owner = Customer.objects.filter(shop=shop, external_id=clean["customer"]).first()
+    owner = precheck_customer(shop=shop, external_id=clean["customer"], kind=clean["kind"])
     log = precheck_load(
         shop=shop, customer=owner, kind=clean["kind"], moment=moment, occasion=clean["occasion"]
     )
@@ -337,22 +338,36 @@ def _history(*, derived, involved, tz) -> dict:
 def _stored_history(*, customer: Customer | None, involved, tz) -> dict:
     """Return, per promise, the customer's last stored checks (newest first), as `_history`.
 
-    One query per promise involved (at most two promises judge one kind of action).
+    One query for all the promises involved: each promise's newest HISTORY_SIZE checks,
+    numbered per promise by a window function.
     """
-    history = {}
-    for loaded in involved:
-        rows = []
-        if customer is not None:
-            excused = Finding.objects.filter(
-                promise=loaded.promise, action_id=OuterRef("action_id"), excused=True
-            )
-            rows = (
-                Check.objects.filter(promise=loaded.promise, action__customer=customer)
-                .annotate(excused=Exists(excused))
-                .order_by("-occurred_at", "-action__external_id")
-                .values_list("action__external_id", "occurred_at", "level", "kept", "excused")
-            )[:HISTORY_SIZE]
-        history[str(loaded.promise.pk)] = [
+    history: dict[str, list] = {str(loaded.promise.pk): [] for loaded in involved}
+    if customer is None or not involved:
+        return history
+    excused = Finding.objects.filter(
+        promise_id=OuterRef("promise_id"), action_id=OuterRef("action_id"), excused=True
+    )
+    rows = (
+        Check.objects.filter(
+            promise_id__in=[loaded.promise.pk for loaded in involved], action__customer=customer
+        )
+        .annotate(
+            excused=Exists(excused),
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("promise_id")],
+                order_by=[F("occurred_at").desc(), F("action__external_id").desc()],
+            ),
+        )
+        .filter(rank__lte=HISTORY_SIZE)
+        .values_list(
+            "promise_id", "rank", "action__external_id", "occurred_at", "level", "kept", "excused"
+        )
+    )
+    for promise_id, _rank, external_id, occurred_at, level, kept, excused in sorted(
+        rows, key=lambda row: (row[0], row[1])
+    ):
+        history[str(promise_id)].append(
             {
                 "action": external_id,
                 "at": _when(occurred_at, tz),
@@ -360,8 +375,7 @@ def _stored_history(*, customer: Customer | None, involved, tz) -> dict:
                 "kept": kept,
                 "excused": excused,
             }
-            for external_id, occurred_at, level, kept, excused in rows
-        ]
+        )
     return history
 
 

@@ -18,12 +18,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Max, Min
 from django.utils import timezone
 
 from policies.models import Shop
 
-from ..maintenance import column_in_array
+from ..maintenance import column_in_array, rows_insert
 from ..models import Action, Check, Commitment, Customer, Finding, FindingType
 from .load import calendar_load, log_load, promises_load
 from .public import public_gone
@@ -68,19 +68,19 @@ class JudgeResult:
 # ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Table:
-    """A derived table: its model, the fields a judgement sets, and how a row is keyed."""
+    """A derived table: its model, the fields a judgement sets, and the fields keying a row."""
 
     name: str
     model: type
     fields: tuple[str, ...]
-    key: Callable
+    key: tuple[str, ...]
 
 
 CHECKS = Table(
     name="check",
     model=Check,
     fields=("promise_version_id", "occurred_at", "level", "kept"),
-    key=lambda row: (row.action_id, row.promise_id),
+    key=("action_id", "promise_id"),
 )
 FINDINGS = Table(
     name="finding",
@@ -94,13 +94,13 @@ FINDINGS = Table(
         "message_en",
         "details",
     ),
-    key=lambda row: (row.action_id, row.promise_id, row.type),
+    key=("action_id", "promise_id", "type"),
 )
 COMMITMENTS = Table(
     name="commitment",
     model=Commitment,
     fields=("last_level", "best_level", "count", "first_at", "last_at", "precedents"),
-    key=lambda row: (row.customer_id, row.promise_id),
+    key=("customer_id", "promise_id"),
 )
 
 
@@ -109,30 +109,30 @@ def _id_chunk() -> int:
     return 900 if connection.vendor == "sqlite" else 20_000
 
 
-def _assign(instance, values: dict) -> bool:
-    """Set the values on the instance; return whether any of them changed."""
-    changed = False
-    for name, value in values.items():
-        if getattr(instance, name) != value:
-            setattr(instance, name, value)
-            changed = True
-    return changed
-
-
 def reconcile(*, table: Table, stored, derived: Iterable[dict], result: JudgeResult) -> None:
-    """Make the stored rows of `table` equal the derived ones (dicts of identity + fields)."""
-    existing = {table.key(instance): instance for instance in stored}
+    """Make the stored rows of `table` equal the derived ones (dicts of identity + fields).
+
+    The stored rows are read as plain tuples (id, key, fields): model instances are built
+    only for the rows to insert or update, not for the (usually many) unchanged ones.
+    """
+    width = len(table.key)
+    existing = {
+        row[1 : 1 + width]: row
+        for row in stored.order_by().values_list("id", *table.key, *table.fields)
+    }
     new, changed = [], []
     for wanted in derived:
-        instance = table.model(**wanted)
-        found = existing.pop(table.key(instance), None)
+        found = existing.pop(tuple(wanted[name] for name in table.key), None)
         if found is None:
-            new.append(instance)
-        elif _assign(found, {name: wanted[name] for name in table.fields}):
-            changed.append(found)
-    table.model.objects.bulk_create(new)
+            new.append(wanted)
+            continue
+        values = {name: wanted[name] for name in table.fields}
+        olds = found[1 + width :]
+        if any(values[name] != old for name, old in zip(table.fields, olds, strict=True)):
+            changed.append(table.model(id=found[0], **values))
+    rows_insert(table.model, new)
     table.model.objects.bulk_update(changed, [name.removesuffix("_id") for name in table.fields])
-    gone = [instance.pk for instance in existing.values()]
+    gone = [row[0] for row in existing.values()]
     deleted = 0
     size = _id_chunk()
     for start in range(0, len(gone), size):
@@ -145,7 +145,7 @@ def reconcile(*, table: Table, stored, derived: Iterable[dict], result: JudgeRes
 def _derived_checks(shop, derived: Derivation):
     for row in derived.checks.values():
         yield {
-            "shop": shop,
+            "shop_id": shop.pk,
             "action_id": row.action.id,
             "promise_id": row.promise_id,
             "promise_version_id": row.promise_version_id,
@@ -159,7 +159,7 @@ def _derived_findings(shop, derived: Derivation):
     for row in derived.findings.values():
         action = row.action
         yield {
-            "shop": shop,
+            "shop_id": shop.pk,
             "customer_id": action.customer_id,
             "action_id": action.id,
             "promise_id": row.promise_id,
@@ -177,7 +177,7 @@ def _derived_findings(shop, derived: Derivation):
 def _derived_commitments(shop, derived: Derivation):
     for row in derived.commitments.values():
         yield {
-            "shop": shop,
+            "shop_id": shop.pk,
             "customer_id": row.customer_id,
             "promise_id": row.promise_id,
             "last_level": row.last_level,
@@ -255,15 +255,17 @@ def _judge_batch(*, shop: Shop, ids: list[int], only_marked: bool) -> JudgeResul
 
 
 def _mark_judged(actions) -> None:
-    """Set judged_at on the actions judged, unless they changed under the judge.
+    """Set judged_at on the actions judged that were loaded unjudged, unless they changed.
 
-    Only the actions that were loaded: one recorded meanwhile stays unjudged for its own
-    judge (or the sweeper). An action loaded without its occasion is only marked if it still
-    has none, so a link made meanwhile (which resets judged_at) is judged again, not lost.
+    Only the actions that were loaded with judged_at null: one already judged keeps its
+    time (a re-judge that changes nothing, such as `rebuild_commitments`, writes no action),
+    and one recorded meanwhile stays unjudged for its own judge (or the sweeper). An action
+    loaded without its occasion is only marked if it still has none, so a link made
+    meanwhile (which resets judged_at) is judged again, not lost.
     """
     now = timezone.now()
-    linked = [action.pk for action in actions if action.occasion_id is not None]
-    waiting = [action.pk for action in actions if action.occasion_id is None]
+    linked = [a.pk for a in actions if a.unjudged and a.occasion_id is not None]
+    waiting = [a.pk for a in actions if a.unjudged and a.occasion_id is None]
     size = _id_chunk()
     for start in range(0, len(linked), size):
         Action.objects.filter(id__in=linked[start : start + size]).update(judged_at=now)
@@ -383,25 +385,54 @@ def judge_actions(*, action_ids: Iterable[int], batch_size: int = BATCH_SIZE) ->
     return total
 
 
+def customer_part(*, shop: Shop, part: int, parts: int) -> tuple[int | None, int | None]:
+    """Return the customer ids [low, high) of part `part` of `parts` of the shop (1-based).
+
+    The shop's range of customer ids split into `parts` equal ranges of ids, so processes
+    started one after the other (`rebuild_commitments --part K/N`) agree on them without
+    talking to each other: the first part has no lower bound and the last no upper bound
+    (a customer created meanwhile falls into the last). None: no bound.
+    """
+    if not 1 <= part <= parts:
+        raise ValueError(f"part {part} of {parts}")
+    bounds = Customer.objects.filter(shop=shop).aggregate(low=Min("id"), high=Max("id"))
+    if bounds["low"] is None:
+        return None, None
+    low, span = bounds["low"], bounds["high"] - bounds["low"] + 1
+    start = None if part == 1 else low + span * (part - 1) // parts
+    stop = None if part == parts else low + span * part // parts
+    return start, stop
+
+
 def judge_shop(
     *,
     shop: Shop,
     batch_size: int = BATCH_SIZE,
     on_batch: Callable[[JudgeResult], None] | None = None,
+    ids: tuple[int | None, int | None] = (None, None),
 ) -> JudgeResult:
-    """Judge every customer of the shop again, `batch_size` customers per transaction."""
+    """Judge every customer of the shop again, `batch_size` customers per transaction.
+
+    With `ids` = (low, high), only the customers with low <= id < high (None: no bound):
+    parts of a shop (`customer_part`) can be judged by processes side by side, since a
+    batch locks only its own customers.
+    """
     total = JudgeResult()
-    last_id = 0
+    low, high = ids
+    last_id = low - 1 if low is not None else 0
+    customers = Customer.objects.filter(shop=shop)
+    if high is not None:
+        customers = customers.filter(id__lt=high)
     while True:
         # Keyset pagination: constant cost per batch however many customers came before.
-        ids = list(
-            Customer.objects.filter(shop=shop, id__gt=last_id)
+        batch = list(
+            customers.filter(id__gt=last_id)
             .order_by("id")
             .values_list("id", flat=True)[:batch_size]
         )
-        if not ids:
+        if not batch:
             return total
-        total.add(judge_customers(shop=shop, customer_ids=ids))
-        last_id = ids[-1]
+        total.add(judge_customers(shop=shop, customer_ids=batch))
+        last_id = batch[-1]
         if on_batch is not None:
             on_batch(total)

@@ -48,8 +48,26 @@ class TestImportLogCommand:
         path = tmp_path / "log.csv"
         path.write_bytes(csv_bytes([order(), action("shipped", "A-1")]))
         out, _err = run(str(path), "--shop", "kobo", "--judge-now")
-        assert "Judged 1 actions." in out
+        assert "Judged 1 actions of 1 customers." in out
         assert Action.objects.get().judged_at is not None
+
+    def test_judge_now_queues_no_job_and_counts_every_action_judged(
+        self, shop, tmp_path, make_promise, rq_queue, django_capture_on_commit_callbacks
+    ):
+        make_promise("shipping_cutoff")
+        path = tmp_path / "log.csv"
+        rows = [order(), action("shipped", "A-1"), action("thank_you_sent", "A-2")]
+        rows += [
+            order("O-2", customer="C-2"),
+            action("shipped", "A-3", occasion="O-2", customer="C-2"),
+        ]
+        path.write_bytes(csv_bytes(rows))
+        with django_capture_on_commit_callbacks(execute=True):
+            out, _err = run(str(path), "--shop", "kobo", "--judge-now")
+        # Every action of the two customers was judged here; no worker has it to redo.
+        assert "Judged 3 actions of 2 customers." in out
+        assert rq_queue.count == 0
+        assert not Action.objects.filter(judged_at__isnull=True).exists()
 
     @pytest.mark.parametrize(
         ("args", "message"),

@@ -4,12 +4,14 @@ import io
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from commitments import maintenance
 from commitments.imports import import_run
 from commitments.models import Import
 from policies.models import Shop
 
+from .conftest import at
 from .import_support import action, csv_bytes, order
 
 
@@ -38,10 +40,24 @@ class TestWhenDue:
         assert maintenance.tables_analyze_after(rows=rows, batch=batch) is due
         assert len(calls) == int(due)
 
-    @pytest.mark.parametrize(("rows", "due"), [(0, False), (4_999, False), (5_000, True)])
-    def test_at_the_end_of_an_import_of_some_size(self, calls, rows, due):
-        assert maintenance.tables_analyze_end(rows=rows) is due
+    @pytest.mark.parametrize(
+        ("rows", "known", "due"),
+        [
+            (0, 0, False),
+            (4_999, 0, False),
+            (5_000, 0, True),
+            (5_000, 1_000_000, False),  # a small share of a big log: its statistics hold
+            (99_999, 1_000_000, False),
+            (100_000, 1_000_000, True),  # a tenth of it
+        ],
+    )
+    def test_at_the_end_of_an_import_of_some_size(self, calls, rows, known, due):
+        assert maintenance.tables_analyze_end(rows=rows, known=known) is due
         assert len(calls) == int(due)
+
+    @pytest.mark.django_db
+    def test_the_known_rows_are_the_statistics_estimate(self):
+        assert maintenance.actions_estimated() >= 0
 
 
 @pytest.mark.django_db
@@ -80,3 +96,65 @@ class TestAnalyze:
         imp = Import.objects.create(shop=shop, filename="t.csv", size=len(data))
         assert import_run(imp=imp, stream=io.BytesIO(data)).stored == 2
         assert calls == []
+
+
+@pytest.mark.django_db
+class TestRowsInsert:
+    def test_rows_get_their_values_and_the_defaults_of_the_rest(self, shop, log, make_promise):
+        from commitments.models import Finding, FindingStatus
+
+        promise = make_promise("handwritten_note", {"min_lines": 5})
+        log.occasion("O-1", "C-1", "order_placed", at("2026-11-16 10:00"), total=5000)
+        action = log.action(
+            "N-1", "C-1", "note_enclosed", at("2026-11-16 12:00"), occasion="O-1", lines=9
+        )
+        Finding.objects.all().delete()
+        row = {
+            "shop_id": shop.pk,
+            "customer_id": action.customer_id,
+            "action_id": action.pk,
+            "promise_id": promise.pk,
+            "type": "drift",
+            "promise_version_id": promise.versions.get().pk,
+            "occasion_id": action.occasion_id,
+            "excused": False,
+            "occurred_at": action.occurred_at,
+            "message_ja": "日本語",
+            "message_en": "English",
+            "details": {"lines": [9, 5], "text": '引用 "quoted"\ttab\\n'},
+        }
+        with CaptureQueriesContext(connection) as captured:
+            assert maintenance.rows_insert(Finding, [row, {**row, "type": "breach"}]) == 2
+        assert len(captured.captured_queries) == 1  # one statement, seen like any other
+        stored = Finding.objects.get(type="drift")
+        assert {name: getattr(stored, name) for name in row} == row
+        assert (stored.status, stored.status_note, stored.status_by, stored.status_at) == (
+            FindingStatus.OPEN,
+            "",
+            None,
+            None,
+        )
+        assert stored.created_at is not None
+        assert maintenance.rows_insert(Finding, []) == 0
+
+    def test_a_refused_row_raises_django_s_error(self, shop, log, make_promise):
+        from django.db import IntegrityError, transaction
+
+        from commitments.models import Check
+
+        make_promise("handwritten_note", {"min_lines": 5})
+        log.occasion("O-1", "C-1", "order_placed", at("2026-11-16 10:00"), total=5000)
+        log.action("N-1", "C-1", "note_enclosed", at("2026-11-16 12:00"), occasion="O-1", lines=9)
+        stored = Check.objects.values(
+            "shop_id",
+            "action_id",
+            "promise_id",
+            "promise_version_id",
+            "occurred_at",
+            "level",
+            "kept",
+        ).get()
+        # The same action and promise again: the unique constraint refuses it.
+        with pytest.raises(IntegrityError), transaction.atomic():
+            maintenance.rows_insert(Check, [stored])
+        assert Check.objects.count() == 1

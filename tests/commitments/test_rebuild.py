@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from commitments import services
+from commitments import judging, services
 from commitments.models import Action, Check, Commitment, Customer, Finding
 from policies.models import Shop
 
@@ -173,11 +173,44 @@ class TestRebuildCommitments:
         assert Commitment.objects.filter(customer=customer).count() == 0
         assert Commitment.objects.count() == len(incremental["commitments"]) - 3
 
+    def test_two_parts_together_are_the_whole_rebuild(self, incremental):
+        Commitment.objects.all().delete()
+        Check.objects.all().delete()
+        Finding.objects.all().delete()
+        first, second = StringIO(), StringIO()
+        call_command("rebuild_commitments", "--part", "1/2", "--batch-size", "1", stdout=first)
+        judged_first = set(Commitment.objects.values_list("customer_id", flat=True))
+        # The first part alone judged some customers, not all.
+        assert 0 < len(judged_first) < Customer.objects.count()
+        call_command("rebuild_commitments", "--part", "2/2", "--batch-size", "1", stdout=second)
+        assert rows(with_ids=False) == rows_without_ids(incremental)
+        # Each customer in exactly one part.
+        counted = [
+            int(out.getvalue().split("kobo: ", 1)[1].split(" customers", 1)[0])
+            for out in (first, second)
+        ]
+        assert sum(counted) == Customer.objects.count()
+        assert "(part 1/2: ids .." in first.getvalue()
+
+    def test_parts_cover_every_id_once(self, incremental):
+        shop = Shop.objects.get(slug="kobo")
+        ids = sorted(Customer.objects.filter(shop=shop).values_list("id", flat=True))
+        for parts in (1, 2, 3, 7):
+            seen = []
+            for part in range(1, parts + 1):
+                low, high = judging.customer_part(shop=shop, part=part, parts=parts)
+                seen += [i for i in ids if (low is None or i >= low) and (high is None or i < high)]
+            assert seen == ids
+
     @pytest.mark.parametrize(
         ("args", "message"),
         [
             pytest.param(["--shop", "nope"], "No shop with slug 'nope'.", id="unknown-shop"),
             pytest.param(["--batch-size", "0"], "--batch-size must be at least 1.", id="batch"),
+            pytest.param(["--part", "2"], "--part must be K/N, e.g. 1/2 (got '2').", id="part"),
+            pytest.param(
+                ["--part", "3/2"], "--part K/N needs 1 <= K <= N (got '3/2').", id="part-range"
+            ),
         ],
     )
     def test_bad_arguments_are_refused(self, shop, args, message):

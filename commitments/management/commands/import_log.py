@@ -28,8 +28,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--judge-now",
             action="store_true",
-            help="Judge the shop's unjudged actions here after the import, instead of "
-            "leaving them to the background worker.",
+            help="Judge the customers with unjudged actions here after the import, instead "
+            "of leaving them to the background worker (no judging job is queued).",
         )
 
     def handle(self, *args, file, shop, user=None, judge_now=False, **options):
@@ -44,7 +44,11 @@ class Command(BaseCommand):
             if creator is None:
                 raise CommandError(f"No user {user!r}.")
         imp = import_from_path(
-            shop=found, path=file, created_by=creator, on_progress=self._show_progress
+            shop=found,
+            path=file,
+            created_by=creator,
+            on_progress=self._show_progress,
+            enqueue_judging=not judge_now,
         )
         self.stderr.write("")
         self.stdout.write(
@@ -61,7 +65,11 @@ class Command(BaseCommand):
         if len(imp.errors) > ERRORS_SHOWN:
             self.stdout.write(f"... {len(imp.errors) - ERRORS_SHOWN} more errors listed.")
         if judge_now:
-            self.stdout.write(f"Judged {self._judge(found)} actions.")
+            judged = self._judge(found)
+            self.stdout.write(
+                f"Judged {judged.actions} actions of {judged.customers} customers"
+                + (f"; {len(judged.failed)} customers failed." if judged.failed else ".")
+            )
         if imp.status == ImportStatus.FAILED:
             raise CommandError("The import failed; see the errors above.")
         if imp.rejected:
@@ -79,16 +87,18 @@ class Command(BaseCommand):
         )
         self.stderr.flush()
 
-    def _judge(self, shop) -> int:
-        judged, last_id = 0, 0
+    def _judge(self, shop) -> judging.JudgeResult:
+        """Judge the shop's customers that have unjudged actions, a batch at a time."""
+        total, last_id = judging.JudgeResult(), 0
         while True:
+            # Keyset over the customers: each batch reads from where the last one stopped.
             ids = list(
-                Action.objects.filter(shop=shop, judged_at__isnull=True, id__gt=last_id)
-                .order_by("id")
-                .values_list("id", flat=True)[: judging.BATCH_SIZE]
+                Action.objects.filter(shop=shop, judged_at__isnull=True, customer_id__gt=last_id)
+                .order_by("customer_id")
+                .values_list("customer_id", flat=True)
+                .distinct()[: judging.BATCH_SIZE]
             )
             if not ids:
-                return judged
-            judging.judge_actions(action_ids=ids)
-            judged += len(ids)
+                return total
+            total.add(judging.judge_customers(shop=shop, customer_ids=ids))
             last_id = ids[-1]
