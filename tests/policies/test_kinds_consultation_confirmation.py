@@ -423,6 +423,31 @@ class TestConsultationConfirmationEndToEnd:
         # Nothing judges the confirmation itself: no finding, the verdict is "not judged".
         assert (body["verdict"], body["findings"], body["judged"]) == ("ok", [], False)
 
+    def test_the_precheck_page_says_it_in_japanese(self, api, promise, staff):
+        from django.test import Client
+
+        record(api, "occasions", booking_body())
+        client = Client(HTTP_ACCEPT_LANGUAGE="ja")
+        client.force_login(staff)
+        client.cookies["django_language"] = "ja"
+
+        page = client.post(
+            "/shops/kobo/precheck/",
+            {
+                "customer": "C-1",
+                "kind": "confirmation_sent",
+                "occurred_at": "2026-11-16T11:30",
+                "occasion": "B-1",
+                "op": "check",
+            },
+        ).content.decode()
+
+        assert (
+            "約束「オンライン接客の予約確認」（オンライン接客の予約確認と前日のリマインド）の"
+            "対象です：2026年11月20日(金) 15:00のオンライン接客のご予約への予約確認はご予約から"
+            "1.5時間後で、約束の24時間以内です。"
+        ) in page
+
     @pytest.mark.parametrize(
         ("confirmed", "earlier", "words"),
         [
