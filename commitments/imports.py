@@ -31,11 +31,13 @@ from typing import BinaryIO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record
 from policies import vocabulary
+from policies.hooks import RejudgeRequest, rejudge_needed
 
 from . import import_hooks, jobs, judging, maintenance, services
 from .attributes import cell_value
@@ -46,6 +48,7 @@ from .models import (
     ExceptionStatus,
     Finding,
     FindingStatus,
+    FindingType,
     Import,
     ImportChunk,
     ImportStatus,
@@ -1253,7 +1256,9 @@ def import_undo(*, imp: Import, by=None) -> UndoResult:
     kept in the log (it is no longer counted as the import's); customers the import created
     that have no record left are deleted; the import is marked undone and the undo audited.
     The customers touched are marked for a re-judge in that transaction (durable if this
-    process dies) and judged again right after the commit, which clears the marks.
+    process dies) and judged again right after the commit, which clears the marks. When a
+    deleted action had a public precedent, a re-judge of the shop's customers since it was
+    made public is asked for too (`policies.hooks.rejudge_needed`, "finding.public_gone").
     """
     result = UndoResult()
     shop = imp.shop
@@ -1275,6 +1280,16 @@ def import_undo(*, imp: Import, by=None) -> UndoResult:
             .values_list("id", flat=True)
         )
         result.actions = actions.count()
+        # A public precedent lives on its finding, deleted with its action: the customers
+        # judged against it since it was made public are judged again (as judging does when
+        # the log no longer implies one, judging/public.py `public_gone`).
+        told = Finding.objects.filter(
+            action__in=actions, type=FindingType.PRECEDENT, public_at__isnull=False
+        ).aggregate(since=Min("public_at"))["since"]
+        if told is not None:
+            rejudge_needed(
+                RejudgeRequest(shop_id=shop.pk, reason="finding.public_gone", since=told)
+            )
         actions.delete()
         answered = occasions.filter(actions__isnull=False).distinct()
         result.occasions_kept = Occasion.objects.filter(pk__in=answered).update(source_import=None)

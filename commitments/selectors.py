@@ -258,8 +258,16 @@ OPEN_LOOK_BACK = timedelta(days=90)
 
 
 def occasion_kinds_watched(action_kind: str) -> list[str]:
-    """Return the occasion kinds the promise kinds judging this kind of action watch."""
-    return sorted({k.occasion_kind for k in registry.all() if k.action_kind == action_kind})
+    """Return the occasion kinds the promise kinds judging (or reading) this kind of action
+    watch: a kind reading it among an occasion's related actions (`reads_action_kinds`)
+    watches that occasion for it too."""
+    return sorted(
+        {
+            k.occasion_kind
+            for k in registry.all()
+            if k.action_kind == action_kind or action_kind in k.reads_action_kinds
+        }
+    )
 
 
 def open_occasions(

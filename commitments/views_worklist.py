@@ -7,11 +7,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.access import ROLE_RANK, shop_for
 from accounts.models import Role
+from policies.kinds.base import KindParams
+from policies.views_promises import params_rows
 
 from .forms import record_kind_label
 from .views import customer_url, kind_label, message_of, type_label
@@ -19,17 +22,21 @@ from .worklist import worklist_count_remember, worklist_for
 
 
 def _params_text(section) -> str:
-    """Return the promise's deciding parameter in words, e.g. the cutoff time."""
-    params = section.params
-    if "cutoff" in params:
-        return _("orders before %(cutoff)s ship the same day") % {"cutoff": params["cutoff"]}
-    if "within_business_hours" in params:
-        return _("within %(n)s business hours") % {"n": params["within_business_hours"]}
-    if "within_hours" in params:
-        return _("within %(n)s hours") % {"n": params["within_hours"]}
-    if "within_days" in params:
-        return _("within %(n)s business days") % {"n": params["within_days"]}
-    return ""
+    """Return the promise's own parameters in words, e.g. "Cutoff time: 16:00".
+
+    From the kind's parameter fields (their labels, and the words of their values, as the
+    promise pages show them: policies.views_promises.params_rows), so a new kind shows its
+    own; the reasons every kind shares (excused_reasons) are left to the promise's page.
+    """
+    rows = [
+        row
+        for row in params_rows(section.kind, section.params)
+        if row["name"] not in KindParams._declared_fields
+    ]
+    sep = "、" if (get_language() or "").startswith("ja") else "; "
+    return sep.join(
+        _("%(label)s: %(value)s") % {"label": row["label"], "value": row["value"]} for row in rows
+    )
 
 
 # Actions done at the packing station (the parcel and its note); the others are pre-checked.

@@ -25,11 +25,12 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from policies.kinds import registry
+from policies.kinds.base import JudgeContext
 
 from ..models import Check, Customer, ExceptionStatus, Finding
 from ..services import action_validate
-from .load import LoggedAction, LoggedException, precheck_customer, precheck_load
-from .walk import DEFAULT_EXCUSED_REASONS, derive
+from .load import LoggedAction, LoggedException, precheck_customer, precheck_load, promises_load
+from .walk import DEFAULT_EXCUSED_REASONS, derive, event_of
 
 # The unsaved action's external id. "~" sorts after letters and digits, so at the very same
 # moment as a recorded action the new one is judged after it (it is the latest).
@@ -218,6 +219,7 @@ def precheck_run(
             "before": _commitment(before.get(promise.pk), tz),
         }
 
+    counts_for = _counts_for(shop=shop, log=log, new=new, answered=answered, moment=moment)
     notes = _notes(
         owner=owner,
         clean=clean,
@@ -225,6 +227,7 @@ def precheck_run(
         involved=involved,
         promise_rows=promise_rows,
         findings=findings,
+        counts_for=counts_for,
     )
     return PrecheckResult(
         judged=any(row["judged"] for row in promise_rows),
@@ -269,6 +272,45 @@ def _unsaved_action(*, owner, clean: dict, answered) -> LoggedAction:
         if exception is None
         else LoggedException(reason=exception["reason"], status=ExceptionStatus.REQUESTED),
     )
+
+
+def _counts_for(*, shop, log, new: LoggedAction, answered, moment) -> list[dict]:
+    """Return what the promises reading this kind of action (`reads_action_kinds`) say of it.
+
+    A booking confirmation counts for the consultation promise, which judges the reminder
+    with it among the booking's related actions: recording it judges the reminder again
+    (the customer's whole log is walked). The pre-check names the promise and what the kind
+    reads in it (`PromiseKind.read`), as notes. One query, none when no kind reads it.
+    """
+    if answered is None:
+        return []
+    reading = [
+        loaded
+        for loaded in promises_load(shop=shop, action_kind=new.kind, reading=True)
+        if loaded.in_force(moment) is not None
+    ]
+    related = tuple(
+        event_of(action)
+        for action in log.actions
+        if action.occasion_external_id == answered.external_id
+        and action.customer_id == new.customer_id
+        and action.external_id != new.external_id
+    )
+    said = []
+    for loaded in reading:
+        version = loaded.in_force(moment)
+        verdict = loaded.kind.read(
+            JudgeContext(
+                action=event_of(new),
+                occasion=event_of(answered),
+                related=related,
+                params=loaded.params(version),
+                calendar=log.calendar,
+            )
+        )
+        if verdict is not None:
+            said.append({"promise": loaded.promise, "kind": loaded.kind, "verdict": verdict})
+    return said
 
 
 def _findings(*, after, involved, customer: str, answered, moment, tz) -> list[dict]:
@@ -399,6 +441,10 @@ NOTES = {
         "この対応を判定した約束はありません（約束の対象となる案件への対応ではないか、"
         "約束が当てはまりません）。",
     ),
+    "counts_for": (
+        "It counts for the promise “{name}” ({label_en}): {message_en}",
+        "約束「{name}」（{label_ja}）の対象です：{message_ja}",
+    ),
     "excused_not_counted": (
         "Findings excused by the exception do not make the verdict worse; they are still listed.",
         "例外で免除された指摘は判定を悪くしません（一覧には表示します）。",
@@ -421,15 +467,29 @@ def _note(code: str, **values) -> dict:
     }
 
 
-def _notes(*, owner, clean, answered, involved, promise_rows, findings) -> list[dict]:
+def _notes(
+    *, owner, clean, answered, involved, promise_rows, findings, counts_for=()
+) -> list[dict]:
     """Return what the verdict alone does not say (each with a stable code, in both languages)."""
     notes = []
     if owner is None:
         notes.append(_note("new_customer"))
     if clean["occasion"] and answered is None:
         notes.append(_note("occasion_not_recorded", occasion=clean["occasion"]))
+    for said in counts_for:
+        notes.append(
+            _note(
+                "counts_for",
+                name=said["promise"].name,
+                label_en=said["kind"].label_en,
+                label_ja=said["kind"].label_ja,
+                message_en=said["verdict"].message_en,
+                message_ja=said["verdict"].message_ja,
+            )
+        )
     if not involved:
-        notes.append(_note("no_promise"))
+        if not counts_for:
+            notes.append(_note("no_promise"))
     elif not any(row["judged"] for row in promise_rows):
         notes.append(_note("not_judged"))
     if any(finding["excused"] for finding in findings):
@@ -449,5 +509,13 @@ def _notes(*, owner, clean, answered, involved, promise_rows, findings) -> list[
 
 
 def known_kinds() -> dict[str, str]:
-    """Return, per action kind, the occasion kind the promises expect it to answer."""
-    return {kind.action_kind: kind.occasion_kind for kind in registry.all()}
+    """Return, per action kind, the occasion kind the promises expect it to answer.
+
+    The kind a promise judges, and the kinds it reads among the occasion's related actions
+    (`PromiseKind.reads_action_kinds`: a booking confirmation answers the booking).
+    """
+    kinds = {kind.action_kind: kind.occasion_kind for kind in registry.all()}
+    for kind in registry.all():
+        for read in kind.reads_action_kinds:
+            kinds.setdefault(read, kind.occasion_kind)
+    return kinds

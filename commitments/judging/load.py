@@ -75,12 +75,19 @@ class LoadedPromise:
         return self._params[version.pk]
 
 
-def promises_load(*, shop, action_kind: str | None = None) -> list[LoadedPromise]:
+def promises_load(
+    *, shop, action_kind: str | None = None, reading: bool = False
+) -> list[LoadedPromise]:
     """Return the shop's promises (retired ones too) with all their versions, in one query.
 
-    With `action_kind`, only the promises whose kind judges that kind of action.
+    With `action_kind`, only the promises whose kind judges that kind of action (`reading`:
+    whose kind reads it among an occasion's related actions, `reads_action_kinds`; no query
+    when no kind does).
     """
-    kinds = [kind for kind in registry.all() if action_kind in (None, kind.action_kind)]
+    if reading:
+        kinds = [kind for kind in registry.all() if action_kind in kind.reads_action_kinds]
+    else:
+        kinds = [kind for kind in registry.all() if action_kind in (None, kind.action_kind)]
     if not kinds:
         return []
     by_promise: dict[int, list[PromiseVersion]] = defaultdict(list)

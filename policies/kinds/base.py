@@ -22,6 +22,7 @@ INQUIRIES = Channel.INQUIRIES
 BREACH = "breach"
 DRIFT = "drift"
 PRECEDENT = "precedent"
+OK = "ok"  # what a kind's `read` says of an action in time
 
 DEFAULT_EXCUSED_REASONS = (ExceptionReason.OUR_MISTAKE.value, ExceptionReason.DEADLINE.value)
 
@@ -318,6 +319,10 @@ class PromiseKind:
     label_en: ClassVar[str]
     occasion_kind: ClassVar[str]
     action_kind: ClassVar[str]
+    # Action kinds this kind reads among an occasion's related actions (besides the one it
+    # judges): an action of such a kind answers the same occasion kind, so the pre-check and
+    # the open occasions offer that occasion for it, and recording it re-judges the kind.
+    reads_action_kinds: ClassVar[tuple[str, ...]] = ()
     # The unit the level is measured in (policies.vocabulary.Unit); the registry sets
     # level_unit (the unit's id, stored with levels and reports) from it.
     unit: ClassVar[Unit]
@@ -403,6 +408,17 @@ class PromiseKind:
     def evaluate(self, ctx: JudgeContext) -> Judgement | None:
         """Return the judgement of an action the promise applies to."""
         raise NotImplementedError(f"{type(self).__name__}.evaluate is not written yet")
+
+    def read(self, ctx: JudgeContext) -> Verdict | None:
+        """Return what an action of a kind this kind reads (`reads_action_kinds`) means for
+        the promise, or None (the default: nothing to say).
+
+        The pre-check says it in its `counts_for` note: `ctx.action` is the action read,
+        `ctx.occasion` the occasion it answers (None when not recorded), `ctx.related` the
+        occasion's other actions. A Verdict of type OK or BREACH with its words; it is no
+        finding (the kind's own action is judged with it among its related actions).
+        """
+        return None
 
     def evaluate_unpromised(self, ctx: JudgeContext) -> Judgement | None:
         """Return the judgement of an action the promise does not ask for (default: none)."""

@@ -25,6 +25,7 @@ from policies.vocabulary import HOURS, Attribute
 from .base import (
     BREACH,
     DRIFT,
+    OK,
     Event,
     Judgement,
     KindParams,
@@ -127,6 +128,8 @@ class ConsultationConfirmation(PromiseKind):
     label_en = "Consultation confirmation and reminder"
     occasion_kind = "consultation_booked"
     action_kind = "reminder_sent"
+    # The booking confirmation is measured from the booking's related actions.
+    reads_action_kinds = ("confirmation_sent",)
     unit = HOURS  # the confirmation's hours after the booking
     higher_is_better = False
     Params = ConsultationConfirmationParams
@@ -162,6 +165,48 @@ class ConsultationConfirmation(PromiseKind):
             f"{moment_en(consultation_at)} (booking {occasion.external_id} of "
             f"{moment_en(booked_at)}); it was due by the end of {date_en(day)}, the day before "
             f"({self.label_en}).",
+        )
+
+    def read(self, ctx):
+        # A booking confirmation: the pre-check says whether it keeps confirm_within_hours.
+        occasion, action = ctx.occasion, ctx.action
+        if action.kind != "confirmation_sent" or occasion is None:
+            return None
+        if not self.applies(occasion=occasion, params=ctx.params, calendar=ctx.calendar):
+            return None
+        calendar, within = ctx.calendar, ctx.params["confirm_within_hours"]
+        consultation_at = consultation_time(occasion.attributes, calendar)
+        booking_ja = f"{moment_ja(consultation_at)}のオンライン接客のご予約"
+        booking_en = f"the consultation of {moment_en(consultation_at)}"
+        first = confirmation_of((*ctx.related, action))
+        if first is not action:
+            at = calendar.local(first.occurred_at)
+            return Verdict(
+                OK,
+                f"{booking_ja}は{moment_ja(at)}に確認済みです（最初の予約確認が数えられます）。",
+                f"{booking_en} was confirmed already, at {moment_en(at)} (the first "
+                f"confirmation counts).",
+                {"confirmed_at": iso(at)},
+            )
+        elapsed = action.occurred_at - occasion.occurred_at
+        hours = num(round(max(elapsed.total_seconds(), 0) / 3600, 2))
+        details = {"confirmation_hours": hours, "confirm_within_hours": within}
+        if hours > within:
+            return Verdict(
+                BREACH,
+                f"{booking_ja}への予約確認はご予約から{hours}時間後で、遅れています"
+                f"（約束は{within}時間以内）。",
+                f"The booking confirmation for {booking_en} goes out "
+                f"{plural(hours, 'hour')} after the booking, late: the promise is within "
+                f"{within}.",
+                details,
+            )
+        return Verdict(
+            OK,
+            f"{booking_ja}への予約確認はご予約から{hours}時間後で、約束の{within}時間以内です。",
+            f"The booking confirmation for {booking_en} goes out {plural(hours, 'hour')} "
+            f"after the booking, within the promised {within}.",
+            details,
         )
 
     def evaluate(self, ctx):

@@ -89,6 +89,14 @@ class Registry:
                 f"action_kind must be an action kind registered in policies.vocabulary "
                 f"(action_register), one of {actions}; got {action_kind!r}."
             )
+        reads = getattr(kind_class, "reads_action_kinds", ())
+        if not isinstance(reads, tuple) or any(
+            read not in actions or read == action_kind for read in reads
+        ):
+            fail(
+                f"reads_action_kinds must be a tuple of action kinds registered in "
+                f"policies.vocabulary other than action_kind, of {actions}; got {reads!r}."
+            )
         unit = kind_class.__dict__.get("unit", getattr(kind_class, "unit", None))
         if not isinstance(unit, vocabulary.Unit):
             fail("unit must be a policies.vocabulary.Unit (its words in both languages).")

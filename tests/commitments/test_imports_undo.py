@@ -8,6 +8,7 @@ from django.urls import reverse
 from accounts.models import AuditEntry
 from commitments import imports, judging, services
 from commitments.imports import ImportUndoRefused, import_run, import_undo
+from commitments.judging import marks
 from commitments.models import (
     Action,
     ActionException,
@@ -19,6 +20,8 @@ from commitments.models import (
     ImportStatus,
     Occasion,
 )
+from commitments.public_precedents import precedent_make_public
+from policies import hooks
 
 from .conftest import at
 from .import_support import action, csv_bytes, order
@@ -267,3 +270,69 @@ class TestUndoPageAndApi:
         operation = schema["paths"]["/api/v1/shops/{shop}/imports/{import_id}/undo/"]["post"]
         assert operation["operationId"] == "import_undo"
         assert {"200", "404", "409"} <= set(operation["responses"])
+
+
+@pytest.mark.django_db
+class TestUndoOfAPublicPrecedent:
+    """An imported closed-day reply told in a review (a public precedent): undone, it no
+    longer raises anyone's expectation, and the customers judged against it are judged
+    again."""
+
+    def test_the_customers_judged_against_it_are_judged_again(
+        self, shop, make_promise, log, manager
+    ):
+        make_promise("holiday_replies", {"mode": "none"})
+        imp = run(
+            shop,
+            [
+                {
+                    "type": "occasion",
+                    "external_id": "A-Q1",
+                    "customer": "A",
+                    "kind": "inquiry_received",
+                    "occurred_at": "2026-11-21 11:00",
+                    "channel": "email",
+                },
+                action("reply_sent", "A-R1", "A-Q1", "A", "2026-11-21 15:00"),
+            ],
+            by=manager,
+        )
+        told = Finding.objects.get(type="precedent", action__external_id="A-R1")
+        precedent_make_public(
+            finding=told, note="told in a review", by=manager, now=at("2026-11-25 09:00")
+        )
+        rejudge_all(shop)
+        log.occasion("B-Q2", "B", "inquiry_received", at("2026-11-28 11:00"), channel="email")
+        log.action("B-R2", "B", "reply_sent", at("2026-11-30 10:30"), occasion="B-Q2")
+        assert Finding.objects.filter(customer__external_id="B").get().type == "drift"
+        seen = []
+        receiver = hooks.rejudge_receiver(seen.append)
+        try:
+            import_undo(imp=imp, by=manager)
+        finally:
+            hooks._receivers.remove(receiver)
+
+        assert [(r.reason, r.since) for r in seen] == [
+            ("finding.public_gone", at("2026-11-25 09:00"))
+        ]
+        # B was not the import's: marked for the re-judge, which removes the drift.
+        assert Customer.objects.get(external_id="B").rejudge_requested_at is not None
+        rejudge_all(shop)
+        assert not Finding.objects.filter(customer__external_id="B").exists()
+        assert judgements(shop) == fresh(shop)
+
+    def test_an_undo_without_public_precedents_asks_for_no_more(self, world, manager):
+        seen = []
+        receiver = hooks.rejudge_receiver(seen.append)
+        try:
+            import_undo(imp=world, by=manager)
+        finally:
+            hooks._receivers.remove(receiver)
+        assert seen == []
+
+
+def rejudge_all(shop):
+    """Run the re-judge the marks ask for (the job's work, without the queue)."""
+    more = True
+    while more:
+        _result, more = marks.rejudge_marked_batch(shop=shop)

@@ -109,6 +109,10 @@ class TestWorklist:
         page = client.get("/shops/kobo/today/").content.decode()
         assert "O-FRI" in page and "/shops/kobo/customers/C-1/" in page
         assert "6.0" in page
+        # Each promise's own parameters in words (its fields' labels), never their keys.
+        assert " · Cutoff time: 16:00</small>" in page
+        assert "Reply within (business hours): 7; Drift tolerance (hours): 4" in page
+        assert "cutoff:" not in page and "within_business_hours" not in page
         count = worklist_for(shop=shop, now=NOW).count
         assert f'<span class="count" title="items due today">{count}</span>' in page
 

@@ -185,6 +185,32 @@ def test_the_precheck_offers_its_action_with_its_attribute(own_module, staff, sh
     assert 'name="attr_apology_lines"' in body
 
 
+def test_the_worklist_names_its_parameters_in_words(promise, api, staff, monkeypatch):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    now = datetime(2026, 11, 24, 11, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+    monkeypatch.setattr("commitments.worklist.timezone.now", lambda: now)
+    held = {
+        "external_id": "H-1",
+        "customer": "C-1",
+        "kind": "parcel_held",
+        "occurred_at": "2026-11-24T10:30:00+09:00",
+    }
+    assert api.post("/api/v1/shops/kobo/occasions/", held, format="json").status_code == 201
+    client = Client()
+    client.force_login(staff)
+
+    english = client.get("/shops/kobo/today/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.cookies["django_language"] = "ja"
+    japanese = client.get("/shops/kobo/today/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+
+    assert "H-1" in english
+    assert "Apologies · Send within (hours): 2</small>" in english
+    assert "within_hours" not in english
+    assert "Apologies · 送信期限（時間）：2</small>" in japanese
+
+
 def test_the_openapi_enums_and_the_promise_kinds_list_it(own_module, api):
     assert "parcel_held" in kind_values("occasion")
     assert "apology_written" in kind_values("action")

@@ -393,6 +393,105 @@ class TestConsultationConfirmationEndToEnd:
         assert not Finding.objects.filter(promise_id=promise["id"]).exists()
         assert Check.objects.get(promise_id=promise["id"]).level == 0.5
 
+    def test_the_precheck_of_a_confirmation_finds_its_booking_and_its_promise(
+        self, api, promise, staff, client
+    ):
+        record(api, "occasions", booking_body())
+        client.force_login(staff)
+
+        occasions = client.get("/shops/kobo/precheck/occasions/", {"customer": "C-1"}).json()
+        body = api.post(
+            f"{SHOP_API}/prechecks/",
+            {"customer": "C-1", "kind": "confirmation_sent", "occurred_at": "2026-11-17T12:00:00"},
+            format="json",
+        ).json()
+
+        [booking_open] = occasions["occasions"]
+        assert booking_open["external_id"] == "B-1"
+        assert booking_open["open_for"] == ["confirmation_sent", "reminder_sent"]
+        # Matched to its booking (its one open occasion), and said to count for the promise.
+        assert body["occasion"] == "B-1"
+        codes = [note["code"] for note in body["notes"]]
+        assert "counts_for" in codes and "no_promise" not in codes
+        [said] = [note for note in body["notes"] if note["code"] == "counts_for"]
+        assert said["message_en"] == (
+            "It counts for the promise “オンライン接客の予約確認” (Consultation confirmation and "
+            "reminder): The booking confirmation for the consultation of Fri 2026-11-20 15:00 "
+            "goes out 26 hours after the booking, late: the promise is within 24."
+        )
+        assert "26時間後で、遅れています（約束は24時間以内）" in said["message_ja"]
+        # Nothing judges the confirmation itself: no finding, the verdict is "not judged".
+        assert (body["verdict"], body["findings"], body["judged"]) == ("ok", [], False)
+
+    def test_the_precheck_page_says_it_in_japanese(self, api, promise, staff):
+        from django.test import Client
+
+        record(api, "occasions", booking_body())
+        client = Client(HTTP_ACCEPT_LANGUAGE="ja")
+        client.force_login(staff)
+        client.cookies["django_language"] = "ja"
+
+        page = client.post(
+            "/shops/kobo/precheck/",
+            {
+                "customer": "C-1",
+                "kind": "confirmation_sent",
+                "occurred_at": "2026-11-16T11:30",
+                "occasion": "B-1",
+                "op": "check",
+            },
+        ).content.decode()
+
+        assert (
+            "約束「オンライン接客の予約確認」（オンライン接客の予約確認と前日のリマインド）の"
+            "対象です：2026年11月20日(金) 15:00のオンライン接客のご予約への予約確認はご予約から"
+            "1.5時間後で、約束の24時間以内です。"
+        ) in page
+
+    @pytest.mark.parametrize(
+        ("confirmed", "earlier", "words"),
+        [
+            ("2026-11-16T11:30:00+09:00", None, "goes out 1.5 hours after the booking, within"),
+            ("2026-11-17T12:00:00+09:00", "2026-11-16T10:30:00+09:00", "confirmed already"),
+        ],
+        ids=["in-time", "confirmed-before"],
+    )
+    def test_the_precheck_says_a_confirmation_is_in_time(
+        self, api, promise, confirmed, earlier, words
+    ):
+        record(api, "occasions", booking_body())
+        if earlier:
+            record(api, "actions", message_body("confirmation_sent", "M-0", earlier))
+
+        body = api.post(
+            f"{SHOP_API}/prechecks/",
+            {
+                "customer": "C-1",
+                "kind": "confirmation_sent",
+                "occurred_at": confirmed,
+                "occasion": "B-1",
+            },
+            format="json",
+        ).json()
+
+        [said] = [note for note in body["notes"] if note["code"] == "counts_for"]
+        assert words in said["message_en"]
+
+    def test_the_precheck_of_a_confirmation_without_the_promise_says_no_promise(self, api, shop):
+        record(api, "occasions", booking_body())
+        body = api.post(
+            f"{SHOP_API}/prechecks/",
+            {
+                "customer": "C-1",
+                "kind": "confirmation_sent",
+                "occurred_at": "2026-11-16T11:00:00+09:00",
+                "occasion": "B-1",
+            },
+            format="json",
+        ).json()
+
+        assert [note["code"] for note in body["notes"]] == ["no_promise"]
+
     @pytest.mark.parametrize(
         ("consultation_at", "code"),
         [(None, "required"), ("2026-11-20", "invalid_attribute"), ("soon", "invalid_attribute")],

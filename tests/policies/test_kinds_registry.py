@@ -132,6 +132,14 @@ class TestRegistry:
             (broken(id=None), "id must be a non-empty snake_case string"),
             (broken(occasion_kind="order"), "occasion_kind must be an occasion kind registered"),
             (broken(action_kind="gift_sent"), "action_kind must be an action kind registered"),
+            (
+                broken(reads_action_kinds=("gift_sent",)),
+                "reads_action_kinds must be a tuple of action kinds",
+            ),
+            (
+                broken(reads_action_kinds="reply_sent"),
+                "reads_action_kinds must be a tuple of action kinds",
+            ),
             (broken(unit="words"), "unit must be a policies.vocabulary.Unit"),
             (broken(unit=None), "unit must be a policies.vocabulary.Unit"),
             (broken(precedent_labels=["long_note"]), "precedent_labels must be a dict"),
@@ -168,6 +176,8 @@ class TestRegistry:
             "no-id",
             "unknown-occasion-kind",
             "unknown-action-kind",
+            "reads-an-unknown-action-kind",
+            "reads-not-a-tuple",
             "unit-not-a-unit",
             "no-unit",
             "precedent-labels-not-a-dict",
