@@ -737,7 +737,6 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
                 attributes=clean["attributes"],
                 content_hash=digest,
             )
-            exclude = OCCASION_FOREIGN_KEYS
         else:
             answered = occasions.get(clean["occasion"]) if clean["occasion"] else None
             instance = Action(
@@ -751,9 +750,11 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
                 attributes=clean["attributes"],
                 content_hash=digest,
             )
-            exclude = ACTION_FOREIGN_KEYS
+        # No full_clean per row: occasion_validate / action_validate checked every field
+        # it would (lengths as the model's, known kinds, JSON attributes, aware times), and
+        # the foreign keys are set from loaded objects (tests/commitments/
+        # test_imports_batch.py checks the lengths and kinds against the models).
         try:
-            instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
             instance.source_import = source_import  # not validated: no query per row
             instance.customer = _batch_customer(
                 customers, new_customers, changed_customers, shop=shop, clean=clean

@@ -314,3 +314,38 @@ class TestConcurrentWriter:
         assert errors_of(imp) == [(4, "external_id", "conflict")]
         assert Customer.objects.filter(shop=shop).count() == 1
         assert Action.objects.get(shop=shop, external_id="A-1").occasion.external_id == "O-1"
+
+
+@pytest.mark.parametrize(("model", "record"), [(Occasion, "occasion"), (Action, "action")])
+def test_batch_validation_covers_the_model_fields(model, record):
+    """log_record_batch stores rows without full_clean: the services' checks must cover it."""
+    from policies import vocabulary
+
+    kind_max = model._meta.get_field("kind").max_length
+    assert all(len(kind) <= kind_max for kind in vocabulary.record_kinds(record))
+    assert model._meta.get_field("external_id").max_length == services.ID_MAX
+    assert model._meta.get_field("content_hash").max_length == len(services.content_hash({}))
+    if model is Action:
+        assert model._meta.get_field("occasion_external_id").max_length == services.ID_MAX
+        assert model._meta.get_field("staff").max_length == 100  # action_validate's staff limit
+
+
+@pytest.mark.django_db
+def test_batch_rows_too_long_get_the_row_errors_of_row_by_row(shop):
+    """Too long ids and staff are refused with the same row errors in a batch as row by row."""
+    rows = [
+        order("O-1"),
+        action("shipped", "a" * 101),
+        action("shipped", "B-1", staff="s" * 101),
+        action("shipped", "B-2", occasion="o" * 101),
+        action("shipped", "B-3"),
+    ]
+    fast = run(shop, csv_bytes(rows))
+    imports.BATCH_FAST = False
+    try:
+        slow = run(make_shop("other-batch-long"), csv_bytes(rows))
+    finally:
+        imports.BATCH_FAST = True
+    assert counts(fast) == counts(slow) == (5, 2, 0, 3)
+    assert errors_of(fast) == errors_of(slow)
+    assert [row for row, _, _ in errors_of(fast)] == [3, 4, 5]
