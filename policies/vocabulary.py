@@ -441,6 +441,15 @@ REVIEW_POSTED = occasion_register(
     ),
 )
 
+# Shipments and shipping notices carry the same tracking number (one CSV column).
+TRACKING_NUMBER = Attribute(
+    "tracking_number",
+    "str",
+    _("Tracking number"),
+    _("Shipments and shipping notices: the carrier's tracking number"),
+    max_length=100,
+)
+
 SHIPPED = action_register(
     "shipped",
     noun=_("shipment"),
@@ -454,13 +463,7 @@ SHIPPED = action_register(
             _("Shipments: the extras in the parcel, separated by ; (sample;gift_wrap)"),
             max_length=100,
         ),
-        Attribute(
-            "tracking_number",
-            "str",
-            _("Tracking number"),
-            _("Shipments and shipping notices: the carrier's tracking number"),
-            max_length=100,
-        ),
+        TRACKING_NUMBER,
     ),
 )
 NOTE_ENCLOSED = action_register(
@@ -486,15 +489,7 @@ SHIPPING_NOTICE_SENT = action_register(
     phrase=_("sends the shipping notice"),
     done=_("Sent the shipping notice"),
     # Optional: the shipping_notice promise judges a notice sent without one.
-    attributes=(
-        Attribute(
-            "tracking_number",
-            "str",
-            _("Tracking number"),
-            _("Shipments and shipping notices: the carrier's tracking number"),
-            max_length=100,
-        ),
-    ),
+    attributes=(TRACKING_NUMBER,),
 )
 REPLY_SENT = action_register(
     "reply_sent",

@@ -532,6 +532,30 @@ def reach_by_days(
     return None
 
 
+class WithinBusinessHours(PromiseKind):
+    """A kind whose action is due `within_business_hours` business hours after the occasion
+    (its Params declare that field); the level is the business hours the action took."""
+
+    def deadline(self, *, occasion, related, params, calendar):
+        return calendar.add_business_hours(occasion.occurred_at, params["within_business_hours"])
+
+    def deadline_reach(self, *, params, calendar, day):
+        hours = params["within_business_hours"]
+        return reach_by_days(
+            calendar=calendar,
+            day=day,
+            deadline_at=lambda at: calendar.add_business_hours(at, hours),
+        )
+
+    @staticmethod
+    def business_hours_taken(ctx: JudgeContext) -> float:
+        """Return the business hours from the occasion to the action (never below 0)."""
+        taken = ctx.calendar.business_hours_between(
+            ctx.occasion.occurred_at, ctx.action.occurred_at
+        )
+        return round(max(taken, 0), 2)
+
+
 def _latest_due(low: datetime, high: datetime, limit: datetime, deadline_at) -> datetime:
     """Return a moment in [low, high) before which all were due by limit (to the minute).
 

@@ -20,12 +20,11 @@ from .base import (
     PRECEDENT,
     Judgement,
     KindParams,
-    PromiseKind,
     Verdict,
+    WithinBusinessHours,
     iso,
     num,
     plural,
-    reach_by_days,
 )
 from .registry import register
 
@@ -121,7 +120,7 @@ class DelayApologyParams(KindParams):
 
 
 @register
-class DelayApology(PromiseKind):
+class DelayApology(WithinBusinessHours):
     id = "delay_apology"
     label_ja = "配達の遅れへのお詫び"
     label_en = "Apology for a delivery delay"
@@ -132,25 +131,9 @@ class DelayApology(PromiseKind):
     Params = DelayApologyParams
     precedent_labels = {"compensation": _("compensation given with an apology")}
 
-    def deadline(self, *, occasion, related, params, calendar):
-        return calendar.add_business_hours(occasion.occurred_at, params["within_business_hours"])
-
-    def deadline_reach(self, *, params, calendar, day):
-        hours = params["within_business_hours"]
-        return reach_by_days(
-            calendar=calendar,
-            day=day,
-            deadline_at=lambda at: calendar.add_business_hours(at, hours),
-        )
-
     def evaluate(self, ctx):
         calendar, params, last = ctx.calendar, ctx.params, ctx.history.last_level
-        hours = round(
-            max(
-                calendar.business_hours_between(ctx.occasion.occurred_at, ctx.action.occurred_at), 0
-            ),
-            2,
-        )
+        hours = self.business_hours_taken(ctx)
         within = params["within_business_hours"]
         shown = num(hours)
         cause = _cause(ctx.occasion.attributes)

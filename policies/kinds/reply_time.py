@@ -11,11 +11,10 @@ from .base import (
     DRIFT,
     Judgement,
     KindParams,
-    PromiseKind,
     Verdict,
+    WithinBusinessHours,
     iso,
     num,
-    reach_by_days,
 )
 from .registry import register
 
@@ -38,7 +37,7 @@ class ReplyTimeParams(KindParams):
 
 
 @register
-class ReplyTime(PromiseKind):
+class ReplyTime(WithinBusinessHours):
     id = "reply_time"
     label_ja = "お問い合わせへの返信時間"
     label_en = "Reply time"
@@ -48,25 +47,9 @@ class ReplyTime(PromiseKind):
     higher_is_better = False
     Params = ReplyTimeParams
 
-    def deadline(self, *, occasion, related, params, calendar):
-        return calendar.add_business_hours(occasion.occurred_at, params["within_business_hours"])
-
-    def deadline_reach(self, *, params, calendar, day):
-        hours = params["within_business_hours"]
-        return reach_by_days(
-            calendar=calendar,
-            day=day,
-            deadline_at=lambda at: calendar.add_business_hours(at, hours),
-        )
-
     def evaluate(self, ctx):
         calendar, params, last = ctx.calendar, ctx.params, ctx.history.last_level
-        hours = round(
-            max(
-                calendar.business_hours_between(ctx.occasion.occurred_at, ctx.action.occurred_at), 0
-            ),
-            2,
-        )
+        hours = self.business_hours_taken(ctx)
         within = params["within_business_hours"]
         shown = num(hours)
         details = {
