@@ -153,11 +153,7 @@ def precheck_run(
     moment = clean["occurred_at"]
     involved = precheck_promises(shop=shop, kind=clean["kind"], moment=moment)
     owner = precheck_customer(
-        shop=shop,
-        external_id=clean["customer"],
-        kind=clean["kind"],
-        occasion=clean["occasion"],
-        promises=involved,
+        shop=shop, external_id=clean["customer"], kind=clean["kind"], promises=involved
     )
     log = precheck_load(
         shop=shop,

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Exists, F, FilteredRelation, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 
 from policies.calendar import ShopCalendar
 from policies.kinds import registry
@@ -39,10 +39,6 @@ ACTION_FIELDS = (
     "attributes",
 )
 OCCASION_FIELDS = ("id", "external_id", "kind", "occurred_at", "attributes")
-# What the pre-check reads with its customer (`precheck_customer`): the occasion named (its
-# external id is the one named) and the stored commitments.
-NAMED_FIELDS = ("id", "kind", "occurred_at", "attributes")
-COMMITMENT_FIELDS = ("id", "last_level", "best_level", "count", "first_at", "last_at", "precedents")
 
 
 # ------------------------------------------------------------------------------
@@ -280,19 +276,14 @@ def precheck_promises(*, shop, kind: str, moment: datetime) -> list[LoadedPromis
 
 
 def precheck_customer(
-    *, shop, external_id: str, kind: str, occasion: str = "", promises: list[LoadedPromise] = ()
+    *, shop, external_id: str, kind: str, promises: list[LoadedPromise] = ()
 ) -> Customer | None:
     """Return the shop's customer with this external id, or None, with what the pre-check
-    reads of it in the same query (one round trip instead of four):
-
-    - `kind_state`: (kind, the time of its latest action of the kind, whether one of them is
-      unjudged), for `can_resume` and `stored_current`;
-    - with `occasion`, `named`: (the occasion's external id, the shop's occasion of that id
-      or None), for `precheck_load`;
-    - with `promises`, `stored`: (their ids, the customer's stored commitments to them by
-      promise id) and `public_told`: (their ids, whether the shop has told any of their
-      precedents publicly: `public_load` is skipped when none), for `precheck_load`.
-    """
+    reads of it in the same query (one query instead of three): `kind_state`, (kind, the
+    time of its latest action of the kind, whether one of them is unjudged), for
+    `can_resume` and `stored_current`; `public_told`, whether the shop has told any
+    precedent of the `promises` publicly, for `precheck_load` (when none, `public_load` is
+    not needed)."""
     # Aggregates over the customer's actions (its index), as can_resume's own query: an
     # EXISTS on the unjudged ones would be planned on the partial index of every unjudged
     # action of every shop, which a big import fills.
@@ -301,52 +292,21 @@ def precheck_customer(
         .order_by()
         .values("customer")
     )
-    named = Occasion.objects.filter(shop=shop, external_id=occasion)
     ids = [loaded.promise.pk for loaded in promises]
-    # Each promise's commitment by a join on the unique (customer, promise): one row or none.
-    joins = {
-        f"stored_{pk}": FilteredRelation("commitments", condition=Q(commitments__promise_id=pk))
-        for pk in ids
-    }
     customer = (
         Customer.objects.filter(shop=shop, external_id=external_id)
-        .annotate(**joins)
         .annotate(
             kind_latest=Subquery(mine.annotate(at=Max("occurred_at")).values("at")),
             kind_unjudged=Subquery(
                 mine.annotate(n=Count("pk", filter=Q(judged_at__isnull=True))).values("n")
             ),
-            # The occasion named, by the shop's unique (shop, external_id): one row or none.
-            **{
-                f"named_{column}": Subquery(named.values(column))
-                for column in (NAMED_FIELDS if occasion else ())
-            },
-            **{
-                f"{join}_{column}": F(f"{join}__{column}")
-                for join in joins
-                for column in COMMITMENT_FIELDS
-            },
             **({"public_any": Exists(public_told(shop=shop, promise_ids=ids))} if ids else {}),
         )
         .first()
     )
     if customer is not None:
         customer.kind_state = (kind, customer.kind_latest, bool(customer.kind_unjudged))
-        if occasion:
-            pk, *row = (getattr(customer, f"named_{column}") for column in NAMED_FIELDS)
-            customer.named = (occasion, None if pk is None else LoggedOccasion(pk, occasion, *row))
-        stored = {}
-        for promise_id in ids:
-            row = {
-                column: getattr(customer, f"stored_{promise_id}_{column}")
-                for column in COMMITMENT_FIELDS
-            }
-            if row["id"] is not None:
-                stored[promise_id] = Commitment(
-                    shop_id=customer.shop_id, customer_id=customer.pk, promise_id=promise_id, **row
-                )
-        customer.stored = (ids, stored)
-        customer.public_told = (ids, bool(getattr(customer, "public_any", False)))
+        customer.public_told = bool(getattr(customer, "public_any", False))
     return customer
 
 
@@ -427,22 +387,20 @@ def precheck_load(
 ) -> Log:
     """Return the log a new action of `kind` for `customer` is judged against (the pre-check).
 
-    `promises` are the promises involved (`precheck_promises`). Resumed from the stored
-    commitments when the customer's state allows it (`can_resume`), else every action of the
-    kind is walked. Either way the actions answering the occasion named are loaded (what
-    judges see as `related`), with the occasions they answer. What `precheck_customer` read
-    with the customer (the occasion named, the stored commitments, whether any precedent is
-    public) is not read again.
+    `promises` are the promises involved (`precheck_promises`), `customer` as
+    `precheck_customer` read it for the same kind and promises (or None). Resumed from the
+    stored commitments when the customer's state allows it (`can_resume`), else every action
+    of the kind is walked. Either way the actions answering the occasion named are loaded
+    (what judges see as `related`), with the occasions they answer (joined); the occasion
+    named is read on its own only when no action loaded answers it.
     """
     ids = [loaded.promise.pk for loaded in promises]
     stored = {}
     if customer is not None and promises:
-        read_ids, stored = getattr(customer, "stored", (None, None))
-        if read_ids != ids:  # the customer was read without them
-            stored = {
-                commitment.promise_id: commitment
-                for commitment in Commitment.objects.filter(customer=customer, promise_id__in=ids)
-            }
+        stored = {
+            commitment.promise_id: commitment
+            for commitment in Commitment.objects.filter(customer=customer, promise_id__in=ids)
+        }
     resume = can_resume(shop=shop, customer=customer, kind=kind, moment=moment)
     actions: list[LoggedAction] = []
     occasions: dict[int, LoggedOccasion] = {}
@@ -461,15 +419,10 @@ def precheck_load(
                 wanted |= Q(occasion_external_id=occasion)
         if wanted is not None:
             actions, occasions = _precheck_actions(mine.filter(wanted))
-    answered = None
-    if occasion:
-        named, found = getattr(customer, "named", (None, None))
-        if named != occasion:  # an unknown customer (or one read without it): read it now
-            found = next(iter(_occasions(shop=shop, actions=[], named=occasion).values()), None)
-        if found is not None:
-            occasions.setdefault(found.id, found)
-            answered = occasions[found.id]
-    told_ids, told = getattr(customer, "public_told", (None, True))
+    if occasion and not any(o.external_id == occasion for o in occasions.values()):
+        occasions.update(_occasions(shop=shop, actions=[], named=occasion))
+    answered = next((o for o in occasions.values() if occasion and o.external_id == occasion), None)
+    told = customer is None or customer.public_told
     customer_key = customer.pk if customer is not None else None
     return Log(
         actions=actions,
@@ -480,5 +433,5 @@ def precheck_load(
         answered=answered,
         stored=stored,
         current=stored_current(shop=shop, customer=customer, kind=kind),
-        public=public_load(shop=shop, promise_ids=ids) if told or told_ids != ids else {},
+        public=public_load(shop=shop, promise_ids=ids) if told else {},
     )

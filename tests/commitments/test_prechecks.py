@@ -402,10 +402,13 @@ class TestPrecheckQueries:
         # 8: one of them reads the shop's public precedents (judging/public.py).
         assert queries("C-short") == queries("C-long") <= 8
 
-    def test_what_the_customer_query_brings_is_not_read_again(self, shop, log, note_promise):
-        # The promise versions, the customer (with its state of the kind, the occasion named,
-        # its stored commitments and whether any precedent is public), the actions answering
-        # the occasion with the occasions joined; resumed, the stored history too.
+    def test_occasions_come_with_the_actions_and_public_ones_are_read_only_if_told(
+        self, shop, log, note_promise
+    ):
+        # The promise versions; the customer, with its state of the kind and whether any
+        # precedent is public; its stored commitments; the actions, the occasions they answer
+        # joined. The occasion named on its own only when no action answers it yet; resumed,
+        # the last five experiences; the public precedents only when one is public.
         for n in range(1, 4):
             order_and_note(log, n, "C-1", f"2026-0{n}-05 10:00", 10)
         log.occasion("O-9", "C-1", "order_placed", at("2026-11-17 10:00"), total=5000)
@@ -415,14 +418,14 @@ class TestPrecheckQueries:
                 note_precheck(shop, lines=6, **kw)
             return len(captured)
 
-        assert queries() == 4  # resumed: the last five experiences are read
-        assert queries(when="2026-01-01 09:00", occasion="O-1") == 3  # walked
-        finding = Finding.objects.filter(customer__external_id="C-1", type="precedent")
+        assert queries() == 6  # resumed; O-9 is answered by no action yet
+        assert queries(when="2026-01-01 09:00", occasion="O-1") == 4  # walked
         order_and_note(log, 4, "C-1", "2026-04-05 10:00", 20)  # a precedent: 20 lines
         from commitments.public_precedents import precedent_make_public
 
-        precedent_make_public(finding=finding.get(), note="told in a review")
-        assert queries(when="2026-01-01 09:00", occasion="O-1") == 4  # and the public ones
+        precedent = Finding.objects.get(customer__external_id="C-1", type="precedent")
+        precedent_make_public(finding=precedent, note="told in a review")
+        assert queries(when="2026-01-01 09:00", occasion="O-1") == 5
 
     def test_an_unknown_customer_still_gets_the_occasion_named(self, shop, log, note_promise):
         log.occasion("O-9", "C-1", "order_placed", at("2026-11-17 10:00"), total=5000)
