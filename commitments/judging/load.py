@@ -211,7 +211,7 @@ class Log:
     public: dict = field(default_factory=dict)
 
 
-def public_told(*, shop, promise_ids: list[int] | None = None):
+def _public_findings(*, shop, promise_ids: list[int] | None = None):
     """Return the shop's public precedents (of these promises) as a queryset of findings."""
     rows = Finding.objects.filter(
         shop=shop, type=FindingType.PRECEDENT, public_at__isnull=False, action__isnull=False
@@ -223,7 +223,7 @@ def public_load(*, shop, promise_ids: list[int] | None = None) -> dict[int, list
     """Return the shop's public precedents by promise id (of these promises), in one query."""
     if promise_ids is not None and not promise_ids:
         return {}
-    rows = public_told(shop=shop, promise_ids=promise_ids)
+    rows = _public_findings(shop=shop, promise_ids=promise_ids)
     public: dict[int, list[PublicPrecedent]] = defaultdict(list)
     for row in rows.order_by("public_at", "id").values_list(
         "id",
@@ -279,11 +279,11 @@ def precheck_customer(
     *, shop, external_id: str, kind: str, promises: list[LoadedPromise] = ()
 ) -> Customer | None:
     """Return the shop's customer with this external id, or None, with what the pre-check
-    reads of it in the same query (one query instead of three): `kind_state`, (kind, the
+    reads of it in the same query: `kind_state`, (kind, the
     time of its latest action of the kind, whether one of them is unjudged), for
-    `can_resume` and `stored_current`; `public_told`, whether the shop has told any
-    precedent of the `promises` publicly, for `precheck_load` (when none, `public_load` is
-    not needed)."""
+    `can_resume` and `stored_current`; `public_told`, (the `promises`' ids, whether the shop
+    has told any of their precedents publicly), for `precheck_load` (when none, `public_load`
+    is not needed)."""
     # Aggregates over the customer's actions (its index), as can_resume's own query: an
     # EXISTS on the unjudged ones would be planned on the partial index of every unjudged
     # action of every shop, which a big import fills.
@@ -300,13 +300,13 @@ def precheck_customer(
             kind_unjudged=Subquery(
                 mine.annotate(n=Count("pk", filter=Q(judged_at__isnull=True))).values("n")
             ),
-            **({"public_any": Exists(public_told(shop=shop, promise_ids=ids))} if ids else {}),
+            **({"public_any": Exists(_public_findings(shop=shop, promise_ids=ids))} if ids else {}),
         )
         .first()
     )
     if customer is not None:
         customer.kind_state = (kind, customer.kind_latest, bool(customer.kind_unjudged))
-        customer.public_told = bool(getattr(customer, "public_any", False))
+        customer.public_told = (ids, bool(getattr(customer, "public_any", False)))
     return customer
 
 
@@ -422,7 +422,8 @@ def precheck_load(
     if occasion and not any(o.external_id == occasion for o in occasions.values()):
         occasions.update(_occasions(shop=shop, actions=[], named=occasion))
     answered = next((o for o in occasions.values() if occasion and o.external_id == occasion), None)
-    told = customer is None or customer.public_told
+    # Read unless the customer's query said that none of these promises' precedents is.
+    told = customer is None or customer.public_told != (ids, False)
     customer_key = customer.pk if customer is not None else None
     return Log(
         actions=actions,

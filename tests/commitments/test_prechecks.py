@@ -427,6 +427,31 @@ class TestPrecheckQueries:
         precedent_make_public(finding=precedent, note="told in a review")
         assert queries(when="2026-01-01 09:00", occasion="O-1") == 5
 
+    def test_public_precedents_are_read_unless_the_customer_query_said_none_for_them(
+        self, shop, log, note_promise
+    ):
+        from commitments.judging import load
+        from commitments.public_precedents import precedent_make_public
+
+        order_and_note(log, 1, "C-1", "2026-01-05 10:00", 10)
+        order_and_note(log, 2, "C-1", "2026-02-05 10:00", 20)  # a precedent: 20 lines
+        precedent = Finding.objects.get(customer__external_id="C-1", type="precedent")
+        precedent_make_public(finding=precedent, note="told in a review")
+        moment = at("2026-11-18 10:00")
+        promises = load.precheck_promises(shop=shop, kind="note_enclosed", moment=moment)
+
+        def public(**read):
+            customer = load.precheck_customer(
+                shop=shop, external_id="C-1", kind="note_enclosed", **read
+            )
+            return load.precheck_load(
+                shop=shop, customer=customer, kind="note_enclosed", moment=moment,
+                promises=promises,
+            ).public  # fmt: skip
+
+        assert list(public(promises=promises)) == [note_promise.pk]
+        assert list(public()) == [note_promise.pk]  # read without them: not taken as none
+
     def test_an_unknown_customer_still_gets_the_occasion_named(self, shop, log, note_promise):
         log.occasion("O-9", "C-1", "order_placed", at("2026-11-17 10:00"), total=5000)
         answer = note_precheck(shop, lines=6, customer="C-new")
