@@ -329,7 +329,7 @@ def requests_measure(*, shop, runs: int) -> dict:
     client = Client(HTTP_AUTHORIZATION=f"Token {key}")
     trivial = f"/api/v1/shops/{shop.slug}/"
     prechecks = precheck_measure(shop=shop, key=key, runs=runs)
-    results = {key_: prechecks[key_] for key_ in ("precheck", "precheck_top1")}
+    results = {label: prechecks[label] for label in ("precheck", "precheck_top1")}
     # The pages, signed in as a manager of the shop.
     pages = Client()
     pages.force_login(user)
@@ -355,8 +355,8 @@ def requests_measure(*, shop, runs: int) -> dict:
 def http_measure(*, shop, key: str, bodies: dict[str, list[dict]]) -> dict:
     """Return pre-check vs trivial GET over HTTP through gunicorn, or why it was skipped.
 
-    `bodies` as in `precheck_measure`: the random customers' figures at the top level (as
-    before), the top 1 %'s under "precheck_top1", each interleaved with the trivial GET.
+    `bodies` as in `precheck_measure`: the random customers' figures at the top level, the
+    top 1 %'s under "precheck_top1", each pre-check followed by the trivial GET.
     """
     import importlib.util
     from http.client import HTTPConnection
