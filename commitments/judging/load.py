@@ -279,11 +279,10 @@ def precheck_customer(
     *, shop, external_id: str, kind: str, promises: list[LoadedPromise] = ()
 ) -> Customer | None:
     """Return the shop's customer with this external id, or None, with what the pre-check
-    reads of it in the same query: `kind_state`, (kind, the
-    time of its latest action of the kind, whether one of them is unjudged), for
-    `can_resume` and `stored_current`; `public_told`, (the `promises`' ids, whether the shop
-    has told any of their precedents publicly), for `precheck_load` (when none, `public_load`
-    is not needed)."""
+    reads of it in the same query: `kind_state`, (kind, the time of its latest action of the
+    kind, whether one of them is unjudged), for `can_resume` and `stored_current`;
+    `public_told`, (the `promises`' ids, whether the shop has told any of their precedents
+    publicly), for `precheck_load` (when none, `public_load` is not needed)."""
     # Aggregates over the customer's actions (its index), as can_resume's own query: an
     # EXISTS on the unjudged ones would be planned on the partial index of every unjudged
     # action of every shop, which a big import fills.
@@ -322,17 +321,25 @@ def _kind_state(*, shop, customer: Customer, kind: str) -> tuple[datetime | None
     return state["latest"], state["unjudged"] > 0
 
 
+def _judging_pending(customer: Customer | None) -> bool:
+    """Return whether the customer is unknown or a re-judge is pending for it (a promise or
+    calendar change marked it, or its last judging failed)."""
+    return (
+        customer is None
+        or customer.rejudge_requested_at is not None
+        or customer.judge_failed_at is not None
+    )
+
+
 def stored_current(*, shop, customer: Customer | None, kind: str) -> bool:
     """Return whether the customer's stored commitments to the promises judging this kind are
     what judging the stored log would give: every action of the kind is judged and no
-    re-judge is pending for the customer (a promise or calendar change marked it, or its last
-    judging failed). No query when the customer comes from `precheck_customer`."""
-    if customer is None:
-        return False
-    if customer.rejudge_requested_at is not None or customer.judge_failed_at is not None:
-        return False
-    _latest, unjudged = _kind_state(shop=shop, customer=customer, kind=kind)
-    return not unjudged
+    re-judge is pending for the customer. No query when the customer comes from
+    `precheck_customer`, else one aggregate query."""
+    return (
+        not _judging_pending(customer)
+        and not _kind_state(shop=shop, customer=customer, kind=kind)[1]
+    )
 
 
 def can_resume(*, shop, customer: Customer | None, kind: str, moment: datetime) -> bool:
@@ -343,10 +350,10 @@ def can_resume(*, shop, customer: Customer | None, kind: str, moment: datetime) 
     the history the new action is judged against. One aggregate query, none when the
     customer comes from `precheck_customer` with the state of this kind.
     """
-    if not stored_current(shop=shop, customer=customer, kind=kind):
+    if _judging_pending(customer):
         return False
-    latest, _unjudged = _kind_state(shop=shop, customer=customer, kind=kind)
-    return latest is None or latest < moment
+    latest, unjudged = _kind_state(shop=shop, customer=customer, kind=kind)
+    return not unjudged and (latest is None or latest < moment)
 
 
 def _precheck_actions(queryset) -> tuple[list[LoggedAction], dict[int, LoggedOccasion]]:
