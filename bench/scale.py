@@ -9,7 +9,7 @@ median of `--reps` repetitions, so that a busy shared machine slows both alike:
 |---|---|
 | CSV import with judging | plain `bulk_create` of the same rows |
 | weekly report (8-week trends) | GROUP BYs of the week's findings, the 8 weeks' checks |
-| pre-check p50/p95/p99 (API, in-process) | a trivial authenticated GET of the same app |
+| pre-check p50/p95/p99 (in-process; random and top 1 % history) | a trivial authenticated GET |
 | the same over HTTP through gunicorn | the trivial GET over HTTP |
 | rebuild_commitments (judge the whole shop) | loading the same rows alone |
 | findings list / today's worklist p95 | the trivial GET |
@@ -284,6 +284,39 @@ def _client_pairs(client, *, trivial: str, calls: list, label: str) -> dict:
     }
 
 
+def precheck_measure(*, shop, key: str, runs: int) -> dict:
+    """Return the pre-check's latency against the trivial GET, in-process and over HTTP.
+
+    Random customers (`runs` pre-checks) and the top 1 % of history length (a quarter as
+    many, at least 20), each pre-check followed by the trivial GET (interleaved).
+    """
+    from django.test import Client
+
+    client = Client(HTTP_AUTHORIZATION=f"Token {key}")
+    trivial = f"/api/v1/shops/{shop.slug}/"
+    precheck = f"/api/v1/shops/{shop.slug}/prechecks/"
+    bodies = {
+        "precheck": _precheck_bodies(shop=shop, runs=runs),
+        "precheck_top1": _precheck_bodies(shop=shop, runs=max(20, runs // 4), top_share=0.01),
+    }
+
+    def posts(some):
+        return [
+            lambda body=body: client.post(precheck, body, content_type="application/json")
+            for body in some
+        ]
+
+    for body in bodies["precheck"][:5]:  # warm-up: imports, holiday tables, connections
+        client.get(trivial)
+        client.post(precheck, body, content_type="application/json")
+    results = {
+        label: _client_pairs(client, trivial=trivial, calls=posts(some), label="precheck")
+        for label, some in bodies.items()
+    }
+    results["http"] = http_measure(shop=shop, key=key, bodies=bodies)
+    return results
+
+
 def requests_measure(*, shop, runs: int) -> dict:
     """Return pre-check (random and top-1 % customers), findings list and worklist latency."""
     from django.test import Client
@@ -295,32 +328,8 @@ def requests_measure(*, shop, runs: int) -> dict:
     _token, key = api_token_create(user=user, name="bench")
     client = Client(HTTP_AUTHORIZATION=f"Token {key}")
     trivial = f"/api/v1/shops/{shop.slug}/"
-    precheck = f"/api/v1/shops/{shop.slug}/prechecks/"
-
-    def posts(bodies):
-        return [
-            lambda body=body: client.post(precheck, body, content_type="application/json")
-            for body in bodies
-        ]
-
-    for _ in range(5):  # warm-up: imports, holiday tables, connections
-        client.get(trivial)
-        client.post(
-            precheck,
-            _precheck_bodies(shop=shop, runs=1)[0],
-            content_type="application/json",
-        )
-    results = {
-        "precheck": _client_pairs(
-            client, trivial=trivial, calls=posts(_precheck_bodies(shop=shop, runs=runs)),
-            label="precheck",
-        ),
-        "precheck_top1": _client_pairs(
-            client, trivial=trivial,
-            calls=posts(_precheck_bodies(shop=shop, runs=max(20, runs // 4), top_share=0.01)),
-            label="precheck",
-        ),
-    }  # fmt: skip
+    prechecks = precheck_measure(shop=shop, key=key, runs=runs)
+    results = {label: prechecks[label] for label in ("precheck", "precheck_top1")}
     # The pages, signed in as a manager of the shop.
     pages = Client()
     pages.force_login(user)
@@ -339,12 +348,16 @@ def requests_measure(*, shop, runs: int) -> dict:
         )  # fmt: skip
     if "worklist" not in lists:
         results["worklist"] = {"status": "skipped: no worklist page on this version"}
-    results["http"] = http_measure(shop=shop, key=key, runs=runs)
+    results["http"] = prechecks["http"]
     return results
 
 
-def http_measure(*, shop, key: str, runs: int) -> dict:
-    """Return pre-check vs trivial GET over HTTP through gunicorn, or why it was skipped."""
+def http_measure(*, shop, key: str, bodies: dict[str, list[dict]]) -> dict:
+    """Return pre-check vs trivial GET over HTTP through gunicorn, or why it was skipped.
+
+    `bodies` as in `precheck_measure`: the random customers' figures at the top level, the
+    top 1 %'s under "precheck_top1", each pre-check followed by the trivial GET.
+    """
     import importlib.util
     from http.client import HTTPConnection
 
@@ -393,21 +406,26 @@ def http_measure(*, shop, key: str, runs: int) -> dict:
                 raise RuntimeError(f"HTTP {method} {url}: {response.status}")
             return (time.perf_counter() - started) * 1000
 
+        def pairs(some: list[dict]) -> dict:
+            work, base = [], []
+            for body in some:
+                work.append(timed(conn, "POST", precheck, json.dumps(body)))
+                base.append(timed(conn, "GET", trivial))
+            work_l, base_l = _latency(work), _latency(base)
+            return {
+                "precheck": work_l,
+                "trivial_get": base_l,
+                "ratio_p50": _ratio(work_l["p50_ms"], base_l["p50_ms"]),
+                "ratio_p99": _ratio(work_l["p99_ms"], base_l["p99_ms"]),
+            }
+
         conn = HTTPConnection("127.0.0.1", PORT, timeout=30)
-        bodies = [json.dumps(b) for b in _precheck_bodies(shop=shop, runs=runs)]
-        for body in bodies[:5]:
-            timed(conn, "POST", precheck, body)
+        for body in bodies["precheck"][:5]:  # warm-up: both workers, their connections
+            timed(conn, "POST", precheck, json.dumps(body))
             timed(conn, "GET", trivial)
-        work, base = [], []
-        for body in bodies:
-            work.append(timed(conn, "POST", precheck, body))
-            base.append(timed(conn, "GET", trivial))
-        work_l, base_l = _latency(work), _latency(base)
         return {
-            "precheck": work_l,
-            "trivial_get": base_l,
-            "ratio_p50": _ratio(work_l["p50_ms"], base_l["p50_ms"]),
-            "ratio_p99": _ratio(work_l["p99_ms"], base_l["p99_ms"]),
+            **pairs(bodies["precheck"]),
+            "precheck_top1": pairs(bodies["precheck_top1"]),
         }
     finally:
         server.terminate()
@@ -549,11 +567,12 @@ def table(results: dict) -> str:
         )  # fmt: skip
     http = req["http"]
     if "precheck" in http:
-        rows.append(
-            ("pre-check over HTTP (gunicorn, 127.0.0.1)", lat(http, "precheck"),
-             f"trivial GET over HTTP: {lat(http, 'trivial_get')}",
-             f"{http['ratio_p50']}× (p50), {http['ratio_p99']}× (p99)")
-        )  # fmt: skip
+        for one, label in ((http, "random customers"), (http["precheck_top1"], "top 1 % history")):
+            rows.append(
+                (f"pre-check over HTTP (gunicorn, 127.0.0.1), {one['precheck']['n']} {label}",
+                 lat(one, "precheck"), f"trivial GET over HTTP: {lat(one, 'trivial_get')}",
+                 f"{one['ratio_p50']}× (p50), {one['ratio_p99']}× (p99)")
+            )  # fmt: skip
     else:
         rows.append(("pre-check over HTTP", http["status"], "", ""))
     for key, label in (("findings_list", "findings list page"), ("worklist", "today's worklist")):

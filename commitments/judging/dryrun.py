@@ -12,6 +12,9 @@ unknown (a customer with no history).
 The walk resumes from the stored commitments only when the new action is the customer's
 latest and no re-judge is pending for the customer (`load.can_resume`); otherwise it walks
 the customer's whole log of that kind, so a pending re-judge never answers from stale rows.
+The commitments "before" the action are the stored ones when they are current
+(`load.stored_current`: the log walked without the new action would give them), else that
+walk.
 """
 
 from collections import defaultdict
@@ -29,7 +32,14 @@ from policies.kinds.base import JudgeContext
 
 from ..models import Check, Customer, ExceptionStatus, Finding
 from ..services import action_validate
-from .load import LoggedAction, LoggedException, precheck_customer, precheck_load, promises_load
+from .load import (
+    LoggedAction,
+    LoggedException,
+    precheck_customer,
+    precheck_load,
+    precheck_promises,
+    promises_load,
+)
 from .walk import DEFAULT_EXCUSED_REASONS, derive, event_of
 
 # The unsaved action's external id. "~" sorts after letters and digits, so at the very same
@@ -141,16 +151,26 @@ def precheck_run(
     )
     tz = ZoneInfo(shop.timezone)
     moment = clean["occurred_at"]
-    owner = precheck_customer(shop=shop, external_id=clean["customer"], kind=clean["kind"])
+    involved = precheck_promises(shop=shop, kind=clean["kind"], moment=moment)
+    owner = precheck_customer(
+        shop=shop, external_id=clean["customer"], kind=clean["kind"], promises=involved
+    )
     log = precheck_load(
-        shop=shop, customer=owner, kind=clean["kind"], moment=moment, occasion=clean["occasion"]
+        shop=shop,
+        customer=owner,
+        kind=clean["kind"],
+        moment=moment,
+        occasion=clean["occasion"],
+        promises=involved,
     )
     involved, before, answered, resume = log.promises, log.stored, log.answered, log.resume
     new = _unsaved_action(owner=owner, clean=clean, answered=answered)
     customer_key = owner.pk if owner is not None else None
-    if resume is None and owner is not None:
-        # Walked, not resumed: "before" is the walk of the log without the new action, not
-        # the stored rows (a pending re-judge may be about to change them).
+    if resume is None and owner is not None and not log.current:
+        # Walked, not resumed, and the stored rows may be stale (a pending re-judge may be
+        # about to change them, an action of the kind is not judged yet): "before" is the
+        # walk of the log without the new action. When they are current they are that walk
+        # (`load.stored_current`), and only the walk with the new action is made.
         walked = derive(
             actions=log.actions,
             occasions=log.occasions,

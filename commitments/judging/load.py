@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 
 from policies.calendar import ShopCalendar
 from policies.kinds import registry
@@ -205,19 +205,25 @@ class Log:
     answered: LoggedOccasion | None = None
     # The customer's stored commitments to the promises, by promise id (pre-check only).
     stored: dict = field(default_factory=dict)
+    # Whether `stored` is what judging the stored log gives (pre-check: `stored_current`).
+    current: bool = False
     # The shop's public precedents, by promise id (judging/public.py).
     public: dict = field(default_factory=dict)
+
+
+def _public_findings(*, shop, promise_ids: list[int] | None = None):
+    """Return the shop's public precedents (of these promises) as a queryset of findings."""
+    rows = Finding.objects.filter(
+        shop=shop, type=FindingType.PRECEDENT, public_at__isnull=False, action__isnull=False
+    )
+    return rows if promise_ids is None else rows.filter(promise_id__in=promise_ids)
 
 
 def public_load(*, shop, promise_ids: list[int] | None = None) -> dict[int, list[PublicPrecedent]]:
     """Return the shop's public precedents by promise id (of these promises), in one query."""
     if promise_ids is not None and not promise_ids:
         return {}
-    rows = Finding.objects.filter(
-        shop=shop, type=FindingType.PRECEDENT, public_at__isnull=False, action__isnull=False
-    )
-    if promise_ids is not None:
-        rows = rows.filter(promise_id__in=promise_ids)
+    rows = _public_findings(shop=shop, promise_ids=promise_ids)
     public: dict[int, list[PublicPrecedent]] = defaultdict(list)
     for row in rows.order_by("public_at", "id").values_list(
         "id",
@@ -259,10 +265,24 @@ def log_load(
     )
 
 
-def precheck_customer(*, shop, external_id: str, kind: str) -> Customer | None:
-    """Return the shop's customer with this external id, or None, with `kind_state`: (kind,
-    the time of its latest action of the kind, whether one of them is unjudged) read in the
-    same query, for `can_resume` (one query fewer per pre-check)."""
+def precheck_promises(*, shop, kind: str, moment: datetime) -> list[LoadedPromise]:
+    """Return the promises a new action of `kind` at `moment` is judged by (the pre-check):
+    those judging the kind and in force at the moment; the others' findings cannot change."""
+    return [
+        loaded
+        for loaded in promises_load(shop=shop, action_kind=kind)
+        if loaded.in_force(moment) is not None
+    ]
+
+
+def precheck_customer(
+    *, shop, external_id: str, kind: str, promises: list[LoadedPromise] = ()
+) -> Customer | None:
+    """Return the shop's customer with this external id, or None, with what the pre-check
+    reads of it in the same query: `kind_state`, (kind, the time of its latest action of the
+    kind, whether one of them is unjudged), for `can_resume` and `stored_current`;
+    `public_told`, (the `promises`' ids, whether the shop has told any of their precedents
+    publicly), for `precheck_load` (when none, `public_load` is not needed)."""
     # Aggregates over the customer's actions (its index), as can_resume's own query: an
     # EXISTS on the unjudged ones would be planned on the partial index of every unjudged
     # action of every shop, which a big import fills.
@@ -271,6 +291,7 @@ def precheck_customer(*, shop, external_id: str, kind: str) -> Customer | None:
         .order_by()
         .values("customer")
     )
+    ids = [loaded.promise.pk for loaded in promises]
     customer = (
         Customer.objects.filter(shop=shop, external_id=external_id)
         .annotate(
@@ -278,63 +299,118 @@ def precheck_customer(*, shop, external_id: str, kind: str) -> Customer | None:
             kind_unjudged=Subquery(
                 mine.annotate(n=Count("pk", filter=Q(judged_at__isnull=True))).values("n")
             ),
+            **({"public_any": Exists(_public_findings(shop=shop, promise_ids=ids))} if ids else {}),
         )
         .first()
     )
     if customer is not None:
         customer.kind_state = (kind, customer.kind_latest, bool(customer.kind_unjudged))
+        customer.public_told = (ids, bool(getattr(customer, "public_any", False)))
     return customer
+
+
+def _kind_state(*, shop, customer: Customer, kind: str) -> tuple[datetime | None, bool]:
+    """Return the time of the customer's latest action of the kind and whether one of them is
+    unjudged: read with the customer (`precheck_customer`), else by one aggregate query."""
+    known = getattr(customer, "kind_state", None)
+    if known is not None and known[0] == kind:  # read with the customer (precheck_customer)
+        return known[1], known[2]
+    state = Action.objects.filter(shop=shop, customer=customer, kind=kind).aggregate(
+        latest=Max("occurred_at"), unjudged=Count("pk", filter=Q(judged_at__isnull=True))
+    )
+    return state["latest"], state["unjudged"] > 0
+
+
+def _judging_pending(customer: Customer | None) -> bool:
+    """Return whether the customer is unknown or a re-judge is pending for it (a promise or
+    calendar change marked it, or its last judging failed)."""
+    return (
+        customer is None
+        or customer.rejudge_requested_at is not None
+        or customer.judge_failed_at is not None
+    )
+
+
+def stored_current(*, shop, customer: Customer | None, kind: str) -> bool:
+    """Return whether the customer's stored commitments to the promises judging this kind are
+    what judging the stored log would give: every action of the kind is judged and no
+    re-judge is pending for the customer. No query when the customer comes from
+    `precheck_customer`, else one aggregate query."""
+    return (
+        not _judging_pending(customer)
+        and not _kind_state(shop=shop, customer=customer, kind=kind)[1]
+    )
 
 
 def can_resume(*, shop, customer: Customer | None, kind: str, moment: datetime) -> bool:
     """Return whether a new action of this kind can be judged from the stored commitments.
 
-    So when every action of this kind is judged and earlier than the new one (it is the
-    customer's latest), and no re-judge is pending for the customer (a promise or calendar
-    change marked it, or its last judging failed): then the stored commitments are exactly
+    So when they are current (`stored_current`) and every action of this kind is earlier
+    than the new one (it is the customer's latest): then the stored commitments are exactly
     the history the new action is judged against. One aggregate query, none when the
     customer comes from `precheck_customer` with the state of this kind.
     """
-    if customer is None:
+    if _judging_pending(customer):
         return False
-    if customer.rejudge_requested_at is not None or customer.judge_failed_at is not None:
-        return False
-    known = getattr(customer, "kind_state", None)
-    if known is not None and known[0] == kind:  # read with the customer (precheck_customer)
-        latest, unjudged = known[1], known[2]
-    else:
-        state = Action.objects.filter(shop=shop, customer=customer, kind=kind).aggregate(
-            latest=Max("occurred_at"), unjudged=Count("pk", filter=Q(judged_at__isnull=True))
-        )
-        latest, unjudged = state["latest"], state["unjudged"] > 0
+    latest, unjudged = _kind_state(shop=shop, customer=customer, kind=kind)
     return not unjudged and (latest is None or latest < moment)
 
 
+def _precheck_actions(queryset) -> tuple[list[LoggedAction], dict[int, LoggedOccasion]]:
+    """Return the actions as `_actions` reads them and the occasions they answer, in one query
+    (the occasions joined: `_occasions`' rows, without its round trip)."""
+    rows = queryset.order_by("customer_id", "occurred_at", "external_id").values_list(
+        *ACTION_FIELDS,
+        "judged_at",
+        "exception__reason",
+        "exception__status",
+        *(f"occasion__{column}" for column in OCCASION_FIELDS[1:]),
+    )
+    actions, occasions = [], {}
+    width = len(ACTION_FIELDS) + 3
+    for row in rows:
+        action, joined = row[:width], row[width:]
+        actions.append(
+            LoggedAction(
+                *action[:-3],
+                exception=None if action[-2] is None else LoggedException(*action[-2:]),
+                unjudged=action[-3] is None,
+            )
+        )
+        occasion_id = action[ACTION_FIELDS.index("occasion_id")]
+        if occasion_id is not None and occasion_id not in occasions:
+            occasions[occasion_id] = LoggedOccasion(occasion_id, *joined)
+    return actions, occasions
+
+
 def precheck_load(
-    *, shop, customer: Customer | None, kind: str, moment: datetime, occasion: str = ""
+    *,
+    shop,
+    customer: Customer | None,
+    kind: str,
+    moment: datetime,
+    occasion: str = "",
+    promises: list[LoadedPromise],
 ) -> Log:
     """Return the log a new action of `kind` for `customer` is judged against (the pre-check).
 
-    Only the promises judging this kind of action (and in force at the moment) matter: the
-    others' findings cannot change. Resumed from the stored commitments when the customer's
-    state allows it (`can_resume`), else every action of the kind is walked. Either way the
-    actions answering the occasion named are loaded (what judges see as `related`).
+    `promises` are the promises involved (`precheck_promises`), `customer` as
+    `precheck_customer` read it for the same kind and promises (or None). Resumed from the
+    stored commitments when the customer's state allows it (`can_resume`), else every action
+    of the kind is walked. Either way the actions answering the occasion named are loaded
+    (what judges see as `related`), with the occasions they answer (joined); the occasion
+    named is read on its own only when no action loaded answers it.
     """
-    involved = [
-        loaded
-        for loaded in promises_load(shop=shop, action_kind=kind)
-        if loaded.in_force(moment) is not None
-    ]
+    ids = [loaded.promise.pk for loaded in promises]
     stored = {}
-    if customer is not None and involved:
+    if customer is not None and promises:
         stored = {
             commitment.promise_id: commitment
-            for commitment in Commitment.objects.filter(
-                customer=customer, promise_id__in=[loaded.promise.pk for loaded in involved]
-            )
+            for commitment in Commitment.objects.filter(customer=customer, promise_id__in=ids)
         }
     resume = can_resume(shop=shop, customer=customer, kind=kind, moment=moment)
     actions: list[LoggedAction] = []
+    occasions: dict[int, LoggedOccasion] = {}
     if customer is not None:
         mine = Action.objects.filter(shop=shop, customer=customer)
         if resume:
@@ -349,17 +425,21 @@ def precheck_load(
             if occasion:
                 wanted |= Q(occasion_external_id=occasion)
         if wanted is not None:
-            actions = _actions(mine.filter(wanted))
-    occasions = _occasions(shop=shop, actions=actions, named=occasion)
+            actions, occasions = _precheck_actions(mine.filter(wanted))
+    if occasion and not any(o.external_id == occasion for o in occasions.values()):
+        occasions.update(_occasions(shop=shop, actions=[], named=occasion))
     answered = next((o for o in occasions.values() if occasion and o.external_id == occasion), None)
+    # Read unless the customer's query said that none of these promises' precedents is.
+    told = customer is None or customer.public_told != (ids, False)
     customer_key = customer.pk if customer is not None else None
     return Log(
         actions=actions,
         occasions=occasions,
-        promises=involved,
+        promises=promises,
         calendar=calendar_for(shop),
         resume={(customer_key, pk): row for pk, row in stored.items()} if resume else None,
         answered=answered,
         stored=stored,
-        public=public_load(shop=shop, promise_ids=[loaded.promise.pk for loaded in involved]),
+        current=stored_current(shop=shop, customer=customer, kind=kind),
+        public=public_load(shop=shop, promise_ids=ids) if told else {},
     )

@@ -402,6 +402,119 @@ class TestPrecheckQueries:
         # 8: one of them reads the shop's public precedents (judging/public.py).
         assert queries("C-short") == queries("C-long") <= 8
 
+    def test_occasions_come_with_the_actions_and_public_ones_are_read_only_if_told(
+        self, shop, log, note_promise
+    ):
+        # The promise versions; the customer, with its state of the kind and whether any
+        # precedent is public; its stored commitments; the actions, the occasions they answer
+        # joined. The occasion named on its own only when no action answers it yet; resumed,
+        # the last five experiences; the public precedents only when one is public.
+        for n in range(1, 4):
+            order_and_note(log, n, "C-1", f"2026-0{n}-05 10:00", 10)
+        log.occasion("O-9", "C-1", "order_placed", at("2026-11-17 10:00"), total=5000)
+
+        def queries(**kw):
+            with CaptureQueriesContext(connection) as captured:
+                note_precheck(shop, lines=6, **kw)
+            return len(captured)
+
+        assert queries() == 6  # resumed; O-9 is answered by no action yet
+        assert queries(when="2026-01-01 09:00", occasion="O-1") == 4  # walked
+        order_and_note(log, 4, "C-1", "2026-04-05 10:00", 20)  # a precedent: 20 lines
+        from commitments.public_precedents import precedent_make_public
+
+        precedent = Finding.objects.get(customer__external_id="C-1", type="precedent")
+        precedent_make_public(finding=precedent, note="told in a review")
+        assert queries(when="2026-01-01 09:00", occasion="O-1") == 5
+
+    def test_public_precedents_are_read_unless_the_customer_query_said_none_for_them(
+        self, shop, log, note_promise
+    ):
+        from commitments.judging import load
+        from commitments.public_precedents import precedent_make_public
+
+        order_and_note(log, 1, "C-1", "2026-01-05 10:00", 10)
+        order_and_note(log, 2, "C-1", "2026-02-05 10:00", 20)  # a precedent: 20 lines
+        precedent = Finding.objects.get(customer__external_id="C-1", type="precedent")
+        precedent_make_public(finding=precedent, note="told in a review")
+        moment = at("2026-11-18 10:00")
+        promises = load.precheck_promises(shop=shop, kind="note_enclosed", moment=moment)
+
+        def public(**read):
+            customer = load.precheck_customer(
+                shop=shop, external_id="C-1", kind="note_enclosed", **read
+            )
+            return load.precheck_load(
+                shop=shop, customer=customer, kind="note_enclosed", moment=moment,
+                promises=promises,
+            ).public  # fmt: skip
+
+        assert list(public(promises=promises)) == [note_promise.pk]
+        assert list(public()) == [note_promise.pk]  # read without them: not taken as none
+
+    def test_an_unknown_customer_still_gets_the_occasion_named(self, shop, log, note_promise):
+        log.occasion("O-9", "C-1", "order_placed", at("2026-11-17 10:00"), total=5000)
+        answer = note_precheck(shop, lines=6, customer="C-new")
+        assert answer.customer["known"] is False
+        assert [note["code"] for note in answer.notes] == ["new_customer"]
+        assert answer.promises[0]["judged"] is True
+
+
+class TestPrecheckWalksOnceWhenTheStoredCommitmentsAreCurrent:
+    """Back-dated, the pre-check walks the kind's log with the new action; "before" is the
+    stored commitment when it is current, else the walk of the log without the action."""
+
+    @pytest.fixture
+    def walks(self, monkeypatch):
+        from commitments.judging import dryrun
+
+        calls = []
+        derive = dryrun.derive
+
+        def counted(**kwargs):
+            calls.append(kwargs.get("resume"))
+            return derive(**kwargs)
+
+        monkeypatch.setattr(dryrun, "derive", counted)
+        return calls
+
+    @pytest.fixture
+    def noted(self, log, note_promise):
+        for n, lines in enumerate((10, 12, 8), start=1):
+            order_and_note(log, n, "C-1", f"2026-0{n}-05 10:00", lines)
+
+    def back_dated(self, shop):
+        return note_precheck(shop, lines=6, occasion="O-1", when="2026-01-05 12:00").as_dict()
+
+    def test_current_commitments_are_before_and_the_log_is_walked_once(
+        self, shop, noted, walks, note_promise
+    ):
+        answer = self.back_dated(shop)
+        assert walks == [None]
+        before = answer["commitment"][str(note_promise.pk)]["before"]
+        assert (before["count"], before["last_level"], before["best_level"]) == (3, 8.0, 12.0)
+
+    def test_a_pending_rejudge_walks_the_log_without_the_action_too(
+        self, shop, noted, walks, note_promise
+    ):
+        current = self.back_dated(shop)
+        walks.clear()
+        Customer.objects.filter(external_id="C-1").update(rejudge_requested_at=at("2026-11-01"))
+        pending = self.back_dated(shop)
+        assert walks == [None, None]
+        assert pending == current
+
+    def test_an_unjudged_action_of_the_kind_walks_it_too(self, shop, noted, walks, log):
+        log.occasion("O-4", "C-1", "order_placed", at("2026-04-05 10:00"), total=5000)
+        log.action(
+            "N-4", "C-1", "note_enclosed", at("2026-04-06 10:00"), occasion="O-4", lines=3,
+            judge=False,
+        )  # fmt: skip
+        answer = self.back_dated(shop)
+        assert len(walks) == 2
+        before = next(iter(answer["commitment"].values()))["before"]
+        assert (before["count"], before["last_level"]) == (4, 3.0)  # N-4 counted, not stored
+
 
 class TestPrecheckResumesFromStoredCommitments:
     """A new latest action is judged from the stored commitments; the answer is the same."""
