@@ -199,12 +199,26 @@ class Commitment(models.Model):
     last_at = models.DateTimeField(null=True, blank=True)
     # [{"action": "<external id>", "at": "...", "what": "closed_day_reply"}]
     precedents = models.JSONField(default=list, blank=True)
+    # The customer's Customer.order_count and last_order_at, copied onto each of their
+    # commitments by the writes that change those (commitments.order_counts) and by judging
+    # when it stores a commitment, so the weekly report ranks and counts repeat customers
+    # from this table alone (reports/builder.py), without joining every customer.
+    customer_orders = models.PositiveIntegerField(default=0)
+    customer_last_order_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["customer", "promise"], name="commitment_unique")
         ]
-        indexes = [models.Index(fields=["shop", "promise"])]
+        indexes = [
+            models.Index(fields=["shop", "promise"]),
+            # A promise's commitments of repeat customers (2+ orders: reports.builder).
+            models.Index(
+                fields=["promise"],
+                name="commitment_repeat",
+                condition=Q(customer_orders__gte=2),
+            ),
+        ]
 
     def __str__(self):
         return f"commitment {self.customer_id}/{self.promise_id}"

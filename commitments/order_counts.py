@@ -9,6 +9,11 @@ lost), import_undo recounts its customers (locked by it first), and rebuild_comm
 customer, kind or time once stored (a different content is a conflict), and erasing a
 customer's personal data keeps their occasions, so these are the only writes that move them.
 
+Each write also copies the two onto the customer's commitments (Commitment.customer_orders,
+customer_last_order_at; `_commitments_copy`), after the customer row, whose lock orders two
+writers of one customer; judging copies them when it stores a commitment (judging/reconcile.py,
+from the customer row it has locked).
+
 The weekly report (reports/builder.py) reads them instead of counting each candidate
 customer's orders: a customer whose latest order is before the moment asked about has
 `order_count` orders before it; only customers who ordered since are counted from the log.
@@ -25,6 +30,7 @@ from django.db.models import (
     IntegerField,
     Max,
     OuterRef,
+    Q,
     Subquery,
     Value,
     When,
@@ -33,7 +39,7 @@ from django.db.models.functions import Coalesce, Greatest
 
 from policies.vocabulary import ORDER_PLACED
 
-from .models import Customer, Occasion
+from .models import Commitment, Customer, Occasion
 
 # Ids per UPDATE (SQLite allows 999 parameters per statement).
 CHUNK = 900
@@ -49,7 +55,7 @@ def _orders():
 
 def _refresh(customers) -> int:
     orders = _orders()
-    return customers.update(
+    updated = customers.update(
         order_count=Coalesce(
             Subquery(orders.annotate(n=Count("pk")).values("n"), output_field=IntegerField()),
             Value(0),
@@ -57,6 +63,26 @@ def _refresh(customers) -> int:
         last_order_at=Subquery(
             orders.annotate(at=Max("occurred_at")).values("at"), output_field=DateTimeField()
         ),
+    )
+    _commitments_copy(Commitment.objects.filter(customer__in=customers))
+    return updated
+
+
+def _commitments_copy(commitments) -> None:
+    """Copy their customers' stored order count and latest order onto these commitments.
+
+    Only the rows that differ are written (a recount that changes nothing writes none).
+    """
+    customer = Customer.objects.filter(pk=OuterRef("customer_id"))
+    differs = (
+        ~Q(customer_orders=F("customer__order_count"))
+        | ~Q(customer_last_order_at=F("customer__last_order_at"))
+        | Q(customer_last_order_at__isnull=True, customer__last_order_at__isnull=False)
+        | Q(customer_last_order_at__isnull=False, customer__last_order_at__isnull=True)
+    )
+    commitments.filter(differs).update(
+        customer_orders=Subquery(customer.values("order_count")),
+        customer_last_order_at=Subquery(customer.values("last_order_at")),
     )
 
 
@@ -85,6 +111,8 @@ def customer_orders_add(*, orders: list[tuple[int, datetime]]) -> None:
                 " WHERE c.id = v.id",
                 [ids, [added[pk][0] for pk in ids], [added[pk][1] for pk in ids]],
             )
+        for start in range(0, len(ids), CHUNK):
+            _commitments_copy(Commitment.objects.filter(customer_id__in=ids[start : start + CHUNK]))
         return
     for start in range(0, len(ids), 150):
         part = ids[start : start + 150]
@@ -98,6 +126,7 @@ def customer_orders_add(*, orders: list[tuple[int, datetime]]) -> None:
             order_count=F("order_count") + count,
             last_order_at=Greatest(Coalesce(F("last_order_at"), latest), latest),
         )
+        _commitments_copy(Commitment.objects.filter(customer_id__in=part))
 
 
 def customer_orders_refresh(*, customer_ids) -> int:
