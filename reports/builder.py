@@ -3,11 +3,12 @@
 import logging
 import math
 import operator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import reduce
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     Avg,
     Case,
@@ -79,6 +80,32 @@ def report_build(*, shop, week: str) -> Report:
 
 def report_data(*, shop, week: Week) -> dict:
     """Return the content of the shop's report for the week (plain JSON data)."""
+    with _without_jit():
+        return _report_data(shop=shop, week=week)
+
+
+@contextmanager
+def _without_jit():
+    """Turn PostgreSQL's JIT compilation off for the report's queries (elsewhere nothing).
+
+    The planner charges the at-risk queries' count of a customer's orders from the log
+    (`_order_counts`) to every row, though it runs only for customers who ordered after the
+    week: their estimated cost passes `jit_above_cost` and compiling them took longer than
+    running them (docs/PERFORMANCE.md, "The weekly report").
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET jit")
+
+
+def _report_data(*, shop, week: Week) -> dict:
     tz = week.tz
     trend_weeks = [week.shifted(offset) for offset in range(1 - TREND_WEEKS, 1)]
     check_rows = _check_aggregates(shop=shop, week=week, trend_weeks=trend_weeks)

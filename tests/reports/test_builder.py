@@ -250,7 +250,11 @@ class TestReportNumbers:
     def test_the_queries_do_not_grow_with_the_rows(self, dataset):
         with CaptureQueriesContext(connection) as queries:
             report_build(shop=dataset.shop, week=WEEK)
-        statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+        statements = [
+            q["sql"]
+            for q in queries.captured_queries
+            if "SAVEPOINT" not in q["sql"] and q["sql"] not in ("SET jit = off", "RESET jit")
+        ]
         # Aggregates, the top customers at risk of each promise (the ranked commitments,
         # then their customers: two of the four promises have some), their number for all
         # promises at once, one per change, one for the public precedents (none here):
@@ -479,3 +483,20 @@ class TestAtRiskTies:
         assert ranked == ["c999"] + [f"c{n:03d}" for n in range(1, 20)]
         assert section["at_risk"][0]["score"] == 3 * 4.0
         assert {row["score"] for row in section["at_risk"][1:]} == {2 * 4.0}
+
+
+@pytest.mark.django_db
+class TestJit:
+    @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's JIT")
+    def test_the_report_turns_jit_off_for_its_queries_only(self, dataset):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            before = cursor.fetchone()[0]
+        with CaptureQueriesContext(connection) as queries:
+            report_build(shop=dataset.shop, week=WEEK)
+        statements = [q["sql"] for q in queries.captured_queries]
+        assert statements[0] == "SET jit = off"
+        assert "RESET jit" in statements
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            assert cursor.fetchone()[0] == before
