@@ -39,6 +39,7 @@ from django.db.models.functions import Coalesce, Greatest
 
 from policies.vocabulary import ORDER_PLACED
 
+from .maintenance import column_in_array
 from .models import Commitment, Customer, Occasion
 
 # Ids per UPDATE (SQLite allows 999 parameters per statement).
@@ -64,15 +65,33 @@ def _refresh(customers) -> int:
             orders.annotate(at=Max("occurred_at")).values("at"), output_field=DateTimeField()
         ),
     )
-    _commitments_copy(Commitment.objects.filter(customer__in=customers))
+    _commitments_copy(customers)
     return updated
 
 
-def _commitments_copy(commitments) -> None:
-    """Copy their customers' stored order count and latest order onto these commitments.
+def _commitments_copy(customers) -> None:
+    """Copy the stored order count and latest order of these customers (a queryset) onto
+    their commitments.
 
-    Only the rows that differ are written (a recount that changes nothing writes none).
+    Only the rows that differ are written (a recount that changes nothing writes none). On
+    PostgreSQL one `UPDATE … FROM` the customers (the ORM's form, a semi-join with two
+    correlated subqueries per row, took 0.26 s for a batch's 350 customers instead of a few
+    milliseconds).
     """
+    if connection.vendor == "postgresql":
+        ids, params = customers.order_by().values("pk").query.sql_with_params()
+        commitment = connection.ops.quote_name(Commitment._meta.db_table)
+        customer = connection.ops.quote_name(Customer._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {commitment} AS m SET customer_orders = c.order_count,"  # noqa: S608 - the models' table names and the ORM's SQL
+                " customer_last_order_at = c.last_order_at"
+                f" FROM {customer} AS c WHERE m.customer_id = c.id AND c.id IN ({ids})"
+                " AND (m.customer_orders <> c.order_count"
+                " OR m.customer_last_order_at IS DISTINCT FROM c.last_order_at)",
+                params,
+            )
+        return
     customer = Customer.objects.filter(pk=OuterRef("customer_id"))
     differs = (
         ~Q(customer_orders=F("customer__order_count"))
@@ -80,7 +99,7 @@ def _commitments_copy(commitments) -> None:
         | Q(customer_last_order_at__isnull=True, customer__last_order_at__isnull=False)
         | Q(customer_last_order_at__isnull=False, customer__last_order_at__isnull=True)
     )
-    commitments.filter(differs).update(
+    Commitment.objects.filter(customer__in=customers).filter(differs).update(
         customer_orders=Subquery(customer.values("order_count")),
         customer_last_order_at=Subquery(customer.values("last_order_at")),
     )
@@ -111,8 +130,7 @@ def customer_orders_add(*, orders: list[tuple[int, datetime]]) -> None:
                 " WHERE c.id = v.id",
                 [ids, [added[pk][0] for pk in ids], [added[pk][1] for pk in ids]],
             )
-        for start in range(0, len(ids), CHUNK):
-            _commitments_copy(Commitment.objects.filter(customer_id__in=ids[start : start + CHUNK]))
+        _commitments_copy(Customer.objects.filter(column_in_array(Customer, "id", ids)))
         return
     for start in range(0, len(ids), 150):
         part = ids[start : start + 150]
@@ -126,7 +144,7 @@ def customer_orders_add(*, orders: list[tuple[int, datetime]]) -> None:
             order_count=F("order_count") + count,
             last_order_at=Greatest(Coalesce(F("last_order_at"), latest), latest),
         )
-        _commitments_copy(Commitment.objects.filter(customer_id__in=part))
+        _commitments_copy(Customer.objects.filter(pk__in=part))
 
 
 def customer_orders_refresh(*, customer_ids) -> int:
