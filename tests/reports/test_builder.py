@@ -261,6 +261,19 @@ class TestReportNumbers:
         # never per row.
         assert len(statements) == 16
 
+    def test_the_at_risk_reads_join_customers_only_for_the_best_commitments(self, dataset):
+        with CaptureQueriesContext(connection) as queries:
+            report_build(shop=dataset.shop, week=WEEK)
+        joined = [
+            q["sql"]
+            for q in queries.captured_queries
+            if 'FROM "commitments_commitment"' in q["sql"] and '"commitments_customer"' in q["sql"]
+        ]
+        # The ranking and the counts read the commitments alone (the customers' orders are
+        # copied on them); a promise's best 40 are then read with their customers.
+        assert len(joined) == 2
+        assert all('"commitments_commitment"."id" IN (' in sql for sql in joined)
+
 
 @pytest.mark.django_db
 class TestRebuild:
