@@ -10,9 +10,11 @@ customer, kind or time once stored (a different content is a conflict), and eras
 customer's personal data keeps their occasions, so these are the only writes that move them.
 
 Each write also copies the two onto the customer's commitments (Commitment.customer_orders,
-customer_last_order_at; `_commitments_copy`), after the customer row, whose lock orders two
-writers of one customer; judging copies them when it stores a commitment (judging/reconcile.py,
-from the customer row it has locked).
+customer_last_order_at, and customer_repeat: orders >= REPEAT_MIN_ORDERS), after the customer
+row, whose lock orders two writers of one customer; judging copies them when it stores a
+commitment (judging/reconcile.py, from the customer row it has locked). On PostgreSQL a new
+order's copy is part of the customers' UPDATE (one statement), and is a HOT update of each
+commitment (no index covers the two copied values; models.Commitment.customer_repeat).
 
 The weekly report (reports/builder.py) reads them instead of counting each candidate
 customer's orders: a customer whose latest order is before the moment asked about has
@@ -23,6 +25,7 @@ from datetime import datetime
 
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     DateTimeField,
@@ -39,8 +42,7 @@ from django.db.models.functions import Coalesce, Greatest
 
 from policies.vocabulary import ORDER_PLACED
 
-from .maintenance import column_in_array
-from .models import Commitment, Customer, Occasion
+from .models import REPEAT_MIN_ORDERS, Commitment, Customer, Occasion
 
 # Ids per UPDATE (SQLite allows 999 parameters per statement).
 CHUNK = 900
@@ -69,6 +71,13 @@ def _refresh(customers) -> int:
     return updated
 
 
+# The commitments' copy of their customer's (`c`) counts (PostgreSQL).
+_COPY = (
+    "customer_orders = c.order_count, customer_last_order_at = c.last_order_at,"
+    " customer_repeat = c.order_count >= %s"
+)
+
+
 def _commitments_copy(customers) -> None:
     """Copy the stored order count and latest order of these customers (a queryset) onto
     their commitments.
@@ -84,12 +93,11 @@ def _commitments_copy(customers) -> None:
         customer = connection.ops.quote_name(Customer._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {commitment} AS m SET customer_orders = c.order_count,"  # noqa: S608 - the models' table names and the ORM's SQL
-                " customer_last_order_at = c.last_order_at"
+                f"UPDATE {commitment} AS m SET {_COPY}"  # noqa: S608 - the models' table names and the ORM's SQL
                 f" FROM {customer} AS c WHERE m.customer_id = c.id AND c.id IN ({ids})"
                 " AND (m.customer_orders <> c.order_count"
                 " OR m.customer_last_order_at IS DISTINCT FROM c.last_order_at)",
-                params,
+                [REPEAT_MIN_ORDERS, *params],
             )
         return
     customer = Customer.objects.filter(pk=OuterRef("customer_id"))
@@ -102,13 +110,23 @@ def _commitments_copy(customers) -> None:
     Commitment.objects.filter(customer__in=customers).filter(differs).update(
         customer_orders=Subquery(customer.values("order_count")),
         customer_last_order_at=Subquery(customer.values("last_order_at")),
+        customer_repeat=Subquery(
+            customer.annotate(
+                repeat=Case(
+                    When(order_count__gte=REPEAT_MIN_ORDERS, then=Value(True)),
+                    default=Value(False),
+                    output_field=BooleanField(),
+                )
+            ).values("repeat")
+        ),
     )
 
 
 def customer_orders_add(*, orders: list[tuple[int, datetime]]) -> None:
     """Add orders just stored, as (customer id, time), to their customers' stored counts.
 
-    PostgreSQL: one UPDATE joining the customers to three arrays (id, orders, latest).
+    PostgreSQL: one statement, the UPDATE joining the customers to three arrays (id, orders,
+    latest) and, from the rows it returns, the copy onto their commitments.
     Elsewhere one UPDATE per chunk of 150 customers (SQLite's 999 parameters)
     with a CASE per column: a CASE of n branches costs n comparisons a row, so on
     PostgreSQL a 1,000-customer chunk was about 70 ms of a 500-row import batch.
@@ -121,16 +139,22 @@ def customer_orders_add(*, orders: list[tuple[int, datetime]]) -> None:
     if not ids:
         return
     if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(Customer._meta.db_table)
+        customer = connection.ops.quote_name(Customer._meta.db_table)
+        commitment = connection.ops.quote_name(Commitment._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} AS c SET order_count = c.order_count + v.n,"  # noqa: S608 - the model's table name
+                f"WITH c AS (UPDATE {customer} AS c SET order_count = c.order_count + v.n,"  # noqa: S608 - the models' table names
                 " last_order_at = GREATEST(COALESCE(c.last_order_at, v.at), v.at)"
                 " FROM unnest(%s::bigint[], %s::integer[], %s::timestamptz[]) AS v(id, n, at)"
-                " WHERE c.id = v.id",
-                [ids, [added[pk][0] for pk in ids], [added[pk][1] for pk in ids]],
+                " WHERE c.id = v.id RETURNING c.id, c.order_count, c.last_order_at)"
+                f" UPDATE {commitment} AS m SET {_COPY} FROM c WHERE m.customer_id = c.id",
+                [
+                    ids,
+                    [added[pk][0] for pk in ids],
+                    [added[pk][1] for pk in ids],
+                    REPEAT_MIN_ORDERS,
+                ],
             )
-        _commitments_copy(Customer.objects.filter(column_in_array(Customer, "id", ids)))
         return
     for start in range(0, len(ids), 150):
         part = ids[start : start + 150]

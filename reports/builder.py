@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from commitments.judging.public import precedent_words
 from commitments.models import (
+    REPEAT_MIN_ORDERS,
     ActionException,
     Check,
     Commitment,
@@ -54,10 +55,9 @@ TREND_WEEKS = 8
 # more than this share of the promised level (or of the first week's level when the
 # promised level is zero or unknown).
 DRIFT_THRESHOLD = 0.10
-# Repeat customers at risk: how many are listed per promise, and from how many orders a
-# customer counts as a repeat customer.
+# Repeat customers at risk: how many are listed per promise (from how many orders a customer
+# counts as a repeat customer: commitments.models.REPEAT_MIN_ORDERS, copied on commitments).
 AT_RISK_TOP = 20
-REPEAT_MIN_ORDERS = 2
 # A customer who ordered recently is likelier to notice a change: (days since the last
 # action of the promise at the end of the week, weight); older than all of them: the rest.
 RECENCY_WEIGHTS = ((30, 1.0), (90, 0.5), (365, 0.25))
@@ -333,10 +333,11 @@ def _order_counts(*, before: datetime):
 def _repeat_customers(queryset, *, before: datetime):
     """Return the queryset's commitments whose customer had 2+ orders before the moment.
 
-    Read from the commitments alone (the customers' stored orders are copied on them).
+    Read from the commitments alone (the customers' stored orders are copied on them; a
+    customer with 2+ orders now is marked `customer_repeat`, the predicate of their index).
     """
     return (
-        queryset.filter(customer_orders__gte=REPEAT_MIN_ORDERS)
+        queryset.filter(customer_repeat=True)
         .annotate(orders=_order_counts(before=before))
         .filter(orders__gte=REPEAT_MIN_ORDERS)
     )

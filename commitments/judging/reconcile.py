@@ -24,7 +24,15 @@ from django.utils import timezone
 from policies.models import Shop
 
 from ..maintenance import column_in_array, rows_insert
-from ..models import Action, Check, Commitment, Customer, Finding, FindingType
+from ..models import (
+    REPEAT_MIN_ORDERS,
+    Action,
+    Check,
+    Commitment,
+    Customer,
+    Finding,
+    FindingType,
+)
 from .load import calendar_load, log_load, promises_load
 from .public import public_gone
 from .walk import Derivation, derive
@@ -108,6 +116,7 @@ COMMITMENTS = Table(
         "precedents",
         "customer_orders",
         "customer_last_order_at",
+        "customer_repeat",
     ),
     key=("customer_id", "promise_id"),
 )
@@ -200,6 +209,7 @@ def _derived_commitments(shop, derived: Derivation, orders: dict[int, tuple]):
             "precedents": row.precedents,
             "customer_orders": customer_orders,
             "customer_last_order_at": customer_last_order_at,
+            "customer_repeat": customer_orders >= REPEAT_MIN_ORDERS,
         }
 
 
