@@ -186,6 +186,10 @@ class Check(models.Model):
         return f"check {self.action_id}/{self.promise_id}"
 
 
+# A repeat customer has placed this many orders or more (the weekly report's at-risk lists).
+REPEAT_MIN_ORDERS = 2
+
+
 class Commitment(models.Model):
     """The level one customer has experienced for one promise. Derived; always rebuildable."""
 
@@ -199,12 +203,32 @@ class Commitment(models.Model):
     last_at = models.DateTimeField(null=True, blank=True)
     # [{"action": "<external id>", "at": "...", "what": "closed_day_reply"}]
     precedents = models.JSONField(default=list, blank=True)
+    # The customer's Customer.order_count and last_order_at, copied onto each of their
+    # commitments by the writes that change those (commitments.order_counts) and by judging
+    # when it stores a commitment, so the weekly report ranks and counts repeat customers
+    # from this table alone (reports/builder.py), without joining every customer.
+    customer_orders = models.PositiveIntegerField(default=0)
+    customer_last_order_at = models.DateTimeField(null=True, blank=True)
+    # customer_orders >= REPEAT_MIN_ORDERS, copied with it: the predicate of the index of
+    # repeat customers. An index on customer_orders itself (or a predicate on it) would make
+    # every copy of a new order a non-HOT update writing all seven indexes of the row; this
+    # changes only at a customer's second order (or an undo of it), so on PostgreSQL the
+    # other copies stay HOT, on the page (migration 0011 also leaves room on each page).
+    customer_repeat = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["customer", "promise"], name="commitment_unique")
         ]
-        indexes = [models.Index(fields=["shop", "promise"])]
+        indexes = [
+            models.Index(fields=["shop", "promise"]),
+            # A promise's commitments of repeat customers (reports.builder).
+            models.Index(
+                fields=["promise"],
+                name="commitment_repeat",
+                condition=Q(customer_repeat=True),
+            ),
+        ]
 
     def __str__(self):
         return f"commitment {self.customer_id}/{self.promise_id}"

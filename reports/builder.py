@@ -3,11 +3,12 @@
 import logging
 import math
 import operator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import reduce
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     Avg,
     Case,
@@ -27,6 +28,7 @@ from django.utils import timezone
 
 from commitments.judging.public import precedent_words
 from commitments.models import (
+    REPEAT_MIN_ORDERS,
     ActionException,
     Check,
     Commitment,
@@ -53,10 +55,9 @@ TREND_WEEKS = 8
 # more than this share of the promised level (or of the first week's level when the
 # promised level is zero or unknown).
 DRIFT_THRESHOLD = 0.10
-# Repeat customers at risk: how many are listed per promise, and from how many orders a
-# customer counts as a repeat customer.
+# Repeat customers at risk: how many are listed per promise (from how many orders a customer
+# counts as a repeat customer: commitments.models.REPEAT_MIN_ORDERS, copied on commitments).
 AT_RISK_TOP = 20
-REPEAT_MIN_ORDERS = 2
 # A customer who ordered recently is likelier to notice a change: (days since the last
 # action of the promise at the end of the week, weight); older than all of them: the rest.
 RECENCY_WEIGHTS = ((30, 1.0), (90, 0.5), (365, 0.25))
@@ -79,6 +80,32 @@ def report_build(*, shop, week: str) -> Report:
 
 def report_data(*, shop, week: Week) -> dict:
     """Return the content of the shop's report for the week (plain JSON data)."""
+    with _without_jit():
+        return _report_data(shop=shop, week=week)
+
+
+@contextmanager
+def _without_jit():
+    """Turn PostgreSQL's JIT compilation off for the report's queries (elsewhere nothing).
+
+    The planner charges the at-risk queries' count of a customer's orders from the log
+    (`_order_counts`) to every row, though it runs only for customers who ordered after the
+    week: their estimated cost passes `jit_above_cost` and compiling them took longer than
+    running them (docs/PERFORMANCE.md, "The weekly report").
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET jit")
+
+
+def _report_data(*, shop, week: Week) -> dict:
     tz = week.tz
     trend_weeks = [week.shifted(offset) for offset in range(1 - TREND_WEEKS, 1)]
     check_rows = _check_aggregates(shop=shop, week=week, trend_weeks=trend_weeks)
@@ -280,8 +307,9 @@ def _trend_drift(*, points: list[dict], promised, higher_is_better: bool) -> dic
 def _order_counts(*, before: datetime):
     """Return an expression: the orders the commitment's customer placed before the moment.
 
-    Read from the customer's stored count (commitments.order_counts) when their latest order
-    is before the moment; counted from the log only for a customer who ordered since.
+    Read from the customer's stored count, as copied on the commitment
+    (Commitment.customer_orders, commitments.order_counts), when their latest order is before
+    the moment; counted from the log only for a customer who ordered since.
     """
     since = (
         Occasion.objects.filter(
@@ -295,17 +323,21 @@ def _order_counts(*, before: datetime):
         .values("n")
     )
     return Case(
-        When(customer__last_order_at__isnull=True, then=Value(0)),
-        When(customer__last_order_at__lt=before, then=F("customer__order_count")),
+        When(customer_last_order_at__isnull=True, then=Value(0)),
+        When(customer_last_order_at__lt=before, then=F("customer_orders")),
         default=Coalesce(Subquery(since, output_field=IntegerField()), 0),
         output_field=IntegerField(),
     )
 
 
 def _repeat_customers(queryset, *, before: datetime):
-    """Return the queryset's commitments whose customer had 2+ orders before the moment."""
+    """Return the queryset's commitments whose customer had 2+ orders before the moment.
+
+    Read from the commitments alone (the customers' stored orders are copied on them; a
+    customer with 2+ orders now is marked `customer_repeat`, the predicate of their index).
+    """
     return (
-        queryset.filter(customer__order_count__gte=REPEAT_MIN_ORDERS)
+        queryset.filter(customer_repeat=True)
         .annotate(orders=_order_counts(before=before))
         .filter(orders__gte=REPEAT_MIN_ORDERS)
     )
@@ -314,8 +346,10 @@ def _repeat_customers(queryset, *, before: datetime):
 def _at_risk(*, promise, kind, promised, week: Week) -> tuple[Q, list[dict]]:
     """Return what puts a commitment of the promise at risk, and the top repeat customers.
 
-    One query: the customers are ranked by score and the first AT_RISK_TOP read (their
-    number is counted with the other promises', _at_risk_counts).
+    Two queries (their number is counted with the other promises', _at_risk_counts): the
+    commitments ranked by score and the time of the last action, from that table alone, the
+    first 2 × AT_RISK_TOP read (`_at_risk_head`); then only those joined with their
+    customers and ordered in full (the customer's id breaks ties) for the first AT_RISK_TOP.
     """
     better = "gt" if kind.higher_is_better else "lt"
     sign = Value(1.0 if kind.higher_is_better else -1.0)
@@ -358,22 +392,25 @@ def _at_risk(*, promise, kind, promised, week: Week) -> tuple[Q, list[dict]]:
                 F("orders") * F("recency") * F("gap"), output_field=FloatField()
             )
         )
-        .order_by("-score", F("last_at").desc(nulls_last=True), "customer__external_id")
-        .values(
-            "customer__external_id",
-            "customer__name",
-            "orders",
-            "count",
-            "last_at",
-            "last_level",
-            "best_level",
-            "gap_promise",
-            "gap_last",
-            "gap",
-            "recency",
-            "score",
-        )[:AT_RISK_TOP]
     )
+    order = ("-score", F("last_at").desc(nulls_last=True))
+    head = _at_risk_head(ranked, order=order)
+    if head is not None:
+        ranked = ranked.filter(pk__in=head)
+    ranked = ranked.order_by(*order, "customer__external_id").values(
+        "customer__external_id",
+        "customer__name",
+        "orders",
+        "count",
+        "last_at",
+        "last_level",
+        "best_level",
+        "gap_promise",
+        "gap_last",
+        "gap",
+        "recency",
+        "score",
+    )[:AT_RISK_TOP]
     return Q(promise=promise) & conditions, [
         {
             "customer": row["customer__external_id"],
@@ -392,6 +429,20 @@ def _at_risk(*, promise, kind, promised, week: Week) -> tuple[Q, list[dict]]:
         }
         for row in ranked
     ]
+
+
+def _at_risk_head(ranked, *, order) -> list[int] | None:
+    """Return the ids of the commitments that can be among the first AT_RISK_TOP, or None.
+
+    The first 2 × AT_RISK_TOP by score and last action (no customer join: the database keeps
+    a small heap, not a hash of every repeat customer). Every commitment ranked in the first
+    AT_RISK_TOP once the customer's id breaks ties is among them, unless the last of them
+    ties with the AT_RISK_TOP-th: then None (rank them all).
+    """
+    head = list(ranked.order_by(*order).values_list("pk", "score", "last_at")[: 2 * AT_RISK_TOP])
+    if len(head) == 2 * AT_RISK_TOP and head[-1][1:] == head[AT_RISK_TOP - 1][1:]:
+        return None
+    return [row[0] for row in head]
 
 
 def _at_risk_counts(*, conditions: dict[int, Q], week: Week) -> tuple[dict[int, int], int]:

@@ -24,7 +24,15 @@ from django.utils import timezone
 from policies.models import Shop
 
 from ..maintenance import column_in_array, rows_insert
-from ..models import Action, Check, Commitment, Customer, Finding, FindingType
+from ..models import (
+    REPEAT_MIN_ORDERS,
+    Action,
+    Check,
+    Commitment,
+    Customer,
+    Finding,
+    FindingType,
+)
 from .load import calendar_load, log_load, promises_load
 from .public import public_gone
 from .walk import Derivation, derive
@@ -99,7 +107,17 @@ FINDINGS = Table(
 COMMITMENTS = Table(
     name="commitment",
     model=Commitment,
-    fields=("last_level", "best_level", "count", "first_at", "last_at", "precedents"),
+    fields=(
+        "last_level",
+        "best_level",
+        "count",
+        "first_at",
+        "last_at",
+        "precedents",
+        "customer_orders",
+        "customer_last_order_at",
+        "customer_repeat",
+    ),
     key=("customer_id", "promise_id"),
 )
 
@@ -174,8 +192,11 @@ def _derived_findings(shop, derived: Derivation):
         }
 
 
-def _derived_commitments(shop, derived: Derivation):
+def _derived_commitments(shop, derived: Derivation, orders: dict[int, tuple]):
+    """Yield the derived commitments, each with its customer's stored orders (`orders`:
+    {customer id: (order_count, last_order_at)}, read from the locked customer rows)."""
     for row in derived.commitments.values():
+        customer_orders, customer_last_order_at = orders[row.customer_id]
         yield {
             "shop_id": shop.pk,
             "customer_id": row.customer_id,
@@ -186,6 +207,9 @@ def _derived_commitments(shop, derived: Derivation):
             "first_at": row.first_at,
             "last_at": row.last_at,
             "precedents": row.precedents,
+            "customer_orders": customer_orders,
+            "customer_last_order_at": customer_last_order_at,
+            "customer_repeat": customer_orders >= REPEAT_MIN_ORDERS,
         }
 
 
@@ -200,7 +224,11 @@ def _judge_batch(*, shop: Shop, ids: list[int], only_marked: bool) -> JudgeResul
     locked = Customer.objects.select_for_update().filter(shop=shop, id__in=ids).order_by("id")
     if only_marked:
         locked = locked.filter(rejudge_requested_at__isnull=False)
-    rows = list(locked.values_list("id", "rejudge_requested_at", "judge_failed_at"))
+    rows = list(
+        locked.values_list(
+            "id", "rejudge_requested_at", "judge_failed_at", "order_count", "last_order_at"
+        )
+    )
     if not rows:
         return result
     ids = [row[0] for row in rows]
@@ -237,7 +265,7 @@ def _judge_batch(*, shop: Shop, ids: list[int], only_marked: bool) -> JudgeResul
     reconcile(
         table=COMMITMENTS,
         stored=Commitment.objects.filter(shop=shop, customer_id__in=ids),
-        derived=_derived_commitments(shop, derived),
+        derived=_derived_commitments(shop, derived, {row[0]: row[3:] for row in rows}),
         result=result,
     )
     _mark_judged(log.actions)

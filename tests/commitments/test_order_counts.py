@@ -7,10 +7,11 @@ from io import StringIO
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.db import connection
 
 from commitments import imports, judging, services
 from commitments.imports import import_run, import_undo
-from commitments.models import Customer, Import
+from commitments.models import REPEAT_MIN_ORDERS, Commitment, Customer, Import
 from commitments.order_counts import orders_recounted, orders_stored
 from commitments.privacy import customer_erase
 
@@ -21,9 +22,17 @@ LOG = "/api/v1/shops/kobo/log/"
 
 
 def assert_stored_equal_recount(shop, **expected):
-    """The stored counts equal a recount; `expected`: {customer external id: orders}."""
+    """The stored counts equal a recount, and so do their copies on the customers'
+    commitments; `expected`: {customer external id: orders}."""
     stored = orders_stored(shop=shop)
-    assert stored == orders_recounted(shop=shop)
+    recounted = orders_recounted(shop=shop)
+    assert stored == recounted
+    copies = Commitment.objects.filter(shop=shop).values_list(
+        "customer_id", "customer_orders", "customer_last_order_at", "customer_repeat"
+    )
+    for customer_id, orders, latest, repeat in copies:
+        assert (orders, latest) == recounted[customer_id], customer_id
+        assert repeat == (orders >= REPEAT_MIN_ORDERS), customer_id
     by_external = dict(Customer.objects.filter(shop=shop).values_list("external_id", "pk"))
     for external_id, orders in expected.items():
         assert stored[by_external[external_id]][0] == orders, external_id
@@ -140,3 +149,105 @@ class TestStoredOrderCounts:
         migration = importlib.import_module("commitments.migrations.0006_customer_order_count")
         migration.orders_backfill(apps, None)
         assert_stored_equal_recount(shop, **{"C-1": 2, "C-2": 1})
+
+    def test_the_commitments_carry_their_customers_counts(self, shop, log, make_promise):
+        make_promise("handwritten_note", {"min_lines": 5})
+        log.occasion("O-1", "C-1", "order_placed", at("2026-11-10 10:00"), total=5000)
+        log.action("N-1", "C-1", "note_enclosed", at("2026-11-10 14:00"), occasion="O-1", lines=8)
+        commitment = Commitment.objects.get(customer__external_id="C-1")
+        # Stored by judging with the count of the customer it locked.
+        assert (commitment.customer_orders, commitment.customer_last_order_at) == (
+            1,
+            at("2026-11-10 10:00"),
+        )
+        # A later order, one at a time, then in a batch, then by a CSV import and its undo.
+        log.occasion("O-2", "C-1", "order_placed", at("2026-11-12 10:00"), total=5000)
+        assert_stored_equal_recount(shop, **{"C-1": 2})
+        services.log_record_batch(
+            shop=shop,
+            rows=[
+                {
+                    "record": "occasion",
+                    "external_id": "O-3",
+                    "customer": "C-1",
+                    "kind": "order_placed",
+                    "occurred_at": at("2026-11-13 10:00"),
+                    "attributes": {"total": 5000},
+                },
+            ],  # fmt: skip
+        )
+        assert_stored_equal_recount(shop, **{"C-1": 3})
+        imp = csv_import(shop, [order("O-4", "C-1", "2026-11-14 10:00")])
+        assert_stored_equal_recount(shop, **{"C-1": 4})
+        import_undo(imp=imp)
+        assert_stored_equal_recount(shop, **{"C-1": 3})
+        commitment.refresh_from_db()
+        assert (commitment.customer_orders, commitment.customer_last_order_at) == (
+            3,
+            at("2026-11-13 10:00"),
+        )
+        # A rebuild, and the migrations that added the copies, copy them again.
+        wrong = {"customer_orders": 9, "customer_last_order_at": None, "customer_repeat": False}
+        Commitment.objects.update(**wrong)
+        call_command("rebuild_commitments", "--shop", "kobo", stdout=StringIO())
+        assert_stored_equal_recount(shop, **{"C-1": 3})
+        Commitment.objects.update(**wrong)
+        importlib.import_module(
+            "commitments.migrations.0010_commitment_customer_orders"
+        ).orders_copy(apps, None)
+        importlib.import_module(
+            "commitments.migrations.0011_commitment_customer_repeat"
+        ).repeat_copy(apps, None)
+        assert_stored_equal_recount(shop, **{"C-1": 3})
+
+    def test_a_customers_second_order_marks_their_commitments_repeat(self, shop, log, make_promise):
+        make_promise("handwritten_note", {"min_lines": 5})
+        log.occasion("O-1", "C-1", "order_placed", at("2026-11-10 10:00"), total=5000)
+        log.action("N-1", "C-1", "note_enclosed", at("2026-11-10 14:00"), occasion="O-1", lines=8)
+        assert not Commitment.objects.get(customer__external_id="C-1").customer_repeat
+        log.occasion("O-2", "C-1", "order_placed", at("2026-11-12 10:00"), total=5000)
+        assert Commitment.objects.get(customer__external_id="C-1").customer_repeat
+        assert_stored_equal_recount(shop, **{"C-1": 2})
+
+    @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's HOT updates")
+    def test_the_copy_of_a_new_order_writes_no_index(self, shop, log, make_promise):
+        """Copying a repeat customer's next order onto their commitments is a HOT update
+        (no index covers what changes), with room left on the table's pages for it."""
+        make_promise("handwritten_note", {"min_lines": 5}, name="Note")
+        make_promise("handwritten_note", {"min_lines": 3}, name="Short note")
+        log.occasion("O-0", "C-1", "order_placed", at("2026-11-10 10:00"), total=5000)
+        log.occasion("O-1", "C-1", "order_placed", at("2026-11-11 10:00"), total=5000)
+        log.action("N-1", "C-1", "note_enclosed", at("2026-11-11 14:00"), occasion="O-1", lines=8)
+        assert Commitment.objects.filter(customer__external_id="C-1").count() == 2
+
+        def updates():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables"
+                    " WHERE relname = %s",
+                    [Commitment._meta.db_table],
+                )
+                return cursor.fetchone()
+
+        before = updates()
+        services.log_record_batch(
+            shop=shop,
+            rows=[
+                {
+                    "record": "occasion",
+                    "external_id": "O-2",
+                    "customer": "C-1",
+                    "kind": "order_placed",
+                    "occurred_at": at("2026-11-13 10:00"),
+                    "attributes": {"total": 5000},
+                },
+            ],  # fmt: skip
+        )
+        after = updates()
+        assert (after[0] - before[0], after[1] - before[1]) == (2, 2)
+        assert_stored_equal_recount(shop, **{"C-1": 3})
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reloptions FROM pg_class WHERE relname = %s", [Commitment._meta.db_table]
+            )
+            assert cursor.fetchone()[0] == ["fillfactor=80"]

@@ -164,8 +164,6 @@ def dataset(shop, manager):
             )
         )
     occasions = Occasion.objects.bulk_create(occasions)
-    # Stored straight into the table: the customers' order counts as the log's writes keep them.
-    shop_orders_refresh(shop=shop)
     data.orders = [(o.customer_id, o.occurred_at) for o in occasions if o.kind == "order_placed"]
 
     # Actions with one check each: handwritten notes whose length falls week by week, and
@@ -329,6 +327,10 @@ def dataset(shop, manager):
                     last_at=last_at,
                 )
             )
-    data.commitments = Commitment.objects.bulk_create(commitments)
+    Commitment.objects.bulk_create(commitments)
+    # Stored straight into the tables: the customers' order counts, and their copies on the
+    # commitments, as the log's writes and judging keep them.
+    shop_orders_refresh(shop=shop)
+    data.commitments = list(Commitment.objects.filter(shop=shop).order_by("id"))
     data.versions = list(PromiseVersion.objects.filter(promise__shop=shop).order_by("id"))
     return data

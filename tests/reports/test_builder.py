@@ -250,11 +250,29 @@ class TestReportNumbers:
     def test_the_queries_do_not_grow_with_the_rows(self, dataset):
         with CaptureQueriesContext(connection) as queries:
             report_build(shop=dataset.shop, week=WEEK)
-        statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-        # Aggregates, the top customers at risk of each promise, their number for all
+        statements = [
+            q["sql"]
+            for q in queries.captured_queries
+            if "SAVEPOINT" not in q["sql"] and q["sql"] not in ("SET jit = off", "RESET jit")
+        ]
+        # Aggregates, the top customers at risk of each promise (the ranked commitments,
+        # then their customers: two of the four promises have some), their number for all
         # promises at once, one per change, one for the public precedents (none here):
         # never per row.
-        assert len(statements) == 14
+        assert len(statements) == 16
+
+    def test_the_at_risk_reads_join_customers_only_for_the_best_commitments(self, dataset):
+        with CaptureQueriesContext(connection) as queries:
+            report_build(shop=dataset.shop, week=WEEK)
+        joined = [
+            q["sql"]
+            for q in queries.captured_queries
+            if 'FROM "commitments_commitment"' in q["sql"] and '"commitments_customer"' in q["sql"]
+        ]
+        # The ranking and the counts read the commitments alone (the customers' orders are
+        # copied on them); a promise's best 40 are then read with their customers.
+        assert len(joined) == 2
+        assert all('"commitments_commitment"."id" IN (' in sql for sql in joined)
 
 
 @pytest.mark.django_db
@@ -404,3 +422,94 @@ class TestOneBadRecord:
         assert data["changes"] == good["changes"]
         assert builder._num(10**400) is None
         assert builder._num(float("inf")) is None
+
+
+@pytest.mark.django_db
+class TestAtRiskTies:
+    def test_ties_past_the_first_forty_are_broken_by_the_customers_id(self, shop):
+        """The top 20 is read from the best 40 commitments; when more tie with the 20th,
+        all of them are ranked, and the customer's id decides among equals."""
+        from commitments.models import Commitment, Customer, Occasion
+        from commitments.order_counts import shop_orders_refresh
+
+        promise, _version = make_promise(
+            shop, kind="handwritten_note", name="Note", params={"min_lines": 5}
+        )
+        # Stored in the reverse order of their ids, all with the same score and last action.
+        customers = [
+            Customer.objects.create(shop=shop, external_id=f"c{n:03d}") for n in range(60, 0, -1)
+        ]
+        for customer in customers:
+            for index in range(2):
+                Occasion.objects.create(
+                    shop=shop,
+                    customer=customer,
+                    external_id=f"o-{customer.external_id}-{index}",
+                    kind="order_placed",
+                    occurred_at=at("2026-11-01 10:00") + timedelta(days=index),
+                    content_hash="x",
+                )
+        # One more with a better score, one with an order after the week (1 order before it).
+        Commitment.objects.bulk_create(
+            Commitment(
+                shop=shop,
+                customer=customer,
+                promise=promise,
+                last_level=6.0,
+                best_level=9.0,
+                count=2,
+                first_at=at("2026-11-01 14:00"),
+                last_at=at("2026-11-12 14:00"),
+            )
+            for customer in customers
+        )
+        top = Customer.objects.create(shop=shop, external_id="c999")
+        late = Customer.objects.create(shop=shop, external_id="c000")
+        for customer, moments in (
+            (top, ["2026-11-01 10:00", "2026-11-02 10:00", "2026-11-03 10:00"]),
+            (late, ["2026-11-01 10:00", "2026-11-20 10:00"]),
+        ):
+            for index, moment in enumerate(moments):
+                Occasion.objects.create(
+                    shop=shop,
+                    customer=customer,
+                    external_id=f"o-{customer.external_id}-{index}",
+                    kind="order_placed",
+                    occurred_at=at(moment),
+                    content_hash="x",
+                )
+            Commitment.objects.create(
+                shop=shop,
+                customer=customer,
+                promise=promise,
+                last_level=6.0,
+                best_level=9.0,
+                count=2,
+                first_at=at("2026-11-01 14:00"),
+                last_at=at("2026-11-12 14:00"),
+            )
+        shop_orders_refresh(shop=shop)
+
+        section = report_build(shop=shop, week=WEEK).data["promises"][0]
+        assert section["customers_at_risk"] == 61
+        ranked = [row["customer"] for row in section["at_risk"]]
+        assert ranked == ["c999"] + [f"c{n:03d}" for n in range(1, 20)]
+        assert section["at_risk"][0]["score"] == 3 * 4.0
+        assert {row["score"] for row in section["at_risk"][1:]} == {2 * 4.0}
+
+
+@pytest.mark.django_db
+class TestJit:
+    @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's JIT")
+    def test_the_report_turns_jit_off_for_its_queries_only(self, dataset):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            before = cursor.fetchone()[0]
+        with CaptureQueriesContext(connection) as queries:
+            report_build(shop=dataset.shop, week=WEEK)
+        statements = [q["sql"] for q in queries.captured_queries]
+        assert statements[0] == "SET jit = off"
+        assert "RESET jit" in statements
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            assert cursor.fetchone()[0] == before
