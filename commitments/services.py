@@ -27,7 +27,7 @@ from accounts.audit import audit_record
 from config.db_retry import retry_on_conflict
 from policies.vocabulary import ORDER_PLACED
 
-from . import judging
+from . import judging, maintenance
 from .attributes import attributes_validate, kind_validate, text_error, time_parse
 from .error_codes import LogErrorCode
 from .models import (
@@ -783,11 +783,11 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
                 )
 
     if new_customers:
-        Customer.objects.bulk_create(new_customers)
+        maintenance.objects_insert(Customer, new_customers)
     if changed_customers:
         Customer.objects.bulk_update(list(changed_customers.values()), ["name", "email"])
     if new_occasions:
-        Occasion.objects.bulk_create(new_occasions)
+        maintenance.objects_insert(Occasion, new_occasions)
         ordered = [
             (o.customer.pk, o.occurred_at) for o in new_occasions if o.kind == ORDER_PLACED.id
         ]
@@ -808,9 +808,9 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
             judged_at=None,
         )
     if new_actions:
-        Action.objects.bulk_create(new_actions)
+        maintenance.objects_insert(Action, new_actions)
     if new_exceptions:
-        ActionException.objects.bulk_create(new_exceptions)
+        maintenance.objects_insert(ActionException, new_exceptions)
     return outcomes
 
 
