@@ -728,19 +728,34 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
             except Conflict as conflict:
                 outcome.error = conflict
             continue
+        try:
+            customer = _batch_customer(
+                customers, new_customers, changed_customers, shop=shop, clean=clean
+            )
+        except ValidationError as error:
+            outcome.error = error
+            continue
+        # No full_clean per row: occasion_validate / action_validate checked every field
+        # it would (lengths as the model's, known kinds, JSON attributes, aware times), and
+        # the foreign keys are set from loaded objects (tests/commitments/
+        # test_imports_batch.py checks the lengths and kinds against the models). Every
+        # foreign key is given to the constructor: one not given costs a default's lookup.
         if record == "occasion":
             instance = Occasion(
                 shop=shop,
+                customer=customer,
                 external_id=clean["external_id"],
                 kind=clean["kind"],
                 occurred_at=clean["occurred_at"],
                 attributes=clean["attributes"],
                 content_hash=digest,
+                source_import=source_import,
             )
         else:
             answered = occasions.get(clean["occasion"]) if clean["occasion"] else None
             instance = Action(
                 shop=shop,
+                customer=customer,
                 external_id=clean["external_id"],
                 kind=clean["kind"],
                 occurred_at=clean["occurred_at"],
@@ -749,19 +764,8 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
                 staff=clean["staff"],
                 attributes=clean["attributes"],
                 content_hash=digest,
+                source_import=source_import,
             )
-        # No full_clean per row: occasion_validate / action_validate checked every field
-        # it would (lengths as the model's, known kinds, JSON attributes, aware times), and
-        # the foreign keys are set from loaded objects (tests/commitments/
-        # test_imports_batch.py checks the lengths and kinds against the models).
-        try:
-            instance.source_import = source_import  # not validated: no query per row
-            instance.customer = _batch_customer(
-                customers, new_customers, changed_customers, shop=shop, clean=clean
-            )
-        except ValidationError as error:
-            outcome.error = error
-            continue
         # Later rows with this external id compare with this row's content.
         known[clean["external_id"]] = (instance, lambda _record, content=content: content)
         outcome.record, outcome.created = instance, True
