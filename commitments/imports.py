@@ -848,10 +848,6 @@ def import_run(
     for batches, (batch, fatal) in enumerate(_batches(records, batch_rows), start=1):
         stop = stop or fatal
         with transaction.atomic():
-            # The batch's rows commit with the import's counts: a batch a database crash
-            # loses is lost with its count, and the import resumed (or imported again) redoes
-            # it, so its commit need not wait for the disk (the import's end does: _finish).
-            maintenance.commit_unsynced()
             _run_check(imp)
             action_ids, occasion_ids = [], []
             # The records this batch creates remember their import (import_undo).

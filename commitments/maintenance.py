@@ -72,20 +72,6 @@ def tables_analyze_end(*, rows: int, known: int | None = None) -> bool:
     return due
 
 
-def commit_unsynced() -> None:
-    """Let the current transaction's COMMIT return before its WAL is flushed to disk
-    (PostgreSQL: `SET LOCAL synchronous_commit TO OFF`); nothing on other databases.
-
-    For a transaction whose loss is harmless because it is redone: a crash of the database
-    server may lose the last such commits (those of the last fraction of a second), whole
-    and in order, never a part of one; any later synchronous commit flushes them with it.
-    Other sessions see the rows at once, as after any commit.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-
-
 def column_in_array(model, column: str, ids: list[int]):
     """Return a filter: the model's `column` is one of `ids`, sent as ONE array parameter.
 

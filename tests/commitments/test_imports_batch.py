@@ -361,26 +361,3 @@ def test_batch_rows_too_long_get_the_row_errors_of_row_by_row(shop):
     assert counts(fast) == counts(slow) == (5, 2, 0, 3)
     assert errors_of(fast) == errors_of(slow)
     assert [row for row, _, _ in errors_of(fast)] == [3, 4, 5]
-
-
-@pytest.mark.django_db(transaction=True)
-def test_batches_commit_without_waiting_for_the_disk_and_the_end_does(monkeypatch):
-    """A batch commits with its counts: one a database crash loses is redone on resume."""
-    if connection.vendor != "postgresql":
-        pytest.skip("synchronous_commit is PostgreSQL's")
-    shop = make_shop("unsynced")
-    seen = []
-
-    def setting() -> str:
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW synchronous_commit")
-            return cursor.fetchone()[0]
-
-    record, finish = imports.batch_record, imports._finish
-    monkeypatch.setattr(imports, "batch_record", lambda **kw: seen.append(setting()) or record(**kw))
-    monkeypatch.setattr(
-        imports, "_finish", lambda *a, **kw: seen.append(("end", setting())) or finish(*a, **kw)
-    )
-    imp = run(shop, csv_bytes(history(30)), batch_rows=10)
-    assert imp.stored == 30
-    assert seen == ["off", "off", "off", ("end", "on")]
