@@ -209,7 +209,9 @@ class TestObjectsInsert:
         assert (stored.customer_id, stored.attributes) == (keys[1], occasion.attributes)
         assert stored.created_at >= before and not occasion._state.adding
         assert list(
-            Action.objects.filter(shop=shop).order_by("pk").values_list("customer_id", "occasion_id")
+            Action.objects.filter(shop=shop)
+            .order_by("pk")
+            .values_list("customer_id", "occasion_id")
         ) == [(keys[0], None), (keys[1], occasion.pk), (keys[2], None)]
         # The objects keep what they hold: no query to read a record's customer.
         with CaptureQueriesContext(connection) as captured:
