@@ -27,7 +27,7 @@ from accounts.audit import audit_record
 from config.db_retry import retry_on_conflict
 from policies.vocabulary import ORDER_PLACED
 
-from . import judging
+from . import judging, maintenance
 from .attributes import attributes_validate, kind_validate, text_error, time_parse
 from .error_codes import LogErrorCode
 from .models import (
@@ -728,19 +728,34 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
             except Conflict as conflict:
                 outcome.error = conflict
             continue
+        try:
+            customer = _batch_customer(
+                customers, new_customers, changed_customers, shop=shop, clean=clean
+            )
+        except ValidationError as error:
+            outcome.error = error
+            continue
+        # No full_clean per row: occasion_validate / action_validate checked every field
+        # it would (lengths as the model's, known kinds, JSON attributes, aware times), and
+        # the foreign keys are set from loaded objects (tests/commitments/
+        # test_imports_batch.py checks the lengths and kinds against the models). Every
+        # foreign key is given to the constructor: one not given costs a default's lookup.
         if record == "occasion":
             instance = Occasion(
                 shop=shop,
+                customer=customer,
                 external_id=clean["external_id"],
                 kind=clean["kind"],
                 occurred_at=clean["occurred_at"],
                 attributes=clean["attributes"],
                 content_hash=digest,
+                source_import=source_import,
             )
         else:
             answered = occasions.get(clean["occasion"]) if clean["occasion"] else None
             instance = Action(
                 shop=shop,
+                customer=customer,
                 external_id=clean["external_id"],
                 kind=clean["kind"],
                 occurred_at=clean["occurred_at"],
@@ -749,19 +764,8 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
                 staff=clean["staff"],
                 attributes=clean["attributes"],
                 content_hash=digest,
+                source_import=source_import,
             )
-        # No full_clean per row: occasion_validate / action_validate checked every field
-        # it would (lengths as the model's, known kinds, JSON attributes, aware times), and
-        # the foreign keys are set from loaded objects (tests/commitments/
-        # test_imports_batch.py checks the lengths and kinds against the models).
-        try:
-            instance.source_import = source_import  # not validated: no query per row
-            instance.customer = _batch_customer(
-                customers, new_customers, changed_customers, shop=shop, clean=clean
-            )
-        except ValidationError as error:
-            outcome.error = error
-            continue
         # Later rows with this external id compare with this row's content.
         known[clean["external_id"]] = (instance, lambda _record, content=content: content)
         outcome.record, outcome.created = instance, True
@@ -783,11 +787,11 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
                 )
 
     if new_customers:
-        Customer.objects.bulk_create(new_customers)
+        maintenance.objects_insert(Customer, new_customers)
     if changed_customers:
         Customer.objects.bulk_update(list(changed_customers.values()), ["name", "email"])
     if new_occasions:
-        Occasion.objects.bulk_create(new_occasions)
+        maintenance.objects_insert(Occasion, new_occasions)
         ordered = [
             (o.customer.pk, o.occurred_at) for o in new_occasions if o.kind == ORDER_PLACED.id
         ]
@@ -808,9 +812,9 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
             judged_at=None,
         )
     if new_actions:
-        Action.objects.bulk_create(new_actions)
+        maintenance.objects_insert(Action, new_actions)
     if new_exceptions:
-        ActionException.objects.bulk_create(new_exceptions)
+        maintenance.objects_insert(ActionException, new_exceptions)
     return outcomes
 
 

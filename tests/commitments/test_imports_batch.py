@@ -4,10 +4,10 @@ results as row by row (duplicates, conflicts, links, customers, exceptions, erro
 import io
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from commitments import imports, services
+from commitments import imports, maintenance, services
 from commitments.imports import import_run
 from commitments.models import Action, ActionException, Customer, Import, Occasion
 from policies.models import Shop
@@ -299,14 +299,26 @@ def _service_args(row: dict) -> dict:
 class TestConcurrentWriter:
     def test_a_batch_refused_by_the_database_is_recorded_row_by_row(self, shop, monkeypatch):
         refused = []
+        insert = maintenance.objects_insert
 
-        def racing(objs, *args, **kwargs):
-            # Another writer stored one of these ids between the batch's read and its insert;
-            # its savepoint is rolled back and the rows are recorded one by one.
-            refused.append(len(objs))
-            raise IntegrityError("duplicate key value violates unique constraint")
+        def racing(model, objs):
+            if model is Occasion:
+                # Another writer stores one of these ids between the batch's read and its
+                # insert: the database refuses the insert (COPY on PostgreSQL, bulk_create
+                # elsewhere), the batch's savepoint is rolled back, the rows recorded one by one.
+                refused.append(len(objs))
+                first = objs[0]
+                Occasion.objects.create(
+                    shop=shop,
+                    customer=first.customer,
+                    external_id=first.external_id,
+                    kind=first.kind,
+                    occurred_at=first.occurred_at,
+                    content_hash="another writer's",
+                )
+            return insert(model, objs)
 
-        monkeypatch.setattr(Occasion.objects, "bulk_create", racing)
+        monkeypatch.setattr(maintenance, "objects_insert", racing)
         rows = [order("O-1"), action("shipped", "A-1", "O-1"), order("O-1", total="1")]
         imp = run(shop, csv_bytes(rows))
         assert refused == [1]

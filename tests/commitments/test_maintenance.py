@@ -5,6 +5,7 @@ import io
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.timezone import now as timezone_now
 
 from commitments import maintenance
 from commitments.imports import import_run
@@ -158,3 +159,77 @@ class TestRowsInsert:
         with pytest.raises(IntegrityError), transaction.atomic():
             maintenance.rows_insert(Check, [stored])
         assert Check.objects.count() == 1
+
+
+@pytest.mark.django_db
+class TestObjectsInsert:
+    def test_objects_get_their_keys_and_are_stored_as_built(self, shop):
+        from datetime import UTC, datetime
+
+        from commitments.models import Action, Customer, Occasion
+
+        before = timezone_now()
+        customers = [Customer(shop=shop, external_id=f"C-{n}", name=f"名前 {n}") for n in range(3)]
+        maintenance.objects_insert(Customer, customers)
+        occasion = Occasion(
+            shop=shop,
+            customer=customers[1],
+            external_id="O-1",
+            kind="order_placed",
+            occurred_at=datetime(2026, 11, 16, 1, tzinfo=UTC),
+            attributes={"total": 5000, "note": 'tab\t"quoted"\\n'},
+            content_hash="h",
+        )
+        maintenance.objects_insert(Occasion, [occasion])
+        # Held objects saved before give the foreign keys, as with bulk_create.
+        actions = [
+            Action(
+                shop=shop,
+                customer=customers[n],
+                external_id=f"A-{n}",
+                kind="shipped",
+                occurred_at=datetime(2026, 11, 17, n, tzinfo=UTC),
+                occasion=occasion if n == 1 else None,
+                occasion_external_id="O-1" if n == 1 else "",
+                content_hash="h",
+            )
+            for n in range(3)
+        ]
+        with CaptureQueriesContext(connection) as captured:
+            maintenance.objects_insert(Action, actions)
+        if connection.vendor == "postgresql":
+            assert len(captured.captured_queries) == 2  # the keys, then one COPY
+        keys = [customer.pk for customer in customers]
+        assert keys == sorted(keys) and None not in keys  # ascending in the given order
+        assert dict(Customer.objects.filter(shop=shop).values_list("external_id", "pk")) == {
+            customer.external_id: customer.pk for customer in customers
+        }
+        assert Customer.objects.get(pk=keys[2]).name == "名前 2"
+        stored = Occasion.objects.get(pk=occasion.pk)
+        assert (stored.customer_id, stored.attributes) == (keys[1], occasion.attributes)
+        assert stored.created_at >= before and not occasion._state.adding
+        assert list(
+            Action.objects.filter(shop=shop)
+            .order_by("pk")
+            .values_list("customer_id", "occasion_id")
+        ) == [(keys[0], None), (keys[1], occasion.pk), (keys[2], None)]
+        # The objects keep what they hold: no query to read a record's customer.
+        with CaptureQueriesContext(connection) as captured:
+            assert actions[1].customer.external_id == "C-1"
+            assert actions[1].occasion_id == occasion.pk
+        assert captured.captured_queries == []
+        maintenance.objects_insert(Action, [])
+
+    def test_an_unsaved_held_object_is_refused(self, shop):
+        from commitments.models import Customer, Occasion
+
+        occasion = Occasion(
+            shop=shop,
+            customer=Customer(shop=shop, external_id="C-1"),
+            external_id="O-1",
+            kind="order_placed",
+            occurred_at=timezone_now(),
+            content_hash="h",
+        )
+        with pytest.raises(ValueError, match="customer"):
+            maintenance.objects_insert(Occasion, [occasion])
