@@ -479,8 +479,23 @@ def judged_reset(*, shop) -> None:
                 cursor.execute(f"VACUUM {connection.ops.quote_name(model._meta.db_table)}")
 
 
+def _backend_cpu(pid: int | None) -> float | None:
+    """Return the CPU seconds the database backend `pid` has used (a server on this Linux
+    machine: /proc), or None when it cannot be read."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _worker(shop_id: int, part: int, parts: int, barrier, results) -> None:
-    """One worker process: connect, find its part, wait for the others, judge the part."""
+    """One worker process: connect, find its part, wait for the others, judge the part.
+
+    Reports the actions judged, failures, its own CPU seconds and its database backend's
+    (None when the server is not on this machine or not PostgreSQL)."""
     from django.db import connection
 
     from bench import targets
@@ -489,12 +504,19 @@ def _worker(shop_id: int, part: int, parts: int, barrier, results) -> None:
     try:
         shop = Shop.objects.get(pk=shop_id)  # the connection opens here, before the clock
         ids = targets.customer_part(shop=shop, part=part, parts=parts)
+        backend = None
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                backend = cursor.fetchone()[0]
         barrier.wait(timeout=120)
-        cpu = time.process_time()
+        cpu, backend_cpu = time.process_time(), _backend_cpu(backend)
         judged = targets.judge_shop(shop=shop, ids=ids)
-        results.put((part, judged.actions, len(judged.failed), time.process_time() - cpu, None))
+        cpu, after = time.process_time() - cpu, _backend_cpu(backend)
+        spent = None if after is None or backend_cpu is None else after - backend_cpu
+        results.put((part, judged.actions, len(judged.failed), cpu, spent, None))
     except Exception as error:  # noqa: BLE001 - reported to the parent, which raises it
-        results.put((part, 0, 0, 0.0, f"{type(error).__name__}: {error}"))
+        results.put((part, 0, 0, 0.0, None, f"{type(error).__name__}: {error}"))
     finally:
         connection.close()
 
@@ -528,15 +550,20 @@ def workers_run(*, shop, workers: int) -> dict:
     finally:
         for process in processes:
             process.join(timeout=60)
-    errors = [report[4] for report in reports if report[4]]
+    errors = [report[5] for report in reports if report[5]]
     if errors:
         raise RuntimeError(f"A judging worker failed: {errors}")
     actions = sum(report[1] for report in reports)
+    database = [report[4] for report in sorted(reports)]
+    cpu = sum(report[3] for report in reports) + sum(value or 0 for value in database)
     return {
         "seconds": seconds,
         "actions": actions,
         "failed": sum(report[2] for report in reports),
         "python_cpu_seconds": [round(report[3], 2) for report in sorted(reports)],
+        "database_cpu_seconds": [None if value is None else round(value, 2) for value in database],
+        # CPU of the workers and their backends over the wall clock: the cores they got.
+        "cores_used": round(cpu / seconds, 2) if None not in database else None,
     }
 
 
@@ -563,6 +590,8 @@ def workers_measure(*, shop, reps: int, workers: int = 2) -> dict:
     expected = _stored_counts(shop=shop)
     seconds: dict[int, list[float]] = {1: [], workers: []}
     cpu: dict[int, list] = {1: [], workers: []}
+    database: dict[int, list] = {1: [], workers: []}
+    cores: dict[int, list] = {1: [], workers: []}
     loads, same_rows, actions = [], True, 0
     for _rep in range(reps):
         for count in (1, workers):
@@ -571,6 +600,8 @@ def workers_measure(*, shop, reps: int, workers: int = 2) -> dict:
             run = workers_run(shop=shop, workers=count)
             seconds[count].append(run["seconds"])
             cpu[count].append(run["python_cpu_seconds"])
+            database[count].append(run["database_cpu_seconds"])
+            cores[count].append(run["cores_used"])
             actions = run["actions"]
             same_rows = same_rows and not run["failed"] and _stored_counts(shop=shop) == expected
             print(f"  judging from empty, {count} worker(s): {run['seconds']:.1f} s, "
@@ -583,6 +614,13 @@ def workers_measure(*, shop, reps: int, workers: int = 2) -> dict:
         f"seconds_{workers}": [round(s, 2) for s in seconds[workers]],
         "python_cpu_seconds_1": cpu[1],
         f"python_cpu_seconds_{workers}": cpu[workers],
+        # The CPU seconds of each worker's database backend (PostgreSQL on this machine).
+        "database_cpu_seconds_1": database[1],
+        f"database_cpu_seconds_{workers}": database[workers],
+        # (Python + database CPU) / wall clock of each run: 1 worker can use about one core
+        # (it and its backend take turns); N workers use N only if the cores are free.
+        "cores_used_1": cores[1],
+        f"cores_used_{workers}": cores[workers],
         "actions_per_second_1": round(actions / one, 1),
         f"actions_per_second_{workers}": round(actions / many, 1),
         "speed_up": _ratio(one, many),

@@ -52,8 +52,9 @@ def judged(shop, log, make_promise):
     make_promise("shipping_cutoff", {"cutoff": "16:00"})
     for c in range(2):
         log.occasion(f"C{c}-O", f"C{c}", "order_placed", at("2026-11-20 10:00"), total=7000)
-        log.action(f"C{c}-N", f"C{c}", "note_enclosed", at("2026-11-20 11:00"), occasion=f"C{c}-O",
-                   lines=5)  # fmt: skip
+        log.action(
+            f"C{c}-N", f"C{c}", "note_enclosed", at("2026-11-20 11:00"), occasion=f"C{c}-O", lines=5
+        )
         log.action(f"C{c}-S", f"C{c}", "shipped", at("2026-11-20 17:00"), occasion=f"C{c}-O")
     assert Check.objects.count() and Finding.objects.count() and Commitment.objects.count()
     return shop
@@ -75,16 +76,8 @@ def test_the_batch_reads_its_stored_rows_by_its_ids_alone(judged):
         assert stored, f"no read of {table} by the batch's ids alone: {sqls}"
     # The stored rows are the reconciled ones: nothing changes when judged again.
     again = judging.judge_customers(shop=judged, customer_ids=ids)
-    assert (
-        again.created
-        == again.updated
-        == again.deleted
-        == {
-            "check": 0,
-            "finding": 0,
-            "commitment": 0,
-        }
-    )
+    nothing = {"check": 0, "finding": 0, "commitment": 0}
+    assert (again.created, again.updated, again.deleted) == (nothing, nothing, nothing)
 
 
 @pytest.mark.django_db
