@@ -77,7 +77,21 @@ class Derivation:
 
 
 def plain(value):
-    """Return JSON-ready data exactly as it will read back from a JSON column."""
+    """Return JSON-ready data exactly as it will read back from a JSON column.
+
+    What a JSON round trip (`json.dumps(sort_keys=True)` then `json.loads`) returns: dicts
+    with their keys sorted, lists for tuples, plain str/int/float/bool/None. Values of
+    exactly those types are copied without the round trip (most of a finding's details);
+    anything else (a lazy translation, a date, a str subclass, a key that is not a str)
+    takes it.
+    """
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value
+    if kind is dict and all(type(key) is str for key in value):
+        return {key: plain(value[key]) for key in sorted(value)}
+    if kind is list or kind is tuple:
+        return [plain(item) for item in value]
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True))
 
 

@@ -86,3 +86,31 @@ def test_deleting_the_shop_still_deletes_its_derived_rows(judged, manager):
     assert not Check.objects.exists()
     assert not Finding.objects.exists()
     assert not Commitment.objects.exists()
+
+
+def test_plain_is_what_a_json_column_reads_back():
+    import json
+    from datetime import date
+    from decimal import Decimal
+
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.utils.translation import gettext_lazy
+
+    from commitments.judging.walk import plain
+
+    class Name(str):
+        pass
+
+    values = [
+        {"b": (1, 2.5, True, None), "a": {"z": [Name("x"), "y"], "k": date(2026, 11, 20)}},
+        {2: "int keys", 1: Decimal("1.50")},
+        [gettext_lazy("note"), ("t", {"n": -0.0})],
+        "text",
+        3,
+    ]
+    for value in values:
+        expected = json.loads(json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True))
+        got = plain(value)
+        assert got == expected
+        assert json.dumps(got) == json.dumps(expected)  # the same key order too
+        assert type(got) is type(expected)
