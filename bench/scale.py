@@ -13,6 +13,7 @@ median of `--reps` repetitions, so that a busy shared machine slows both alike:
 | the same over HTTP through gunicorn | the trivial GET over HTTP |
 | rebuild_commitments (judge the whole shop) | loading the same rows alone |
 | findings list / today's worklist p95 | the trivial GET |
+| judging from empty, 2 worker processes at once | the same with 1 worker process |
 | import peak RSS | (absolute) |
 
 The figures are printed and written; nothing is asserted (timings belong here, not in tests).
@@ -474,6 +475,181 @@ def rebuild_measure(*, shop, reps: int) -> dict:
 
 
 # ------------------------------------------------------------------------------
+# Judging from empty: one worker process vs several at once
+# ------------------------------------------------------------------------------
+def judged_reset(*, shop) -> None:
+    """Make the shop's year unjudged again: no checks, findings, commitments; judged_at null.
+
+    On PostgreSQL the tables are vacuumed (not analysed) after the deletes, so every run
+    starts from the same tables: no dead rows, the statistics of the judged year.
+    """
+    from django.db import connection
+
+    from commitments.models import Action, Check, Commitment, Finding
+
+    Finding.objects.filter(shop=shop).delete()
+    Check.objects.filter(shop=shop).delete()
+    Commitment.objects.filter(shop=shop).delete()
+    Action.objects.filter(shop=shop).update(judged_at=None)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model in (Check, Finding, Commitment, Action):
+                cursor.execute(f"VACUUM {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def _backend_cpu(pid: int | None) -> float | None:
+    """Return the CPU seconds the database backend `pid` has used (a server on this Linux
+    machine: /proc), or None when it cannot be read."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _worker(shop_id: int, part: int, parts: int, barrier, results) -> None:
+    """One worker process: connect, find its part, wait for the others, judge the part.
+
+    Reports the actions judged, failures, its own CPU seconds and its database backend's
+    (None when the server is not on this machine or not PostgreSQL)."""
+    from django.db import connection
+
+    from bench import targets
+    from policies.models import Shop
+
+    try:
+        shop = Shop.objects.get(pk=shop_id)  # the connection opens here, before the clock
+        ids = targets.customer_part(shop=shop, part=part, parts=parts)
+        backend = None
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                backend = cursor.fetchone()[0]
+        barrier.wait(timeout=120)
+        cpu, backend_cpu = time.process_time(), _backend_cpu(backend)
+        judged = targets.judge_shop(shop=shop, ids=ids)
+        cpu, after = time.process_time() - cpu, _backend_cpu(backend)
+        spent = None if after is None or backend_cpu is None else after - backend_cpu
+        results.put((part, judged.actions, len(judged.failed), cpu, spent, None))
+    except Exception as error:  # noqa: BLE001 - reported to the parent, which raises it
+        results.put((part, 0, 0, 0.0, None, f"{type(error).__name__}: {error}"))
+    finally:
+        connection.close()
+
+
+def workers_run(*, shop, workers: int) -> dict:
+    """Judge the unjudged shop with `workers` processes at once, each its `customer_part`
+    (what `rebuild_commitments --part K/N` judges); return the seconds and actions.
+
+    The processes are forked with Django set up and their connection open; the clock starts
+    when all of them (and this process) have passed a barrier and stops when the last one
+    has reported: process start and Django's setup are not in the time.
+    """
+    import multiprocessing
+
+    from django.db import connections
+
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(workers + 1), context.Queue()
+    connections.close_all()  # no connection shared with the children
+    processes = [
+        context.Process(target=_worker, args=(shop.pk, part, workers, barrier, results))
+        for part in range(1, workers + 1)
+    ]
+    for process in processes:
+        process.start()
+    try:
+        barrier.wait(timeout=120)
+        started = time.perf_counter()
+        reports = [results.get(timeout=3600) for _ in processes]
+        seconds = time.perf_counter() - started
+    finally:
+        for process in processes:
+            process.join(timeout=60)
+    errors = [report[5] for report in reports if report[5]]
+    if errors:
+        raise RuntimeError(f"A judging worker failed: {errors}")
+    actions = sum(report[1] for report in reports)
+    database = [report[4] for report in sorted(reports)]
+    cpu = sum(report[3] for report in reports) + sum(value or 0 for value in database)
+    return {
+        "seconds": seconds,
+        "actions": actions,
+        "failed": sum(report[2] for report in reports),
+        "python_cpu_seconds": [round(report[3], 2) for report in sorted(reports)],
+        "database_cpu_seconds": [None if value is None else round(value, 2) for value in database],
+        # CPU of the workers and their backends over the wall clock: the cores they got.
+        "cores_used": round(cpu / seconds, 2) if None not in database else None,
+    }
+
+
+def _stored_counts(*, shop) -> dict:
+    from commitments.models import Check, Commitment, Finding
+
+    return {
+        "checks": Check.objects.filter(shop=shop).count(),
+        "findings": Finding.objects.filter(shop=shop).count(),
+        "commitments": Commitment.objects.filter(shop=shop).count(),
+    }
+
+
+def workers_measure(*, shop, reps: int, workers: int = 2) -> dict:
+    """Return the judging throughput of the year from empty with one worker process and with
+    `workers` at once, interleaved (1, N, 1, N, ...), median of `reps`, and the speed-up.
+
+    PostgreSQL only: SQLite takes one writer at a time.
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return {"status": "skipped: needs PostgreSQL (SQLite takes one writer at a time)"}
+    expected = _stored_counts(shop=shop)
+    seconds: dict[int, list[float]] = {1: [], workers: []}
+    cpu: dict[int, list] = {1: [], workers: []}
+    database: dict[int, list] = {1: [], workers: []}
+    cores: dict[int, list] = {1: [], workers: []}
+    loads, same_rows, actions = [], True, 0
+    for _rep in range(reps):
+        for count in (1, workers):
+            judged_reset(shop=shop)
+            loads.append(round(os.getloadavg()[0], 2))
+            run = workers_run(shop=shop, workers=count)
+            seconds[count].append(run["seconds"])
+            cpu[count].append(run["python_cpu_seconds"])
+            database[count].append(run["database_cpu_seconds"])
+            cores[count].append(run["cores_used"])
+            actions = run["actions"]
+            same_rows = same_rows and not run["failed"] and _stored_counts(shop=shop) == expected
+            print(f"  judging from empty, {count} worker(s): {run['seconds']:.1f} s, "
+                  f"{run['actions'] / run['seconds']:,.0f} actions/s", file=sys.stderr)  # fmt: skip
+    one, many = _median(seconds[1]), _median(seconds[workers])
+    return {
+        "workers": workers,
+        "actions": actions,
+        "seconds_1": [round(s, 2) for s in seconds[1]],
+        f"seconds_{workers}": [round(s, 2) for s in seconds[workers]],
+        "python_cpu_seconds_1": cpu[1],
+        f"python_cpu_seconds_{workers}": cpu[workers],
+        # The CPU seconds of each worker's database backend (PostgreSQL on this machine).
+        "database_cpu_seconds_1": database[1],
+        f"database_cpu_seconds_{workers}": database[workers],
+        # (Python + database CPU) / wall clock of each run: 1 worker can use about one core
+        # (it and its backend take turns); N workers use N only if the cores are free.
+        "cores_used_1": cores[1],
+        f"cores_used_{workers}": cores[workers],
+        "actions_per_second_1": round(actions / one, 1),
+        f"actions_per_second_{workers}": round(actions / many, 1),
+        "speed_up": _ratio(one, many),
+        "load_average_at_starts": loads,
+        # The checks, findings and commitments stored after every run equal the year's.
+        "same_rows": same_rows,
+        "rows": expected,
+    }
+
+
+# ------------------------------------------------------------------------------
 # The plans of a judging batch's reads
 # ------------------------------------------------------------------------------
 def explain_judging(*, shop) -> list[dict]:
@@ -525,6 +701,8 @@ def run(*, scale: float, reps: int, runs: int, shop_make) -> dict:
     requests = requests_measure(shop=shop, runs=runs)
     print("rebuild_commitments vs loading the rows...", file=sys.stderr)
     rebuild = rebuild_measure(shop=shop, reps=reps)
+    print("Judging from empty, 1 worker process vs 2 at once...", file=sys.stderr)
+    workers = workers_measure(shop=shop, reps=reps)
     explain = explain_judging(shop=shop)
     return {
         "scale": scale,
@@ -534,6 +712,7 @@ def run(*, scale: float, reps: int, runs: int, shop_make) -> dict:
         "report": report,
         "requests": requests,
         "rebuild": rebuild,
+        "workers": workers,
         "explain_judging_batch": explain,
         "total_seconds": round(time.perf_counter() - started, 1),
     }
@@ -591,6 +770,20 @@ def table(results: dict) -> str:
         ("first judging of the year (from empty)", f"{year['judge_seconds']} s",
          f"bulk insert of the year: {year['store_seconds']} s",
          f"{year['actions_per_second_judging']:,} actions/s"),
+    ]  # fmt: skip
+    workers = results.get("workers", {"status": "not measured"})
+    if "speed_up" in workers:
+        n = workers["workers"]
+        rows.append(
+            (f"judging the year from empty, {n} worker processes at once "
+             f"({workers['actions']:,} actions)",
+             f"{workers[f'actions_per_second_{n}']:,} actions/s",
+             f"1 worker process: {workers['actions_per_second_1']:,} actions/s",
+             f"{workers['speed_up']}× one")
+        )  # fmt: skip
+    else:
+        rows.append(("judging from empty, worker processes", workers["status"], "", ""))
+    rows += [
         (f"import peak RSS, {imp['rows']:,}-row file",
          f"{imp.get('rss_peak_mib', '?')} MiB (grew {imp.get('rss_growth_mib', '?')} MiB)",
          "—", ""),

@@ -5,7 +5,13 @@ bench/ to change. Everything here is a public function of the application.
 """
 
 from commitments.imports import import_from_path
-from commitments.judging import BATCH_SIZE, judge_customers, judge_shop, promises_load
+from commitments.judging import (
+    BATCH_SIZE,
+    customer_part,
+    judge_customers,
+    judge_shop,
+    promises_load,
+)
 from commitments.prechecks import precheck_run
 from policies.calendar import ShopCalendar
 from reports.builder import report_build
@@ -14,6 +20,7 @@ __all__ = [
     "BATCH_SIZE",
     "ShopCalendar",
     "analyze",
+    "customer_part",
     "import_from_path",
     "judge_customers",
     "judge_shop",

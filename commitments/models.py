@@ -162,14 +162,28 @@ class ActionException(models.Model):
         return f"{self.reason} ({self.status}) on {self.action_id}"
 
 
+# The derived rows (Check, Commitment, Finding) refer to their shop, promise and promise
+# version without a foreign key constraint in the database (`db_constraint=False`; Django
+# still cascades and protects on delete, and the columns keep their index). Judging writes
+# those rows by the hundred thousand and the shop, its promises and their versions are a
+# handful of rows: every constraint checked them once per row at commit (a million checks
+# for a year of 100,000 actions, a third of a judging batch's time in the database) and
+# took a key-share lock on the same few rows in every worker at once. Judging reads the
+# shop, promises and versions in the transaction that writes the rows, promises and
+# versions are never deleted but with their shop, and the constraints to the action, the
+# customer and the occasion stay.
 class Check(models.Model):
     """The judgement of one action against one promise: the level measured and the version."""
 
-    shop = models.ForeignKey("policies.Shop", on_delete=models.CASCADE, related_name="+")
+    shop = models.ForeignKey(
+        "policies.Shop", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="checks")
-    promise = models.ForeignKey("policies.Promise", on_delete=models.CASCADE, related_name="+")
+    promise = models.ForeignKey(
+        "policies.Promise", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     promise_version = models.ForeignKey(
-        "policies.PromiseVersion", on_delete=models.PROTECT, related_name="+"
+        "policies.PromiseVersion", on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
     # Copied from the action so weekly aggregates need no join.
     occurred_at = models.DateTimeField()
@@ -193,9 +207,13 @@ REPEAT_MIN_ORDERS = 2
 class Commitment(models.Model):
     """The level one customer has experienced for one promise. Derived; always rebuildable."""
 
-    shop = models.ForeignKey("policies.Shop", on_delete=models.CASCADE, related_name="+")
+    shop = models.ForeignKey(
+        "policies.Shop", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="commitments")
-    promise = models.ForeignKey("policies.Promise", on_delete=models.CASCADE, related_name="+")
+    promise = models.ForeignKey(
+        "policies.Promise", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     last_level = models.FloatField(null=True, blank=True)
     best_level = models.FloatField(null=True, blank=True)
     count = models.PositiveIntegerField(default=0)
@@ -250,11 +268,15 @@ class FindingStatus(models.TextChoices):
 class Finding(models.Model):
     """The result of a check that needs a person's attention."""
 
-    shop = models.ForeignKey("policies.Shop", on_delete=models.CASCADE, related_name="findings")
+    shop = models.ForeignKey(
+        "policies.Shop", on_delete=models.CASCADE, related_name="findings", db_constraint=False
+    )
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="findings")
-    promise = models.ForeignKey("policies.Promise", on_delete=models.CASCADE, related_name="+")
+    promise = models.ForeignKey(
+        "policies.Promise", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     promise_version = models.ForeignKey(
-        "policies.PromiseVersion", on_delete=models.PROTECT, related_name="+"
+        "policies.PromiseVersion", on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
     action = models.ForeignKey(
         Action, null=True, blank=True, on_delete=models.CASCADE, related_name="findings"

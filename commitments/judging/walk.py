@@ -77,7 +77,21 @@ class Derivation:
 
 
 def plain(value):
-    """Return JSON-ready data exactly as it will read back from a JSON column."""
+    """Return JSON-ready data exactly as it will read back from a JSON column.
+
+    What a JSON round trip (`json.dumps(sort_keys=True)` then `json.loads`) returns: dicts
+    with their keys sorted, lists for tuples, plain str/int/float/bool/None. Values of
+    exactly those types are copied without the round trip (most of a finding's details);
+    anything else (a lazy translation, a date, a str subclass, a key that is not a str)
+    takes it.
+    """
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value
+    if kind is dict and all(type(key) is str for key in value):
+        return {key: plain(value[key]) for key in sorted(value)}
+    if kind is list or kind is tuple:
+        return [plain(item) for item in value]
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True))
 
 
@@ -127,20 +141,28 @@ def derive(
     by_customer: dict = defaultdict(list)
     for action in actions:
         by_customer[action.customer_id].append(action)
+    # The occasions as judges see them, made once and shared by the promises (as the
+    # actions' events are).
+    occasion_events: dict = {}
     for customer_id, mine in by_customer.items():
         mine.sort(key=_sort_key)
         events = {action.external_id: event_of(action) for action in mine}
         answering: dict[str, list] = defaultdict(list)
+        of_kind: dict[str, list] = defaultdict(list)
         for action in mine:
+            of_kind[action.kind].append(action)
             if action.occasion_external_id:
                 answering[action.occasion_external_id].append(action)
         for loaded in promises:
-            judged = [a for a in mine if a.kind == loaded.kind.action_kind]
+            judged = of_kind.get(loaded.kind.action_kind, [])
             if resume is not None:
                 # Resumed: the stored actions are folded into the commitments it starts
                 # from; they are only what judges see as `related`. Only the new (unsaved)
                 # action is judged.
                 judged = [a for a in judged if a.id is None]
+            start = (resume or {}).get((customer_id, loaded.promise.pk))
+            if not judged and start is None:
+                continue  # nothing to walk: no row either way
             walk(
                 result=result,
                 customer_id=customer_id,
@@ -150,8 +172,9 @@ def derive(
                 occasions=occasions,
                 loaded=loaded,
                 calendar=calendar,
-                start=(resume or {}).get((customer_id, loaded.promise.pk)),
+                start=start,
                 public=(public or {}).get(loaded.promise.pk, ()),
+                occasion_events=occasion_events,
             )
     return result
 
@@ -168,8 +191,14 @@ def walk(
     calendar,
     start,
     public=(),
+    occasion_events=None,
 ):
-    """Walk one customer's actions for one promise, adding what they imply to `result`."""
+    """Walk one customer's actions for one promise, adding what they imply to `result`.
+
+    `occasion_events`: occasion id to its Event, filled as the occasions are met (shared
+    by the walks of one derivation)."""
+    if occasion_events is None:
+        occasion_events = {}
     kind = loaded.kind
     promise_id = loaded.promise.pk
     history = History()
@@ -187,7 +216,13 @@ def walk(
         if version is None:
             continue
         params = loaded.params(version)
-        occasion = occasions.get(action.occasion_id) if action.occasion_id else None
+        occasion = None
+        if action.occasion_id:
+            occasion = occasion_events.get(action.occasion_id)
+            if occasion is None and action.occasion_id in occasions:
+                occasion = occasion_events[action.occasion_id] = event_of(
+                    occasions[action.occasion_id]
+                )
         related = tuple(
             events[other.external_id]
             for other in answering.get(action.occasion_external_id, ())
@@ -195,7 +230,7 @@ def walk(
         )
         context = JudgeContext(
             action=events[action.external_id],
-            occasion=event_of(occasion) if occasion is not None else None,
+            occasion=occasion,
             related=related,
             params=params,
             calendar=calendar,

@@ -1,0 +1,116 @@
+"""What a judging batch asks of the database: reads by the batch's ids, few constraints.
+
+Judging writes its derived rows (checks, findings, commitments) by the hundred thousand.
+Their references to the shop, the promise and the promise version carry no constraint in
+the database (each was checked once per row at commit, and locked the same few rows in
+every worker); their references to the action, the customer and the occasion do. The
+batch's reads of stored rows name the batch's ids alone: a shop condition beside them let
+the planner filter the whole shop's rows by the ids when its statistics were stale.
+"""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from commitments import judging
+from commitments.models import Check, Commitment, Customer, Finding
+from policies.services import shop_delete
+
+from .conftest import at
+
+
+def _foreign_keys(model) -> dict[str, str]:
+    """Return the model's columns that have a foreign key constraint, with the table named."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    return {
+        info["columns"][0]: info["foreign_key"][0]
+        for info in constraints.values()
+        if info["foreign_key"]
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("model", "kept"),
+    [
+        (Check, {"action_id"}),
+        (Finding, {"action_id", "customer_id", "occasion_id", "status_by_id", "public_by_id"}),
+        (Commitment, {"customer_id"}),
+    ],
+)
+def test_derived_rows_constrain_their_log_rows_not_the_shop_or_promise(model, kept):
+    assert set(_foreign_keys(model)) == kept
+
+
+@pytest.fixture
+def judged(shop, log, make_promise):
+    """Two customers with notes and shipments, judged."""
+    make_promise("handwritten_note", {"min_lines": 8})
+    make_promise("shipping_cutoff", {"cutoff": "16:00"})
+    for c in range(2):
+        log.occasion(f"C{c}-O", f"C{c}", "order_placed", at("2026-11-20 10:00"), total=7000)
+        log.action(
+            f"C{c}-N", f"C{c}", "note_enclosed", at("2026-11-20 11:00"), occasion=f"C{c}-O", lines=5
+        )
+        log.action(f"C{c}-S", f"C{c}", "shipped", at("2026-11-20 17:00"), occasion=f"C{c}-O")
+    assert Check.objects.count() and Finding.objects.count() and Commitment.objects.count()
+    return shop
+
+
+@pytest.mark.django_db
+def test_the_batch_reads_its_stored_rows_by_its_ids_alone(judged):
+    ids = list(Customer.objects.filter(shop=judged).values_list("id", flat=True))
+    with CaptureQueriesContext(connection) as captured:
+        judging.judge_customers(shop=judged, customer_ids=ids)
+    reads: dict[str, list[str]] = {}
+    for query in captured.captured_queries:
+        found = re.match(r'SELECT .* FROM "(commitments_(check|finding|commitment))"', query["sql"])
+        if found:
+            reads.setdefault(found.group(1), []).append(query["sql"])
+    assert len(reads) == 3
+    for table, sqls in reads.items():
+        stored = [sql for sql in sqls if '"shop_id" =' not in sql]
+        assert stored, f"no read of {table} by the batch's ids alone: {sqls}"
+    # The stored rows are the reconciled ones: nothing changes when judged again.
+    again = judging.judge_customers(shop=judged, customer_ids=ids)
+    nothing = {"check": 0, "finding": 0, "commitment": 0}
+    assert (again.created, again.updated, again.deleted) == (nothing, nothing, nothing)
+
+
+@pytest.mark.django_db
+def test_deleting_the_shop_still_deletes_its_derived_rows(judged, manager):
+    shop_delete(shop=judged, actor=manager)
+    assert not Check.objects.exists()
+    assert not Finding.objects.exists()
+    assert not Commitment.objects.exists()
+
+
+def test_plain_is_what_a_json_column_reads_back():
+    import json
+    from datetime import date
+    from decimal import Decimal
+
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.utils.translation import gettext_lazy
+
+    from commitments.judging.walk import plain
+
+    class Name(str):
+        pass
+
+    values = [
+        {"b": (1, 2.5, True, None), "a": {"z": [Name("x"), "y"], "k": date(2026, 11, 20)}},
+        {2: "int keys", 1: Decimal("1.50")},
+        [gettext_lazy("note"), ("t", {"n": -0.0})],
+        "text",
+        3,
+    ]
+    for value in values:
+        expected = json.loads(json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True))
+        got = plain(value)
+        assert got == expected
+        assert json.dumps(got) == json.dumps(expected)  # the same key order too
+        assert type(got) is type(expected)
