@@ -450,6 +450,25 @@ TRACKING_NUMBER = Attribute(
     max_length=100,
 )
 
+# The parcel a delivery delay or a delivery is about: one definition for both kinds'
+# occasions (delay_apology, delivery_followup), so their CSV columns and checks agree.
+PARCEL_ATTRIBUTES = (
+    Attribute(
+        "tracking_number",
+        "str",
+        _("Tracking number"),
+        _("Delivery delays and deliveries: the carrier's tracking number of the parcel"),
+        max_length=100,
+    ),
+    Attribute(
+        "order_id",
+        "str",
+        _("Order id"),
+        _("Delivery delays and deliveries: your id of the order the parcel belongs to"),
+        max_length=100,
+    ),
+)
+
 SHIPPED = action_register(
     "shipped",
     noun=_("shipment"),

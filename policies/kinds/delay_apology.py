@@ -40,20 +40,7 @@ vocabulary.occasion_register(
             _("Delivery delays: what caused it: carrier, weather, shop or other"),
             max_length=50,
         ),
-        Attribute(
-            "tracking_number",
-            "str",
-            _("Tracking number"),
-            _("Delivery delays and deliveries: the carrier's tracking number of the parcel"),
-            max_length=100,
-        ),
-        Attribute(
-            "order_id",
-            "str",
-            _("Order id"),
-            _("Delivery delays and deliveries: your id of the order the parcel belongs to"),
-            max_length=100,
-        ),
+        *vocabulary.PARCEL_ATTRIBUTES,
     ),
 )
 vocabulary.action_register(

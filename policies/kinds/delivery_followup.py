@@ -52,20 +52,7 @@ vocabulary.occasion_register(
             min=0,
             max=100_000,
         ),
-        Attribute(
-            "tracking_number",
-            "str",
-            _("Tracking number"),
-            _("Delivery delays and deliveries: the carrier's tracking number of the parcel"),
-            max_length=100,
-        ),
-        Attribute(
-            "order_id",
-            "str",
-            _("Order id"),
-            _("Delivery delays and deliveries: your id of the order the parcel belongs to"),
-            max_length=100,
-        ),
+        *vocabulary.PARCEL_ATTRIBUTES,
     ),
 )
 vocabulary.action_register(
