@@ -301,6 +301,30 @@ def plural(count, singular: str, plural_form: str | None = None) -> str:
     return f"{count} {word}"
 
 
+def within_judgement(
+    *,
+    level: float,
+    within: float,
+    last: float | None,
+    details: dict,
+    breach: Callable[[], tuple[str, str]],
+    drift: Callable[[], tuple[str, str]],
+    tolerance: float = 0,
+) -> Judgement:
+    """Judge a promise of "within N" (hours, days): the shape several kinds share.
+
+    Past the promise is a breach (not kept); within it, past what this customer had last
+    time by more than the tolerance is a drift (kept); else kept. `breach` and `drift`
+    return the (Japanese, English) message, made only when it is needed (the drift's
+    words name the last level, which may be absent).
+    """
+    if level > within:
+        return Judgement(level=level, kept=False, verdicts=(Verdict(BREACH, *breach(), details),))
+    if last is not None and level > last + tolerance:
+        return Judgement(level=level, kept=True, verdicts=(Verdict(DRIFT, *drift(), details),))
+    return Judgement(level=level, kept=True)
+
+
 # ---------------------------------------------------------------------------------------
 # The kind
 # ---------------------------------------------------------------------------------------

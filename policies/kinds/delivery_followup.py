@@ -19,13 +19,10 @@ from policies import vocabulary
 from policies.vocabulary import Attribute
 
 from .base import (
-    BREACH,
-    DRIFT,
     INQUIRIES,
     Judgement,
     KindParams,
     PromiseKind,
-    Verdict,
     date_en,
     date_ja,
     iso,
@@ -33,6 +30,7 @@ from .base import (
     number_attribute,
     open_days_late,
     plural,
+    within_judgement,
 )
 from .registry import register
 
@@ -141,30 +139,27 @@ class DeliveryFollowup(PromiseKind):
     def evaluate(self, ctx):
         days, details, delivered_on, sent_on = self._measure(ctx)
         within, last = ctx.params["within_days"], ctx.history.last_level
-        if days > within:
-            verdict = Verdict(
-                BREACH,
+        return within_judgement(
+            level=float(days),
+            within=within,
+            last=last,
+            details=details,
+            breach=lambda: (
                 f"{date_ja(delivered_on)}のお届けへのフォローメッセージが{date_ja(sent_on)}で、"
                 f"{days}営業日かかりました（約束は{within}営業日以内）。",
                 f"The follow-up for the delivery of {date_en(delivered_on)} went out on "
                 f"{date_en(sent_on)}, after {plural(days, 'business day')}; the promise is "
                 f"within {within}.",
-                details,
-            )
-            return Judgement(level=float(days), kept=False, verdicts=(verdict,))
-        if last is not None and days > last:
-            verdict = Verdict(
-                DRIFT,
+            ),
+            drift=lambda: (
                 f"お届け後のフォローメッセージまで{days}営業日かかりました"
                 f"（約束は{within}営業日以内）。"
                 f"このお客様は前回、お届けから{num(last)}営業日で受け取っています。",
                 f"The follow-up took {plural(days, 'business day')} after the delivery "
                 f"(promise: within {within}); this customer got one after "
                 f"{plural(last, 'business day')} last time.",
-                details,
-            )
-            return Judgement(level=float(days), kept=True, verdicts=(verdict,))
-        return Judgement(level=float(days), kept=True)
+            ),
+        )
 
     def evaluate_unpromised(self, ctx):
         # A follow-up to a first order under "repeat customers only" is more than promised,

@@ -7,14 +7,11 @@ from config.limits import PARAM_HOURS_MAX
 from policies.vocabulary import BUSINESS_HOURS
 
 from .base import (
-    BREACH,
-    DRIFT,
-    Judgement,
     KindParams,
-    Verdict,
     WithinBusinessHours,
     iso,
     num,
+    within_judgement,
 )
 from .registry import register
 
@@ -59,26 +56,24 @@ class ReplyTime(WithinBusinessHours):
             "within_business_hours": within,
             "customer_last": num(last),
         }
-        if hours > within:
-            verdict = Verdict(
-                BREACH,
+        return within_judgement(
+            level=hours,
+            within=within,
+            last=last,
+            tolerance=params["drift_tolerance_hours"],
+            details=details,
+            breach=lambda: (
                 f"お問い合わせへの返信まで{shown}営業時間かかりました"
                 f"（約束は{within}営業時間以内）。",
                 f"The reply took {shown} business hours; the promise is within {within}.",
-                details,
-            )
-            return Judgement(level=hours, kept=False, verdicts=(verdict,))
-        if last is not None and hours > last + params["drift_tolerance_hours"]:
-            verdict = Verdict(
-                DRIFT,
+            ),
+            drift=lambda: (
                 f"お問い合わせへの返信まで{shown}営業時間でした（約束は{within}営業時間以内）。"
                 f"このお客様は前回{num(last)}営業時間で返信を受け取っています。",
                 f"The reply took {shown} business hours (promise: within {within}); this "
                 f"customer got a reply in {num(last)} business hours last time.",
-                details,
-            )
-            return Judgement(level=hours, kept=True, verdicts=(verdict,))
-        return Judgement(level=hours, kept=True)
+            ),
+        )
 
     def promised_level(self, params):
         return float(self.validate_params(params)["within_business_hours"])

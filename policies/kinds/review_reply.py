@@ -7,8 +7,6 @@ from config.limits import PARAM_DAYS_MAX
 from policies.vocabulary import DAYS
 
 from .base import (
-    BREACH,
-    DRIFT,
     INQUIRIES,
     PRECEDENT,
     Judgement,
@@ -22,6 +20,7 @@ from .base import (
     number_attribute,
     open_days_late,
     plural,
+    within_judgement,
 )
 from .registry import register
 
@@ -116,28 +115,25 @@ class ReviewReply(PromiseKind):
     def evaluate(self, ctx):
         days, details, reviewed_on, replied_on = self._measure(ctx)
         within, last = ctx.params["within_days"], ctx.history.last_level
-        if days > within:
-            verdict = Verdict(
-                BREACH,
+        return within_judgement(
+            level=float(days),
+            within=within,
+            last=last,
+            details=details,
+            breach=lambda: (
                 f"{date_ja(reviewed_on)}のレビューへの返信が{date_ja(replied_on)}で、"
                 f"{days}営業日かかりました（約束は{within}営業日以内）。",
                 f"The review of {date_en(reviewed_on)} was answered on {date_en(replied_on)}, "
                 f"after {plural(days, 'business day')}; the promise is within {within}.",
-                details,
-            )
-            return Judgement(level=float(days), kept=False, verdicts=(verdict,))
-        if last is not None and days > last:
-            verdict = Verdict(
-                DRIFT,
+            ),
+            drift=lambda: (
                 f"レビューへの返信に{days}営業日かかりました（約束は{within}営業日以内）。"
                 f"このお客様は前回{num(last)}営業日で返信を受け取っています。",
                 f"The review reply took {plural(days, 'business day')} (promise: within "
                 f"{within}); this customer got a reply in {plural(last, 'business day')} "
                 "last time.",
-                details,
-            )
-            return Judgement(level=float(days), kept=True, verdicts=(verdict,))
-        return Judgement(level=float(days), kept=True)
+            ),
+        )
 
     def evaluate_unpromised(self, ctx):
         # Under scope "low" a reply to a well-rated review is more than promised.

@@ -9,15 +9,12 @@ from config.limits import PARAM_HOURS_MAX
 from policies.vocabulary import HOURS
 
 from .base import (
-    BREACH,
-    DRIFT,
-    Judgement,
     KindParams,
     PromiseKind,
-    Verdict,
     iso,
     num,
     plural,
+    within_judgement,
 )
 from .registry import register
 
@@ -71,26 +68,24 @@ class ThankYouMessage(PromiseKind):
             "within_hours": within,
             "customer_last": num(last),
         }
-        if hours > within:
-            verdict = Verdict(
-                BREACH,
+        return within_judgement(
+            level=hours,
+            within=within,
+            last=last,
+            tolerance=params["drift_tolerance_hours"],
+            details=details,
+            breach=lambda: (
                 f"お礼メッセージはご注文から{shown}時間後でした（約束は{within}時間以内）。",
                 f"The thank-you went out {plural(shown, 'hour')} after the order; the promise "
                 f"is within {within}.",
-                details,
-            )
-            return Judgement(level=hours, kept=False, verdicts=(verdict,))
-        if last is not None and hours > last + params["drift_tolerance_hours"]:
-            verdict = Verdict(
-                DRIFT,
+            ),
+            drift=lambda: (
                 f"お礼メッセージはご注文から{shown}時間後でした（約束は{within}時間以内）。"
                 f"このお客様は前回{num(last)}時間後に受け取っています。",
                 f"The thank-you went out {plural(shown, 'hour')} after the order (promise: "
                 f"within {within}); this customer got it after {plural(last, 'hour')} last time.",
-                details,
-            )
-            return Judgement(level=hours, kept=True, verdicts=(verdict,))
-        return Judgement(level=hours, kept=True)
+            ),
+        )
 
     def promised_level(self, params):
         return float(self.validate_params(params)["within_hours"])
