@@ -166,9 +166,10 @@ def _stored_rows(table: Table, queryset) -> list[tuple]:
 
 
 def _derived_checks(shop, derived: Derivation):
+    shop_id = shop.pk
     for row in derived.checks.values():
         yield {
-            "shop_id": shop.pk,
+            "shop_id": shop_id,
             "action_id": row.action.id,
             "promise_id": row.promise_id,
             "promise_version_id": row.promise_version_id,
@@ -179,10 +180,11 @@ def _derived_checks(shop, derived: Derivation):
 
 
 def _derived_findings(shop, derived: Derivation):
+    shop_id = shop.pk
     for row in derived.findings.values():
         action = row.action
         yield {
-            "shop_id": shop.pk,
+            "shop_id": shop_id,
             "customer_id": action.customer_id,
             "action_id": action.id,
             "promise_id": row.promise_id,
@@ -200,10 +202,11 @@ def _derived_findings(shop, derived: Derivation):
 def _derived_commitments(shop, derived: Derivation, orders: dict[int, tuple]):
     """Yield the derived commitments, each with its customer's stored orders (`orders`:
     {customer id: (order_count, last_order_at)}, read from the locked customer rows)."""
+    shop_id = shop.pk
     for row in derived.commitments.values():
         customer_orders, customer_last_order_at = orders[row.customer_id]
         yield {
-            "shop_id": shop.pk,
+            "shop_id": shop_id,
             "customer_id": row.customer_id,
             "promise_id": row.promise_id,
             "last_level": row.last_level,
