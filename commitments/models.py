@@ -170,15 +170,26 @@ class ActionException(models.Model):
 # for a year of 100,000 actions, a third of a judging batch's time in the database) and
 # took a key-share lock on the same few rows in every worker at once. Judging reads the
 # shop, promises and versions in the transaction that writes the rows, promises and
-# versions are never deleted but with their shop, and the constraints to the action, the
-# customer and the occasion stay.
+# versions are never deleted but with their shop.
+#
+# A check's action and a commitment's customer are not database constraints either (0013):
+# only judging writes those rows, in the transaction holding its customers' row locks
+# (reconcile._judge_batch, `select_for_update` in id order), and everything that deletes a
+# customer or an action first takes the same locks (imports.import_undo;
+# selectors.shop_log_delete for a shop's deletion), so neither can go under a judging
+# batch. Those two were 200,000 of the 360,000 constraint checks at the commits of a
+# year's judging (docs/PERFORMANCE.md, "Judging's cost per action"). A finding keeps its
+# constraints to its action, customer and occasion: the sweeper's overdue findings are
+# written without the customers' locks.
 class Check(models.Model):
     """The judgement of one action against one promise: the level measured and the version."""
 
     shop = models.ForeignKey(
         "policies.Shop", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
-    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="checks")
+    action = models.ForeignKey(
+        Action, on_delete=models.CASCADE, related_name="checks", db_constraint=False
+    )
     promise = models.ForeignKey(
         "policies.Promise", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
@@ -210,7 +221,9 @@ class Commitment(models.Model):
     shop = models.ForeignKey(
         "policies.Shop", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="commitments")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="commitments", db_constraint=False
+    )
     promise = models.ForeignKey(
         "policies.Promise", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )

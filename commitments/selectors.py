@@ -441,6 +441,18 @@ def repeat_customers_above(question) -> tuple[int, list[dict]]:
 
 def shop_log_delete(shop_id: int) -> None:
     """Delete the shop's findings and checks (they protect its promise versions): the
-    first step of policies.services.shop_delete, through policies.hooks."""
+    first step of policies.services.shop_delete, through policies.hooks.
+
+    The shop's customers are locked first, in id order as judging locks them: a judging
+    batch running now commits before (its rows are deleted here), one starting later finds
+    no customer. Checks and commitments have no database constraint to their action and
+    customer to catch a batch writing under the deletion (models.py, above Check).
+    """
+    list(
+        Customer.objects.select_for_update()
+        .filter(shop_id=shop_id)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
     Finding.objects.filter(shop_id=shop_id).delete()
     Check.objects.filter(shop_id=shop_id).delete()

@@ -66,13 +66,16 @@ class LoadedPromise:
 
     def params(self, version: PromiseVersion) -> dict:
         """Return the version's parameters with the kind's defaults filled."""
-        if version.pk not in self._params:
+        # By `id`, not `pk`: a property, and this runs for every action judged.
+        found = self._params.get(version.id)
+        if found is None:
             try:
-                self._params[version.pk] = self.kind.validate_params(version.params)
+                found = self.kind.validate_params(version.params)
             except Exception:  # noqa: BLE001 - a stored version is judged as stored
-                logger.warning("Promise version %s has parameters its kind rejects", version.pk)
-                self._params[version.pk] = dict(version.params)
-        return self._params[version.pk]
+                logger.warning("Promise version %s has parameters its kind rejects", version.id)
+                found = dict(version.params)
+            self._params[version.id] = found
+        return found
 
 
 def promises_load(

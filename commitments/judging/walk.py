@@ -253,7 +253,7 @@ def walk(
             result.checks[(action.external_id, promise_id)] = CheckRow(
                 action=action,
                 promise_id=promise_id,
-                promise_version_id=version.pk,
+                promise_version_id=version.id,
                 level=None if judgement.level is None else float(judgement.level),
                 kept=bool(judgement.kept),
             )
@@ -265,7 +265,7 @@ def walk(
                     FindingRow(
                         action=action,
                         promise_id=promise_id,
-                        promise_version_id=version.pk,
+                        promise_version_id=version.id,
                         type=verdict.type,
                         excused=excused,
                         message_ja=str(verdict.message_ja),

@@ -3,9 +3,12 @@
 Judging writes its derived rows (checks, findings, commitments) by the hundred thousand.
 Their references to the shop, the promise and the promise version carry no constraint in
 the database (each was checked once per row at commit, and locked the same few rows in
-every worker); their references to the action, the customer and the occasion do. The
-batch's reads of stored rows name the batch's ids alone: a shop condition beside them let
-the planner filter the whole shop's rows by the ids when its statistics were stale.
+every worker); nor do a check's action and a commitment's customer, rows only judging
+writes under its customers' locks, which every deletion of customers or actions takes
+first. A finding's action, customer and occasion do (the sweeper writes overdue findings
+without those locks). The batch's reads of stored rows name the batch's ids alone: a shop
+condition beside them let the planner filter the whole shop's rows by the ids when its
+statistics were stale.
 """
 
 import re
@@ -36,12 +39,12 @@ def _foreign_keys(model) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("model", "kept"),
     [
-        (Check, {"action_id"}),
+        (Check, set()),
         (Finding, {"action_id", "customer_id", "occasion_id", "status_by_id", "public_by_id"}),
-        (Commitment, {"customer_id"}),
+        (Commitment, set()),
     ],
 )
-def test_derived_rows_constrain_their_log_rows_not_the_shop_or_promise(model, kept):
+def test_only_findings_constrain_their_log_rows(model, kept):
     assert set(_foreign_keys(model)) == kept
 
 
@@ -86,6 +89,30 @@ def test_deleting_the_shop_still_deletes_its_derived_rows(judged, manager):
     assert not Check.objects.exists()
     assert not Finding.objects.exists()
     assert not Commitment.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_the_shop_first_locks_its_customers_as_judging_does(judged):
+    """A judging batch cannot write checks or commitments under the shop's deletion."""
+    import psycopg
+    from django.db import transaction
+
+    from commitments.selectors import shop_log_delete
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL")
+    customer_id = Customer.objects.filter(shop=judged).values_list("id", flat=True).first()
+    with transaction.atomic():
+        shop_log_delete(judged.pk)
+        with (
+            psycopg.connect(**connection.get_connection_params()) as other,
+            pytest.raises(psycopg.errors.LockNotAvailable),
+        ):
+            other.execute(
+                "SELECT id FROM commitments_customer WHERE id = %s FOR UPDATE NOWAIT",
+                [customer_id],
+            )
+        transaction.set_rollback(True)
 
 
 def test_plain_is_what_a_json_column_reads_back():
