@@ -23,8 +23,9 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, Rank
 from django.utils import timezone
 
 from commitments.judging.public import precedent_words
@@ -462,8 +463,8 @@ def _at_risk(*, shop, rules: dict[int, dict], week: Week) -> tuple[dict, dict, i
             shop=shop, candidates=candidates, rules=rules, week=week, open_=open_
         )
         for pk in sorted(open_):
-            rows, bound = walked[pk]
-            if not _settled(rows, count=counts[pk], bound=bound, gap=totals[f"g{pk}"]):
+            rows = walked[pk]["rows"]
+            if not _settled(walked[pk], count=counts[pk], gap=totals[f"g{pk}"]):
                 rows = _at_risk_head(candidates, rule=rules[pk], pk=pk, week=week)
             ids.extend(_head_ids(rows, top=AT_RISK_TOP))
     lists = {pk: [] for pk in rules}
@@ -487,9 +488,10 @@ def _gap(rule: dict):
 
 
 def _at_risk_walk(*, shop, candidates, rules, week: Week, open_: set[int]) -> dict:
-    """Return per open promise the scored commitments (id, score, last action) of the
-    AT_RISK_WALK customers with the most orders, and the most orders any other customer
-    has (0 when there is none)."""
+    """Return per open promise, among the commitments of the AT_RISK_WALK customers with the
+    most orders: the first AT_RISK_TOP (id, score, last action) by score and last action
+    with every row tied with the AT_RISK_TOP-th on both, and how many there are; and the most
+    orders any other customer has (0 when there is none)."""
     top = list(
         Customer.objects.filter(shop=shop, order_count__gte=REPEAT_MIN_ORDERS)
         .order_by("-order_count")
@@ -498,36 +500,47 @@ def _at_risk_walk(*, shop, candidates, rules, week: Week, open_: set[int]) -> di
     # Customers with as many orders as the last walked one may be left out: the bound is
     # their count. All walked: no one else.
     bound = top[-1][1] if len(top) > AT_RISK_WALK else 0
-    walked = {pk: ([], bound) for pk in open_}
+    walked = {pk: {"rows": [], "walked": 0, "bound": bound} for pk in open_}
     ids = [row[0] for row in top[:AT_RISK_WALK]]
     if not ids:
         return walked
     scored = _at_risk_ranked(
         candidates.filter(customer_id__in=ids, promise_id__in=sorted(open_)), rules, week=week
     )
-    for pk, promise_id, score, last_at in scored.values_list(
-        "pk", "promise_id", "score", "last_at"
+    # Ranked in the database (a few thousand rows): a rank ties rows equal on both keys, so
+    # the rows ranked AT_RISK_TOP or better are the first ones and those tied with the last.
+    scored = scored.annotate(
+        rank=Window(
+            Rank(),
+            partition_by=F("promise_id"),
+            order_by=[F("score").desc(), F("last_at").desc(nulls_last=True)],
+        ),
+        walked=Window(Count("id"), partition_by=F("promise_id")),
+    ).filter(rank__lte=AT_RISK_TOP)
+    for pk, promise_id, score, last_at, count in scored.values_list(
+        "pk", "promise_id", "score", "last_at", "walked"
     ):
-        walked[promise_id][0].append((pk, score, last_at))
+        walked[promise_id]["rows"].append((pk, score, last_at))
+        walked[promise_id]["walked"] = count
     return walked
 
 
-def _settled(rows: list[tuple], *, count: int, bound: int, gap) -> bool:
-    """Return whether the first AT_RISK_TOP of a promise are among these scored rows.
+def _settled(walked: dict, *, count: int, gap) -> bool:
+    """Return whether the first AT_RISK_TOP of a promise are among its walked rows.
 
-    All its candidates are there, or AT_RISK_TOP of them score above what any candidate not
-    there can (fewer orders than `bound`, or as many, × recency at most 1 × the largest
-    gap; a relative 1e-9 above it, for the rounding of the products).
+    All its candidates were walked, or AT_RISK_TOP of them score above what any candidate
+    not walked can (fewer orders than the bound, or as many, × recency at most 1 × the
+    largest gap; a relative 1e-9 above it, for the rounding of the products).
     """
-    if len(rows) >= count:
+    if walked["walked"] >= count:
         return True
-    if len(rows) < AT_RISK_TOP or gap is None or not math.isfinite(gap):
+    scores = [row[1] for row in walked["rows"]]
+    if len(scores) < AT_RISK_TOP or gap is None or not math.isfinite(gap):
         return False
-    scores = [row[1] for row in rows]
     if any(score is None or math.isnan(score) for score in scores):
         return False
     threshold = sorted(scores, reverse=True)[AT_RISK_TOP - 1]
-    return bound * gap * (1 + 1e-9) < threshold
+    return walked["bound"] * gap * (1 + 1e-9) < threshold
 
 
 def _at_risk_head(candidates, *, rule: dict, pk: int, week: Week) -> list[tuple]:
