@@ -450,9 +450,15 @@ class TestOneBadRecord:
 
 @pytest.mark.django_db
 class TestAtRiskTies:
-    def test_ties_past_the_first_forty_are_broken_by_the_customers_id(self, shop):
-        """The top 20 is read from the best 40 commitments; when more tie with the 20th,
-        all of them are ranked, and the customer's id decides among equals."""
+    # Every customer walked (the lists ranked among their commitments), or none (each
+    # promise ranked from its own rows, the best 40 read).
+    @pytest.mark.parametrize("walk", [builder.AT_RISK_WALK, 0])
+    def test_ties_past_the_first_forty_are_broken_by_the_customers_id(
+        self, shop, walk, monkeypatch
+    ):
+        """The top 20 is read from the best commitments; when more tie with the 20th, all of
+        them are ranked, and the customer's id decides among equals."""
+        monkeypatch.setattr(builder, "AT_RISK_WALK", walk)
         from commitments.models import Commitment, Customer, Occasion
         from commitments.order_counts import shop_orders_refresh
 
