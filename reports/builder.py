@@ -342,14 +342,18 @@ def _order_counts(*, before: datetime):
     )
 
 
-def _repeat_customers(queryset, *, before: datetime):
+def _repeat_customers(queryset, *, before: datetime, indexed: bool = True):
     """Return the queryset's commitments whose customer had 2+ orders before the moment.
 
     Read from the commitments alone (the customers' stored orders are copied on them; a
     customer with 2+ orders now is marked `customer_repeat`, the predicate of their index).
+    `indexed=False`: the same rows by the copied count itself (`customer_repeat` is copied
+    as `customer_orders >= REPEAT_MIN_ORDERS`), for a read by other means (the walk's, by
+    customer), which PostgreSQL would otherwise intersect with that whole partial index.
     """
+    repeat = Q(customer_repeat=True) if indexed else Q(customer_orders__gte=REPEAT_MIN_ORDERS)
     return (
-        queryset.filter(customer_repeat=True)
+        queryset.filter(repeat)
         .annotate(orders=_order_counts(before=before))
         .filter(orders__gte=REPEAT_MIN_ORDERS)
     )
@@ -396,11 +400,12 @@ def _per_promise(rules: dict[int, dict], name: str):
     )
 
 
-def _at_risk_candidates(rules: dict[int, dict], *, week: Week):
+def _at_risk_candidates(rules: dict[int, dict], *, week: Week, indexed: bool = True):
     """Return the repeat customers' commitments at risk under any of the promises."""
     return _repeat_customers(
         Commitment.objects.filter(reduce(operator.or_, (r["conditions"] for r in rules.values()))),
         before=week.end,
+        indexed=indexed,
     )
 
 
@@ -459,9 +464,7 @@ def _at_risk(*, shop, rules: dict[int, dict], week: Week) -> tuple[dict, dict, i
     open_ = {pk for pk in rules if counts[pk]}
     ids = []
     if open_:
-        walked = _at_risk_walk(
-            shop=shop, candidates=candidates, rules=rules, week=week, open_=open_
-        )
+        walked = _at_risk_walk(shop=shop, rules=rules, week=week, open_=open_)
         for pk in sorted(open_):
             rows = walked[pk]["rows"]
             if not _settled(walked[pk], count=counts[pk], gap=totals[f"g{pk}"]):
@@ -487,7 +490,7 @@ def _gap(rule: dict):
     return Greatest(rule["gap_promise"], rule["gap_last"], output_field=FloatField())
 
 
-def _at_risk_walk(*, shop, candidates, rules, week: Week, open_: set[int]) -> dict:
+def _at_risk_walk(*, shop, rules, week: Week, open_: set[int]) -> dict:
     """Return per open promise, among the commitments of the AT_RISK_WALK customers with the
     most orders: the first AT_RISK_TOP (id, score, last action) by score and last action
     with every row tied with the AT_RISK_TOP-th on both, and how many there are; and the most
@@ -505,7 +508,11 @@ def _at_risk_walk(*, shop, candidates, rules, week: Week, open_: set[int]) -> di
     if not ids:
         return walked
     scored = _at_risk_ranked(
-        candidates.filter(customer_id__in=ids, promise_id__in=sorted(open_)), rules, week=week
+        _at_risk_candidates(rules, week=week, indexed=False).filter(
+            customer_id__in=ids, promise_id__in=sorted(open_)
+        ),
+        rules,
+        week=week,
     )
     # Ranked in the database (a few thousand rows): a rank ties rows equal on both keys, so
     # the rows ranked AT_RISK_TOP or better are the first ones and those tied with the last.
