@@ -461,19 +461,21 @@ def _at_risk(*, shop, rules: dict[int, dict], week: Week) -> tuple[dict, dict, i
         aggregates[f"g{pk}"] = Max(_gap(rule), filter=Q(promise_id=pk))
     totals = candidates.aggregate(**aggregates)
     counts = {pk: totals[f"p{pk}"] for pk in rules}
-    open_ = {pk for pk in rules if counts[pk]}
+    # The promises with candidates: the others are not read again, nor in the expressions.
+    open_ = {pk: rule for pk, rule in rules.items() if counts[pk]}
     ids = []
     if open_:
-        walked = _at_risk_walk(shop=shop, rules=rules, week=week, open_=open_)
-        for pk in sorted(open_):
+        walked = _at_risk_walk(shop=shop, rules=open_, week=week)
+        for pk, rule in open_.items():
             rows = walked[pk]["rows"]
             if not _settled(walked[pk], count=counts[pk], gap=totals[f"g{pk}"]):
-                rows = _at_risk_head(candidates, rule=rules[pk], pk=pk, week=week)
+                rows = _at_risk_head(pk=pk, rule=rule, week=week)
             ids.extend(_head_ids(rows, top=AT_RISK_TOP))
     lists = {pk: [] for pk in rules}
     if not ids:
         return lists, counts, totals["customers"]
-    ranked = _at_risk_ranked(candidates.filter(pk__in=ids), rules, week=week)
+    chosen = _at_risk_candidates(open_, week=week).filter(pk__in=ids)
+    ranked = _at_risk_ranked(chosen, open_, week=week)
     order = ("promise_id", "-score", F("last_at").desc(nulls_last=True), "customer__external_id")
     fields = ("promise_id", "customer__external_id", "customer__name", "orders", "count")
     fields += ("last_at", "last_level", "best_level", "gap_promise", "gap_last", "gap")
@@ -490,7 +492,7 @@ def _gap(rule: dict):
     return Greatest(rule["gap_promise"], rule["gap_last"], output_field=FloatField())
 
 
-def _at_risk_walk(*, shop, rules, week: Week, open_: set[int]) -> dict:
+def _at_risk_walk(*, shop, rules: dict[int, dict], week: Week) -> dict:
     """Return per open promise, among the commitments of the AT_RISK_WALK customers with the
     most orders: the first AT_RISK_TOP (id, score, last action) by score and last action
     with every row tied with the AT_RISK_TOP-th on both, and how many there are; and the most
@@ -503,14 +505,12 @@ def _at_risk_walk(*, shop, rules, week: Week, open_: set[int]) -> dict:
     # Customers with as many orders as the last walked one may be left out: the bound is
     # their count. All walked: no one else.
     bound = top[-1][1] if len(top) > AT_RISK_WALK else 0
-    walked = {pk: {"rows": [], "walked": 0, "bound": bound} for pk in open_}
+    walked = {pk: {"rows": [], "walked": 0, "bound": bound} for pk in rules}
     ids = [row[0] for row in top[:AT_RISK_WALK]]
     if not ids:
         return walked
     scored = _at_risk_ranked(
-        _at_risk_candidates(rules, week=week, indexed=False).filter(
-            customer_id__in=ids, promise_id__in=sorted(open_)
-        ),
+        _at_risk_candidates(rules, week=week, indexed=False).filter(customer_id__in=ids),
         rules,
         week=week,
     )
@@ -550,12 +550,13 @@ def _settled(walked: dict, *, count: int, gap) -> bool:
     return walked["bound"] * gap * (1 + 1e-9) < threshold
 
 
-def _at_risk_head(candidates, *, rule: dict, pk: int, week: Week) -> list[tuple]:
+def _at_risk_head(*, pk: int, rule: dict, week: Week) -> list[tuple]:
     """Return the commitments (id, score, last action) that can be among the promise's first
     AT_RISK_TOP, from a pass over its repeat customers' commitments: the first
     2 × AT_RISK_TOP by score and last action (a small heap in the database), or all of them
     when the last of those ties with the AT_RISK_TOP-th."""
-    ranked = _at_risk_ranked(candidates.filter(promise_id=pk), {pk: rule}, week=week)
+    candidates = _at_risk_candidates({pk: rule}, week=week)
+    ranked = _at_risk_ranked(candidates, {pk: rule}, week=week)
     ranked = ranked.order_by("-score", F("last_at").desc(nulls_last=True))
     head = list(ranked.values_list("pk", "score", "last_at")[: 2 * AT_RISK_TOP])
     if len(head) == 2 * AT_RISK_TOP and head[-1][1:] == head[AT_RISK_TOP - 1][1:]:
