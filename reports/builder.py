@@ -17,13 +17,15 @@ from django.db.models import (
     F,
     FloatField,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     Subquery,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, Rank
 from django.utils import timezone
 
 from commitments.judging.public import precedent_words
@@ -32,6 +34,7 @@ from commitments.models import (
     ActionException,
     Check,
     Commitment,
+    Customer,
     ExceptionReason,
     ExceptionStatus,
     Finding,
@@ -62,6 +65,10 @@ AT_RISK_TOP = 20
 # action of the promise at the end of the week, weight); older than all of them: the rest.
 RECENCY_WEIGHTS = ((30, 1.0), (90, 0.5), (365, 0.25))
 RECENCY_WEIGHT_REST = 0.1
+# The at-risk lists are ranked first among the commitments of this many customers, those with
+# the most orders (reports.builder._at_risk): enough, on the bench's year, to settle most
+# promises (a promise not settled there is ranked from all its repeat customers).
+AT_RISK_WALK = 1500
 FINDING_TYPES = [t.value for t in FindingType]
 
 
@@ -117,11 +124,12 @@ def _report_data(*, shop, week: Week) -> dict:
     # One bad record (a promise whose stored parameters its kind cannot use) must not stop
     # the report: its section is left out and listed, with the error, for operators.
     skipped = []
-    # Per promise, what makes its repeat customers at risk: counted in one query below.
-    at_risk_conditions: dict[int, Q] = {}
+    # Per promise, what puts its repeat customers at risk: ranked and counted for every
+    # promise at once below.
+    at_risk_rules: dict[int, dict] = {}
     for promise in promises:
         try:
-            section, conditions = _promise_section(
+            section, rule = _promise_section(
                 promise=promise,
                 versions=versions.get(promise.id, []),
                 week=week,
@@ -136,10 +144,13 @@ def _report_data(*, shop, week: Week) -> dict:
             skipped.append(_skipped(promise, error))
             continue
         sections.append(section)
-        at_risk_conditions[promise.id] = conditions
-    at_risk_counts, at_risk_customers = _at_risk_counts(conditions=at_risk_conditions, week=week)
+        at_risk_rules[promise.id] = rule
+    at_risk_lists, at_risk_counts, at_risk_customers = _at_risk(
+        shop=shop, rules=at_risk_rules, week=week
+    )
     for section in sections:
         section["customers_at_risk"] = at_risk_counts[section["id"]]
+        section["at_risk"] = at_risk_lists[section["id"]]
     return {
         "shop": shop.slug,
         "week": week.label,
@@ -220,8 +231,8 @@ def _promises_of_week(*, shop, week: Week, ids: set[int]) -> list[Promise]:
 # ------------------------------------------------------------------------------
 def _promise_section(
     *, promise, versions, week, trend_weeks, checks, findings
-) -> tuple[dict, set[int]]:
-    """Return the report's numbers for one promise, and the ids of its customers at risk."""
+) -> tuple[dict, dict]:
+    """Return the report's numbers for one promise, and what puts its customers at risk."""
     kind = registry.get(promise.kind)
     # The promise as it stood at the end of the week (or when it was retired in it).
     at = week.end
@@ -246,7 +257,7 @@ def _promise_section(
         }
         for index, bucket in enumerate(trend_weeks)
     ]
-    conditions, at_risk = _at_risk(promise=promise, kind=kind, promised=promised, week=week)
+    rule = _at_risk_rule(promise=promise, kind=kind, promised=promised)
     section = {
         "id": promise.id,
         "name": promise.name,
@@ -270,10 +281,11 @@ def _promise_section(
         "shop_drift": _trend_drift(
             points=points, promised=promised, higher_is_better=kind.higher_is_better
         ),
-        "customers_at_risk": 0,  # counted with the other promises' (report_data)
-        "at_risk": at_risk,
+        # Ranked and counted with the other promises' (_report_data).
+        "customers_at_risk": 0,
+        "at_risk": [],
     }
-    return section, conditions
+    return section, rule
 
 
 def _trend_drift(*, points: list[dict], promised, higher_is_better: bool) -> dict:
@@ -330,30 +342,31 @@ def _order_counts(*, before: datetime):
     )
 
 
-def _repeat_customers(queryset, *, before: datetime):
+def _repeat_customers(queryset, *, before: datetime, indexed: bool = True):
     """Return the queryset's commitments whose customer had 2+ orders before the moment.
 
     Read from the commitments alone (the customers' stored orders are copied on them; a
     customer with 2+ orders now is marked `customer_repeat`, the predicate of their index).
+    `indexed=False`: the same rows by the copied count itself (`customer_repeat` is copied
+    as `customer_orders >= REPEAT_MIN_ORDERS`), for a read by other means (the walk's, by
+    customer), which PostgreSQL would otherwise intersect with that whole partial index.
     """
+    repeat = Q(customer_repeat=True) if indexed else Q(customer_orders__gte=REPEAT_MIN_ORDERS)
     return (
-        queryset.filter(customer_repeat=True)
+        queryset.filter(repeat)
         .annotate(orders=_order_counts(before=before))
         .filter(orders__gte=REPEAT_MIN_ORDERS)
     )
 
 
-def _at_risk(*, promise, kind, promised, week: Week) -> tuple[Q, list[dict]]:
-    """Return what puts a commitment of the promise at risk, and the top repeat customers.
+def _at_risk_rule(*, promise, kind, promised) -> dict:
+    """Return what puts a commitment of the promise at risk and its gaps (SQL expressions).
 
-    Two queries (their number is counted with the other promises', _at_risk_counts): the
-    commitments ranked by score and the time of the last action, from that table alone, the
-    first 2 × AT_RISK_TOP read (`_at_risk_head`); then only those joined with their
-    customers and ordered in full (the customer's id breaks ties) for the first AT_RISK_TOP.
+    `conditions`: experienced more than what the promise now guarantees, or more than they
+    got last; `gap_promise`, `gap_last`: by how much (0 when not), in the kind's direction.
     """
     better = "gt" if kind.higher_is_better else "lt"
     sign = Value(1.0 if kind.higher_is_better else -1.0)
-    # Experienced more than what the promise now guarantees, or more than they got last.
     above_last = Q(**{f"best_level__{better}": F("last_level")})
     conditions = above_last
     gap_promise = Value(0.0)
@@ -365,6 +378,40 @@ def _at_risk(*, promise, kind, promised, week: Week) -> tuple[Q, list[dict]]:
             default=Value(0.0),
             output_field=FloatField(),
         )
+    gap_last = Case(
+        When(above_last, then=sign * (F("best_level") - F("last_level"))),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+    return {
+        "conditions": Q(promise=promise) & conditions,
+        "gap_promise": gap_promise,
+        "gap_last": gap_last,
+        "promised": promised,
+    }
+
+
+def _per_promise(rules: dict[int, dict], name: str):
+    """Return one expression: the rule's `name` of the row's promise (a CASE on promise_id)."""
+    return Case(
+        *[When(promise_id=pk, then=rule[name]) for pk, rule in rules.items()],
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+
+
+def _at_risk_candidates(rules: dict[int, dict], *, week: Week, indexed: bool = True):
+    """Return the repeat customers' commitments at risk under any of the promises."""
+    return _repeat_customers(
+        Commitment.objects.filter(reduce(operator.or_, (r["conditions"] for r in rules.values()))),
+        before=week.end,
+        indexed=indexed,
+    )
+
+
+def _at_risk_ranked(candidates, rules: dict[int, dict], *, week: Week):
+    """Return the candidates each with its orders before the week's end, gaps, recency
+    weight and score (the ranking's key) under its promise's rule."""
     recency = Case(
         *[
             When(last_at__gte=week.end - timedelta(days=days), then=Value(weight))
@@ -373,17 +420,10 @@ def _at_risk(*, promise, kind, promised, week: Week) -> tuple[Q, list[dict]]:
         default=Value(RECENCY_WEIGHT_REST),
         output_field=FloatField(),
     )
-    candidates = _repeat_customers(
-        Commitment.objects.filter(promise=promise).filter(conditions), before=week.end
-    )
-    ranked = (
+    return (
         candidates.annotate(
-            gap_promise=gap_promise,
-            gap_last=Case(
-                When(above_last, then=sign * (F("best_level") - F("last_level"))),
-                default=Value(0.0),
-                output_field=FloatField(),
-            ),
+            gap_promise=_per_promise(rules, "gap_promise"),
+            gap_last=_per_promise(rules, "gap_last"),
             recency=recency,
         )
         .annotate(gap=Greatest("gap_promise", "gap_last", output_field=FloatField()))
@@ -393,72 +433,171 @@ def _at_risk(*, promise, kind, promised, week: Week) -> tuple[Q, list[dict]]:
             )
         )
     )
-    order = ("-score", F("last_at").desc(nulls_last=True))
-    head = _at_risk_head(ranked, order=order)
-    if head is not None:
-        ranked = ranked.filter(pk__in=head)
-    ranked = ranked.order_by(*order, "customer__external_id").values(
-        "customer__external_id",
-        "customer__name",
-        "orders",
-        "count",
-        "last_at",
-        "last_level",
-        "best_level",
-        "gap_promise",
-        "gap_last",
-        "gap",
-        "recency",
-        "score",
-    )[:AT_RISK_TOP]
-    return Q(promise=promise) & conditions, [
-        {
-            "customer": row["customer__external_id"],
-            "customer_name": row["customer__name"],
-            "orders": row["orders"],
-            "count": row["count"],
-            "last_at": _iso(row["last_at"], week.tz),
-            "last_level": _num(row["last_level"]),
-            "best_level": _num(row["best_level"]),
-            "promised_level": promised,
-            "gap_promise": _num(row["gap_promise"]),
-            "gap_last": _num(row["gap_last"]),
-            "gap": _num(row["gap"]),
-            "recency_weight": row["recency"],
-            "score": _num(row["score"]),
-        }
-        for row in ranked
-    ]
 
 
-def _at_risk_head(ranked, *, order) -> list[int] | None:
-    """Return the ids of the commitments that can be among the first AT_RISK_TOP, or None.
+def _at_risk(*, shop, rules: dict[int, dict], week: Week) -> tuple[dict, dict, int]:
+    """Return per promise its first AT_RISK_TOP repeat customers at risk and how many are,
+    and how many are across the promises (a customer at risk under several counts once).
 
-    The first 2 × AT_RISK_TOP by score and last action (no customer join: the database keeps
-    a small heap, not a hash of every repeat customer). Every commitment ranked in the first
-    AT_RISK_TOP once the customer's id breaks ties is among them, unless the last of them
-    ties with the AT_RISK_TOP-th: then None (rank them all).
+    1. One pass over the repeat customers' commitments (through their index) for every
+       promise: how many are at risk per promise, across them, and each promise's largest
+       gap.
+    2. The AT_RISK_WALK customers with the most orders, and their commitments at risk under
+       any promise, scored (index reads by customer). A promise is settled when the
+       AT_RISK_TOP-th of its scores there is above what any other customer can score:
+       fewer orders than the least of those customers (or as many) × recency at most 1 ×
+       its largest gap. Promises without a customer at risk are not read again.
+    3. A promise not settled so: its repeat customers' commitments ranked as before
+       (`_at_risk_head`: one pass over them).
+    4. The chosen few joined with their customers and ordered in full (the customer's id
+       breaks ties), the first AT_RISK_TOP of each promise kept: one query.
     """
-    head = list(ranked.order_by(*order).values_list("pk", "score", "last_at")[: 2 * AT_RISK_TOP])
-    if len(head) == 2 * AT_RISK_TOP and head[-1][1:] == head[AT_RISK_TOP - 1][1:]:
-        return None
-    return [row[0] for row in head]
+    if not rules:
+        return {}, {}, 0
+    candidates = _at_risk_candidates(rules, week=week)
+    aggregates = {"customers": Count("customer_id", distinct=True)}
+    for pk, rule in rules.items():
+        aggregates[f"p{pk}"] = Count("id", filter=Q(promise_id=pk))
+        aggregates[f"g{pk}"] = Max(_gap(rule), filter=Q(promise_id=pk))
+    totals = candidates.aggregate(**aggregates)
+    counts = {pk: totals[f"p{pk}"] for pk in rules}
+    # The promises with candidates: the others are not read again, nor in the expressions.
+    open_ = {pk: rule for pk, rule in rules.items() if counts[pk]}
+    ids = []
+    if open_:
+        walked = _at_risk_walk(shop=shop, rules=open_, week=week)
+        for pk, rule in open_.items():
+            rows = walked[pk]["rows"]
+            if not _settled(walked[pk], count=counts[pk], gap=totals[f"g{pk}"]):
+                rows = _at_risk_head(pk=pk, rule=rule, week=week)
+            ids.extend(_head_ids(rows, top=AT_RISK_TOP))
+    lists = {pk: [] for pk in rules}
+    if not ids:
+        return lists, counts, totals["customers"]
+    chosen = _at_risk_candidates(open_, week=week).filter(pk__in=ids)
+    ranked = _at_risk_ranked(chosen, open_, week=week)
+    order = ("promise_id", "-score", F("last_at").desc(nulls_last=True), "customer__external_id")
+    fields = ("promise_id", "customer__external_id", "customer__name", "orders", "count")
+    fields += ("last_at", "last_level", "best_level", "gap_promise", "gap_last", "gap")
+    fields += ("recency", "score")
+    for row in ranked.order_by(*order).values(*fields):
+        listed = lists[row["promise_id"]]
+        if len(listed) < AT_RISK_TOP:
+            promised = rules[row["promise_id"]]["promised"]
+            listed.append(_at_risk_row(row, promised=promised, week=week))
+    return lists, counts, totals["customers"]
 
 
-def _at_risk_counts(*, conditions: dict[int, Q], week: Week) -> tuple[dict[int, int], int]:
-    """Return the repeat customers at risk per promise, and across them (counted once).
+def _gap(rule: dict):
+    return Greatest(rule["gap_promise"], rule["gap_last"], output_field=FloatField())
 
-    One query for every promise: a commitment is one customer's for one promise.
-    """
-    if not conditions:
-        return {}, 0
-    counts = _repeat_customers(
-        Commitment.objects.filter(reduce(operator.or_, conditions.values())), before=week.end
-    ).aggregate(
-        customers=Count("customer_id", distinct=True),
-        **{f"p{pk}": Count("id", filter=Q(promise_id=pk)) for pk in conditions},
+
+def _at_risk_walk(*, shop, rules: dict[int, dict], week: Week) -> dict:
+    """Return per open promise, among the commitments of the AT_RISK_WALK customers with the
+    most orders: the first AT_RISK_TOP (id, score, last action) by score and last action
+    with every row tied with the AT_RISK_TOP-th on both, and how many there are; and the most
+    orders any other customer has (0 when there is none)."""
+    top = list(
+        Customer.objects.filter(shop=shop, order_count__gte=REPEAT_MIN_ORDERS)
+        .order_by("-order_count")
+        .values_list("id", "order_count")[: AT_RISK_WALK + 1]
     )
-    return {pk: counts[f"p{pk}"] for pk in conditions}, counts["customers"]
+    # Customers with as many orders as the last walked one may be left out: the bound is
+    # their count. All walked: no one else.
+    bound = top[-1][1] if len(top) > AT_RISK_WALK else 0
+    walked = {pk: {"rows": [], "walked": 0, "bound": bound} for pk in rules}
+    ids = [row[0] for row in top[:AT_RISK_WALK]]
+    if not ids:
+        return walked
+    scored = _at_risk_ranked(
+        _at_risk_candidates(rules, week=week, indexed=False).filter(customer_id__in=ids),
+        rules,
+        week=week,
+    )
+    # Ranked in the database (a few thousand rows): a rank ties rows equal on both keys, so
+    # the rows ranked AT_RISK_TOP or better are the first ones and those tied with the last.
+    scored = scored.annotate(
+        rank=Window(
+            Rank(),
+            partition_by=F("promise_id"),
+            order_by=[F("score").desc(), F("last_at").desc(nulls_last=True)],
+        ),
+        walked=Window(Count("id"), partition_by=F("promise_id")),
+    ).filter(rank__lte=AT_RISK_TOP)
+    for pk, promise_id, score, last_at, count in scored.values_list(
+        "pk", "promise_id", "score", "last_at", "walked"
+    ):
+        walked[promise_id]["rows"].append((pk, score, last_at))
+        walked[promise_id]["walked"] = count
+    return walked
+
+
+def _settled(walked: dict, *, count: int, gap) -> bool:
+    """Return whether the first AT_RISK_TOP of a promise are among its walked rows.
+
+    All its candidates were walked, or AT_RISK_TOP of them score above what any candidate
+    not walked can (fewer orders than the bound, or as many, × recency at most 1 × the
+    largest gap; a relative 1e-9 above it, for the rounding of the products).
+    """
+    if walked["walked"] >= count:
+        return True
+    scores = [row[1] for row in walked["rows"]]
+    if len(scores) < AT_RISK_TOP or gap is None or not math.isfinite(gap):
+        return False
+    if any(score is None or math.isnan(score) for score in scores):
+        return False
+    threshold = sorted(scores, reverse=True)[AT_RISK_TOP - 1]
+    return walked["bound"] * gap * (1 + 1e-9) < threshold
+
+
+def _at_risk_head(*, pk: int, rule: dict, week: Week) -> list[tuple]:
+    """Return the commitments (id, score, last action) that can be among the promise's first
+    AT_RISK_TOP, from a pass over its repeat customers' commitments: the first
+    2 × AT_RISK_TOP by score and last action (a small heap in the database), or all of them
+    when the last of those ties with the AT_RISK_TOP-th."""
+    candidates = _at_risk_candidates({pk: rule}, week=week)
+    ranked = _at_risk_ranked(candidates, {pk: rule}, week=week)
+    ranked = ranked.order_by("-score", F("last_at").desc(nulls_last=True))
+    head = list(ranked.values_list("pk", "score", "last_at")[: 2 * AT_RISK_TOP])
+    if len(head) == 2 * AT_RISK_TOP and head[-1][1:] == head[AT_RISK_TOP - 1][1:]:
+        return list(ranked.values_list("pk", "score", "last_at"))
+    return head
+
+
+def _head_ids(rows: list[tuple], *, top: int) -> list[int]:
+    """Return the ids of the first `top` rows (id, score, last action) by score and last
+    action, with every row tied with the `top`-th on both (the customer's id decides among
+    them, in the database); all of them when a score is no number."""
+    if any(score is None or math.isnan(score) for _pk, score, _last in rows):
+        return [row[0] for row in rows]
+
+    def key(row):
+        _pk, score, last_at = row
+        return (-score, last_at is None, -(last_at.timestamp()) if last_at is not None else 0.0)
+
+    rows = sorted(rows, key=key)
+    if len(rows) <= top:
+        return [row[0] for row in rows]
+    cut = key(rows[top - 1])
+    return [row[0] for row in rows if key(row) <= cut]
+
+
+def _at_risk_row(row: dict, *, promised, week: Week) -> dict:
+    return {
+        "customer": row["customer__external_id"],
+        "customer_name": row["customer__name"],
+        "orders": row["orders"],
+        "count": row["count"],
+        "last_at": _iso(row["last_at"], week.tz),
+        "last_level": _num(row["last_level"]),
+        "best_level": _num(row["best_level"]),
+        "promised_level": promised,
+        "gap_promise": _num(row["gap_promise"]),
+        "gap_last": _num(row["gap_last"]),
+        "gap": _num(row["gap"]),
+        "recency_weight": row["recency"],
+        "score": _num(row["score"]),
+    }
 
 
 # ------------------------------------------------------------------------------

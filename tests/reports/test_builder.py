@@ -1,5 +1,6 @@
 """The weekly report builder: every number against a straightforward recount in Python."""
 
+import random
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from statistics import mean
@@ -255,11 +256,11 @@ class TestReportNumbers:
             for q in queries.captured_queries
             if "SAVEPOINT" not in q["sql"] and q["sql"] not in ("SET jit = off", "RESET jit")
         ]
-        # Aggregates, the top customers at risk of each promise (the ranked commitments,
-        # then their customers: two of the four promises have some), their number for all
-        # promises at once, one per change, one for the public precedents (none here):
-        # never per row.
-        assert len(statements) == 16
+        # Aggregates, the customers at risk of every promise at once (their number, the
+        # customers with the most orders, those customers' commitments ranked, the chosen
+        # ones with their customers), one per change, one for the public precedents (none
+        # here): never per row nor per promise.
+        assert len(statements) == 15
 
     def test_the_at_risk_reads_join_customers_only_for_the_best_commitments(self, dataset):
         with CaptureQueriesContext(connection) as queries:
@@ -270,9 +271,32 @@ class TestReportNumbers:
             if 'FROM "commitments_commitment"' in q["sql"] and '"commitments_customer"' in q["sql"]
         ]
         # The ranking and the counts read the commitments alone (the customers' orders are
-        # copied on them); a promise's best 40 are then read with their customers.
-        assert len(joined) == 2
+        # copied on them); the chosen few of every promise are then read with their customers.
+        assert len(joined) == 1
         assert all('"commitments_commitment"."id" IN (' in sql for sql in joined)
+
+    def test_the_lists_are_the_same_whatever_the_customers_walked(self, dataset, monkeypatch):
+        """The lists are ranked first among the commitments of the customers with the most
+        orders; a promise not settled there is ranked from all its repeat customers. The
+        content is the same whichever way each promise is settled."""
+        full = report_build(shop=dataset.shop, week=WEEK).data
+        ranked_in_full = []
+        head = builder._at_risk_head
+
+        def counted(*args, **kwargs):
+            ranked_in_full.append(kwargs["pk"])
+            return head(*args, **kwargs)
+
+        monkeypatch.setattr(builder, "_at_risk_head", counted)
+        customers = len(dataset.customers)
+        for walk in (0, 1, 3, 10, 30, 60, 100, 150, customers - 1):
+            monkeypatch.setattr(builder, "AT_RISK_WALK", walk)
+            ranked_in_full.clear()
+            data = report_build(shop=dataset.shop, week=WEEK).data
+            assert data["promises"] == full["promises"], walk
+            assert data["summary"] == full["summary"], walk
+            if walk == 0:
+                assert len(ranked_in_full) == 2
 
 
 @pytest.mark.django_db
@@ -426,9 +450,15 @@ class TestOneBadRecord:
 
 @pytest.mark.django_db
 class TestAtRiskTies:
-    def test_ties_past_the_first_forty_are_broken_by_the_customers_id(self, shop):
-        """The top 20 is read from the best 40 commitments; when more tie with the 20th,
-        all of them are ranked, and the customer's id decides among equals."""
+    # Every customer walked (the lists ranked among their commitments), or none (each
+    # promise ranked from its own rows, the best 40 read).
+    @pytest.mark.parametrize("walk", [builder.AT_RISK_WALK, 0])
+    def test_ties_past_the_first_forty_are_broken_by_the_customers_id(
+        self, shop, walk, monkeypatch
+    ):
+        """The top 20 is read from the best commitments; when more tie with the 20th, all of
+        them are ranked, and the customer's id decides among equals."""
+        monkeypatch.setattr(builder, "AT_RISK_WALK", walk)
         from commitments.models import Commitment, Customer, Occasion
         from commitments.order_counts import shop_orders_refresh
 
@@ -496,6 +526,92 @@ class TestAtRiskTies:
         assert ranked == ["c999"] + [f"c{n:03d}" for n in range(1, 20)]
         assert section["at_risk"][0]["score"] == 3 * 4.0
         assert {row["score"] for row in section["at_risk"][1:]} == {2 * 4.0}
+
+
+@pytest.mark.django_db
+class TestAtRiskWalk:
+    def test_a_few_customers_with_many_orders_settle_the_list(self, shop, monkeypatch):
+        """Ranked among the 30 customers with the most orders: their 20th score is above
+        what a customer with fewer orders can score (orders × recency at most 1 × the
+        largest gap), so the promise's other repeat customers are not ranked."""
+        from commitments.models import Commitment, Customer, Occasion
+        from commitments.order_counts import shop_orders_refresh
+
+        promise, _version = make_promise(
+            shop, kind="handwritten_note", name="Note", params={"min_lines": 5}
+        )
+        # 30 customers with 6 to 10 orders, recent, gaps of 3 to 5 lines (a score of 18 at
+        # least); 90 with 2 or 3 orders, gaps of 1 to 5 lines (15 at most).
+        rng = random.Random(7)
+        customers = [
+            Customer.objects.create(shop=shop, external_id=f"c{n:03d}") for n in range(120)
+        ]
+        occasions, commitments = [], []
+        for index, customer in enumerate(customers):
+            orders = 6 + index % 5 if index < 30 else 2 + index % 2
+            occasions += [
+                Occasion(
+                    shop=shop,
+                    customer=customer,
+                    external_id=f"o-{customer.external_id}-{n}",
+                    kind="order_placed",
+                    occurred_at=at("2026-10-01 10:00") + timedelta(days=n),
+                    content_hash="x",
+                )
+                for n in range(orders)
+            ]
+            commitments.append(
+                Commitment(
+                    shop=shop,
+                    customer=customer,
+                    promise=promise,
+                    last_level=5.0,
+                    best_level=5.0 + rng.randint(3 if index < 30 else 1, 5),
+                    count=2,
+                    first_at=at("2026-10-01 14:00"),
+                    last_at=at("2026-11-12 14:00")
+                    - timedelta(days=1 if index < 30 else rng.choice([1, 40, 100])),
+                )
+            )
+        Occasion.objects.bulk_create(occasions)
+        Commitment.objects.bulk_create(commitments)
+        shop_orders_refresh(shop=shop)
+
+        ranked_in_full = []
+        head = builder._at_risk_head
+
+        def counted(*args, **kwargs):
+            ranked_in_full.append(kwargs["pk"])
+            return head(*args, **kwargs)
+
+        monkeypatch.setattr(builder, "_at_risk_head", counted)
+        monkeypatch.setattr(builder, "AT_RISK_WALK", 30)
+        walked = report_build(shop=shop, week=WEEK).data["promises"][0]
+        assert ranked_in_full == []
+        monkeypatch.setattr(builder, "AT_RISK_WALK", 0)
+        in_full = report_build(shop=shop, week=WEEK).data["promises"][0]
+        assert ranked_in_full == [promise.pk]
+        assert walked == in_full
+        assert walked["customers_at_risk"] == 120
+        # A recount: orders × recency × gap, ties by last action then customer id.
+        external = {c.id: c.external_id for c in customers}
+        orders = Counter(o.customer_id for o in occasions)
+        weights = {1: 1.0, 40: 0.5, 100: 0.25}
+
+        def weight(moment):
+            return weights[(at("2026-11-12 14:00") - moment).days]
+
+        expected = sorted(
+            commitments,
+            key=lambda c: (
+                -orders[c.customer_id] * weight(c.last_at) * (c.best_level - 5.0),
+                -c.last_at.timestamp(),
+                external[c.customer_id],
+            ),
+        )[:20]
+        assert [row["customer"] for row in walked["at_risk"]] == [
+            external[c.customer_id] for c in expected
+        ]
 
 
 @pytest.mark.django_db
