@@ -35,10 +35,8 @@ from ..services import action_validate
 from .load import (
     LoggedAction,
     LoggedException,
-    precheck_customer,
     precheck_load,
-    precheck_promises,
-    promises_load,
+    precheck_promises_customer,
 )
 from .walk import DEFAULT_EXCUSED_REASONS, derive, event_of
 
@@ -151,9 +149,8 @@ def precheck_run(
     )
     tz = ZoneInfo(shop.timezone)
     moment = clean["occurred_at"]
-    involved = precheck_promises(shop=shop, kind=clean["kind"], moment=moment)
-    owner = precheck_customer(
-        shop=shop, external_id=clean["customer"], kind=clean["kind"], promises=involved
+    involved, owner, shop_promises = precheck_promises_customer(
+        shop=shop, external_id=clean["customer"], kind=clean["kind"], moment=moment
     )
     log = precheck_load(
         shop=shop,
@@ -239,7 +236,9 @@ def precheck_run(
             "before": _commitment(before.get(promise.pk), tz),
         }
 
-    counts_for = _counts_for(shop=shop, log=log, new=new, answered=answered, moment=moment)
+    counts_for = _counts_for(
+        shop_promises=shop_promises, log=log, new=new, answered=answered, moment=moment
+    )
     notes = _notes(
         owner=owner,
         clean=clean,
@@ -294,20 +293,21 @@ def _unsaved_action(*, owner, clean: dict, answered) -> LoggedAction:
     )
 
 
-def _counts_for(*, shop, log, new: LoggedAction, answered, moment) -> list[dict]:
+def _counts_for(*, shop_promises, log, new: LoggedAction, answered, moment) -> list[dict]:
     """Return what the promises reading this kind of action (`reads_action_kinds`) say of it.
 
     A booking confirmation counts for the consultation promise, which judges the reminder
     with it among the booking's related actions: recording it judges the reminder again
     (the customer's whole log is walked). The pre-check names the promise and what the kind
-    reads in it (`PromiseKind.read`), as notes. One query, none when no kind reads it.
+    reads in it (`PromiseKind.read`), as notes. No query: `shop_promises` are every promise
+    of the shop (`load.precheck_promises_customer`).
     """
     if answered is None:
         return []
     reading = [
         loaded
-        for loaded in promises_load(shop=shop, action_kind=new.kind, reading=True)
-        if loaded.in_force(moment) is not None
+        for loaded in shop_promises
+        if new.kind in loaded.kind.reads_action_kinds and loaded.in_force(moment) is not None
     ]
     related = tuple(
         event_of(action)

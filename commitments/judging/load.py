@@ -13,7 +13,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import CharField, Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
 
 from policies.calendar import ShopCalendar
 from policies.kinds import registry
@@ -75,6 +77,23 @@ class LoadedPromise:
         return self._params[version.pk]
 
 
+def _promises_group(versions) -> list[LoadedPromise]:
+    """Return the versions (with their promise selected) as loaded promises, by promise id."""
+    by_promise: dict[int, list[PromiseVersion]] = defaultdict(list)
+    for version in versions:
+        by_promise[version.promise_id].append(version)
+    loaded = []
+    for promise_id, mine in sorted(by_promise.items()):
+        promise = mine[0].promise
+        if promise.kind not in registry.default_registry:
+            logger.warning("Promise %s has unknown kind %r; not judged", promise_id, promise.kind)
+            continue
+        loaded.append(
+            LoadedPromise(promise=promise, kind=registry.get(promise.kind), versions=mine)
+        )
+    return loaded
+
+
 def promises_load(
     *, shop, action_kind: str | None = None, reading: bool = False
 ) -> list[LoadedPromise]:
@@ -90,22 +109,109 @@ def promises_load(
         kinds = [kind for kind in registry.all() if action_kind in (None, kind.action_kind)]
     if not kinds:
         return []
-    by_promise: dict[int, list[PromiseVersion]] = defaultdict(list)
     versions = PromiseVersion.objects.filter(promise__shop=shop).select_related("promise")
     if action_kind is not None:
         versions = versions.filter(promise__kind__in=[kind.id for kind in kinds])
-    for version in versions:
-        by_promise[version.promise_id].append(version)
-    loaded = []
-    for promise_id, mine in sorted(by_promise.items()):
-        promise = mine[0].promise
-        if promise.kind not in registry.default_registry:
-            logger.warning("Promise %s has unknown kind %r; not judged", promise_id, promise.kind)
-            continue
-        loaded.append(
-            LoadedPromise(promise=promise, kind=registry.get(promise.kind), versions=mine)
+    return _promises_group(versions)
+
+
+# ------------------------------------------------------------------------------
+# The shop's promises kept between pre-checks (this process), checked on every use
+# ------------------------------------------------------------------------------
+# The stamp's SQL (PostgreSQL and SQLite both read it; only the aggregate joining texts is
+# spelled differently). Written out rather than built by the ORM: it is part of every
+# pre-check's customer query, and building it as expressions costs more than running it.
+_STAMP_SQL = (
+    "COALESCE((SELECT COUNT(v.id) || ':' || MAX(v.id) || ':' || MAX(v.created_at)"
+    " FROM {versions} v JOIN {promises} p ON v.promise_id = p.id WHERE p.shop_id = %s), '')"
+    " || '/' || COALESCE((SELECT {join}(p.id || ':' || p.kind || ':' || p.created_at || ':'"
+    " || COALESCE(CAST(p.retired_at AS TEXT), '-') || ':' || LENGTH(p.name) || ':' || p.name,"
+    " '|') FROM {promises} p WHERE p.shop_id = %s), '')"
+)
+
+
+def promises_stamp(shop_id: int) -> RawSQL:
+    """Return an expression whose value changes whenever the shop's promises change.
+
+    Versions are written once and never changed or deleted (policies.models.WriteOnce and the
+    database's triggers): their count, highest id and latest creation tell every new one.
+    A promise's name and retirement change in place: each promise is spelled out (id, kind,
+    created, retired, name; the name's length first, so the text parses one way only).
+    """
+    sql = _STAMP_SQL.format(
+        versions=PromiseVersion._meta.db_table,
+        promises=Promise._meta.db_table,
+        join="GROUP_CONCAT" if connection.vendor == "sqlite" else "STRING_AGG",
+    )
+    return RawSQL(sql, (shop_id, shop_id), output_field=CharField())  # noqa: S611 - fixed SQL
+
+
+# Per shop id: (the stamp read with them, every promise of the shop). A process keeps what
+# it read last and uses it only when a query made anyway reads the same stamp (the
+# pre-check's customer query): a promise changed by any process is read again by the next
+# pre-check everywhere.
+_SHOP_PROMISES: dict[int, tuple[str, list[LoadedPromise]]] = {}
+_SHOP_PROMISES_MAX = 256
+
+
+def _shop_promises_read(shop) -> tuple[str | None, list[LoadedPromise]]:
+    """Return every promise of the shop and their stamp, read in one query (one snapshot),
+    and keep them for the next pre-checks of this process."""
+    versions = list(
+        PromiseVersion.objects.filter(promise__shop=shop)
+        .select_related("promise")
+        .annotate(promises_stamp=promises_stamp(shop.pk))
+    )
+    loaded = _promises_group(versions)
+    stamp = versions[0].promises_stamp if versions else None
+    if stamp is not None:
+        if len(_SHOP_PROMISES) >= _SHOP_PROMISES_MAX:
+            _SHOP_PROMISES.clear()
+        _SHOP_PROMISES[shop.pk] = (stamp, loaded)
+    return stamp, loaded
+
+
+def _judging(shop_promises: list[LoadedPromise], *, kind: str, moment: datetime):
+    """Return the promises judging `kind` in force at `moment` (as `precheck_promises`)."""
+    return [
+        loaded
+        for loaded in shop_promises
+        if loaded.kind.action_kind == kind and loaded.in_force(moment) is not None
+    ]
+
+
+def precheck_promises_customer(
+    *, shop, external_id: str, kind: str, moment: datetime
+) -> tuple[list[LoadedPromise], Customer | None, list[LoadedPromise]]:
+    """Return the promises a new action is judged by (`precheck_promises`), the customer as
+    `precheck_customer` reads it, and every promise of the shop.
+
+    The promises this process read last for the shop are used when the customer's query,
+    which reads their stamp (`promises_stamp`) too, says they are unchanged: one query
+    instead of two. Otherwise (the first pre-check of the shop here, a change, an unknown
+    customer) they are read again, with their stamp, and the customer is read again only if
+    the promises involved differ from those its query was made for.
+    """
+    seen = _SHOP_PROMISES.get(shop.pk)
+    customer = None
+    used = None
+    if seen is not None:
+        involved = _judging(seen[1], kind=kind, moment=moment)
+        customer = precheck_customer(
+            shop=shop, external_id=external_id, kind=kind, promises=involved, stamp=True
         )
-    return loaded
+        if customer is not None and customer.promises_stamp == seen[0]:
+            return involved, customer, seen[1]
+        used = [loaded.promise.pk for loaded in involved]
+    _stamp, shop_promises = _shop_promises_read(shop)
+    involved = _judging(shop_promises, kind=kind, moment=moment)
+    if seen is None or (
+        customer is not None and used != [loaded.promise.pk for loaded in involved]
+    ):
+        customer = precheck_customer(
+            shop=shop, external_id=external_id, kind=kind, promises=involved
+        )
+    return involved, customer, shop_promises
 
 
 # ------------------------------------------------------------------------------
@@ -276,13 +382,14 @@ def precheck_promises(*, shop, kind: str, moment: datetime) -> list[LoadedPromis
 
 
 def precheck_customer(
-    *, shop, external_id: str, kind: str, promises: list[LoadedPromise] = ()
+    *, shop, external_id: str, kind: str, promises: list[LoadedPromise] = (), stamp: bool = False
 ) -> Customer | None:
     """Return the shop's customer with this external id, or None, with what the pre-check
     reads of it in the same query: `kind_state`, (kind, the time of its latest action of the
     kind, whether one of them is unjudged), for `can_resume` and `stored_current`;
     `public_told`, (the `promises`' ids, whether the shop has told any of their precedents
-    publicly), for `precheck_load` (when none, `public_load` is not needed)."""
+    publicly), for `precheck_load` (when none, `public_load` is not needed); with `stamp`,
+    `promises_stamp`, the shop's promises' (`promises_stamp`)."""
     # Aggregates over the customer's actions (its index), as can_resume's own query: an
     # EXISTS on the unjudged ones would be planned on the partial index of every unjudged
     # action of every shop, which a big import fills.
@@ -300,6 +407,7 @@ def precheck_customer(
                 mine.annotate(n=Count("pk", filter=Q(judged_at__isnull=True))).values("n")
             ),
             **({"public_any": Exists(_public_findings(shop=shop, promise_ids=ids))} if ids else {}),
+            **({"promises_stamp": promises_stamp(shop.pk)} if stamp else {}),
         )
         .first()
     )
