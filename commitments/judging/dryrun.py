@@ -150,7 +150,11 @@ def precheck_run(
     tz = ZoneInfo(shop.timezone)
     moment = clean["occurred_at"]
     involved, owner, shop_promises = precheck_promises_customer(
-        shop=shop, external_id=clean["customer"], kind=clean["kind"], moment=moment
+        shop=shop,
+        external_id=clean["customer"],
+        kind=clean["kind"],
+        moment=moment,
+        occasion=clean["occasion"],
     )
     log = precheck_load(
         shop=shop,
