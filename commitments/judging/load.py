@@ -33,7 +33,7 @@ from policies.kinds.base import PromiseKind
 from policies.models import Promise, PromiseVersion, Shop
 from policies.versions import version_in_force, version_measuring
 
-from ..models import Action, Commitment, Customer, Finding, FindingType, Occasion
+from ..models import Action, ActionException, Commitment, Customer, Finding, FindingType, Occasion
 from .public import PublicPrecedent
 
 logger = logging.getLogger(__name__)
@@ -423,6 +423,8 @@ def precheck_customer(
         customer.public_told = (ids, bool(getattr(customer, "public_any", False)))
         if "stored_json" in sql:
             customer.stored_read = (ids, _stored_parse(customer.stored_json))
+        if "actions_json" in sql:
+            customer.actions_read = ((kind, occasion), _actions_parse(customer.actions_json))
         if "occasion_json" in sql:
             customer.occasion_read = (occasion, _occasion_parse(customer.occasion_json))
     return customer
@@ -474,6 +476,7 @@ def _customer_sql(*, shop, kind: str, ids: list[int], occasion: str) -> dict:
             f" AND c.promise_id IN ({marks}))"
         )
         annotations["stored_json"] = _raw(stored, tuple(ids), TextField())
+    annotations["actions_json"] = _raw(*_actions_sql(shop=shop, kind=kind, occasion=occasion))
     if occasion:
         columns = ", ".join(f"o.{column}" for column in OCCASION_FIELDS)
         named = (
@@ -482,6 +485,65 @@ def _customer_sql(*, shop, kind: str, ids: list[int], occasion: str) -> dict:
         )
         annotations["occasion_json"] = _raw(named, (shop.pk, occasion), TextField())
     return annotations
+
+
+def _actions_sql(*, shop, kind: str, occasion: str) -> tuple[str, tuple, TextField]:
+    """Return the SQL of the customer's actions a walked pre-check reads (`precheck_load`),
+    with their exceptions and the occasions they answer, as one JSON array in the customer's
+    row (PostgreSQL). A resumed pre-check reads a part of them: those answering the occasion
+    named, which the array holds too."""
+    customer = f"{Customer._meta.db_table}.id"
+    actions = Action._meta.db_table
+    columns = ", ".join(
+        [
+            *(f"a.{column}" for column in ACTION_FIELDS),
+            "a.judged_at IS NULL",
+            "e.reason",
+            "e.status",
+            *(f"o.{column}" for column in OCCASION_FIELDS[1:]),
+        ]
+    )
+    wanted = (
+        "a.kind = %s OR a.occasion_external_id IN (SELECT b.occasion_external_id"  # noqa: S608
+        f" FROM {actions} b WHERE b.customer_id = {customer} AND b.shop_id = %s"
+        " AND b.kind = %s AND b.occasion_external_id <> '')"
+    )
+    params = (shop.pk, kind, shop.pk, kind)
+    if occasion:
+        wanted += " OR a.occasion_external_id = %s"
+        params += (occasion,)
+    sql = (
+        f"(SELECT CAST(json_agg(json_build_array({columns})"  # noqa: S608
+        " ORDER BY a.occurred_at, a.external_id) AS TEXT)"
+        f" FROM {actions} a LEFT JOIN {Occasion._meta.db_table} o ON a.occasion_id = o.id"
+        f" LEFT JOIN {ActionException._meta.db_table} e ON e.action_id = a.id"
+        f" WHERE a.customer_id = {customer} AND a.shop_id = %s AND ({wanted}))"
+    )
+    return sql, params, TextField()
+
+
+def _actions_parse(text: str | None) -> list[tuple[LoggedAction, LoggedOccasion | None]]:
+    """Return the actions read as JSON (`_actions_sql`) as `_precheck_actions` reads them,
+    each with the occasion it answers (or None)."""
+    width = len(ACTION_FIELDS)
+    at = ACTION_FIELDS.index("occurred_at")
+    read = []
+    for row in json.loads(text) if text else ():
+        row[at] = _json_time(row[at])
+        reason, status = row[width + 1], row[width + 2]
+        action = LoggedAction(
+            *row[:width],
+            exception=None if reason is None else LoggedException(reason, status),
+            unjudged=row[width],
+        )
+        occasion = None
+        if action.occasion_id is not None:
+            external_id, kind, occurred_at, attributes = row[width + 3 :]
+            occasion = LoggedOccasion(
+                action.occasion_id, external_id, kind, _json_time(occurred_at), attributes
+            )
+        read.append((action, occasion))
+    return read
 
 
 def _raw(sql: str, params: tuple, output_field) -> RawSQL:
@@ -644,7 +706,17 @@ def precheck_load(
     resume = can_resume(shop=shop, customer=customer, kind=kind, moment=moment)
     actions: list[LoggedAction] = []
     occasions: dict[int, LoggedOccasion] = {}
-    if customer is not None:
+    read = getattr(customer, "actions_read", None)  # with the customer (PostgreSQL)
+    if read is not None and read[0] == (kind, occasion):
+        # The walked pre-check's actions; resumed, those answering the occasion named (the
+        # rows the query below reads, in the same order).
+        for action, answering in read[1]:
+            if resume and not (occasion and action.occasion_external_id == occasion):
+                continue
+            actions.append(action)
+            if answering is not None and answering.id not in occasions:
+                occasions[answering.id] = answering
+    elif customer is not None:
         mine = Action.objects.filter(shop=shop, customer=customer)
         if resume:
             # What judges see as `related`, earlier actions of the same kind too (replies to
