@@ -33,6 +33,7 @@ from policies.kinds.base import JudgeContext
 from ..models import Check, Customer, ExceptionStatus, Finding
 from ..services import action_validate
 from .load import (
+    HISTORY_SIZE,
     LoggedAction,
     LoggedException,
     precheck_load,
@@ -43,7 +44,6 @@ from .walk import DEFAULT_EXCUSED_REASONS, derive, event_of
 # The unsaved action's external id. "~" sorts after letters and digits, so at the very same
 # moment as a recorded action the new one is judged after it (it is the latest).
 PRECHECK_ID = "~precheck~"
-HISTORY_SIZE = 5
 VERDICTS = ("ok", "drift", "precedent", "breach")  # best to worst
 # Finding types as verdicts, worst first.
 SEVERITY = ("breach", "precedent", "drift")
@@ -410,26 +410,9 @@ def _stored_history(*, customer: Customer | None, involved, tz) -> dict:
     history: dict[str, list] = {str(loaded.promise.pk): [] for loaded in involved}
     if customer is None or not involved:
         return history
-    excused = Finding.objects.filter(
-        promise_id=OuterRef("promise_id"), action_id=OuterRef("action_id"), excused=True
-    )
-    rows = (
-        Check.objects.filter(
-            promise_id__in=[loaded.promise.pk for loaded in involved], action__customer=customer
-        )
-        .annotate(
-            excused=Exists(excused),
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("promise_id")],
-                order_by=[F("occurred_at").desc(), F("action__external_id").desc()],
-            ),
-        )
-        .filter(rank__lte=HISTORY_SIZE)
-        .values_list(
-            "promise_id", "rank", "action__external_id", "occurred_at", "level", "kept", "excused"
-        )
-    )
+    ids = [loaded.promise.pk for loaded in involved]
+    read = getattr(customer, "history_read", None)  # with the customer (PostgreSQL)
+    rows = read[1] if read is not None and read[0] == ids else _stored_history_rows(customer, ids)
     for promise_id, _rank, external_id, occurred_at, level, kept, excused in sorted(
         rows, key=lambda row: (row[0], row[1])
     ):
@@ -443,6 +426,28 @@ def _stored_history(*, customer: Customer | None, involved, tz) -> dict:
             }
         )
     return history
+
+
+def _stored_history_rows(customer: Customer, ids: list[int]):
+    """Return each promise's newest HISTORY_SIZE checks of the customer (one query)."""
+    excused = Finding.objects.filter(
+        promise_id=OuterRef("promise_id"), action_id=OuterRef("action_id"), excused=True
+    )
+    return (
+        Check.objects.filter(promise_id__in=ids, action__customer=customer)
+        .annotate(
+            excused=Exists(excused),
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("promise_id")],
+                order_by=[F("occurred_at").desc(), F("action__external_id").desc()],
+            ),
+        )
+        .filter(rank__lte=HISTORY_SIZE)
+        .values_list(
+            "promise_id", "rank", "action__external_id", "occurred_at", "level", "kept", "excused"
+        )
+    )
 
 
 NOTES = {

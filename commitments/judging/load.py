@@ -33,7 +33,16 @@ from policies.kinds.base import PromiseKind
 from policies.models import Promise, PromiseVersion, Shop
 from policies.versions import version_in_force, version_measuring
 
-from ..models import Action, ActionException, Commitment, Customer, Finding, FindingType, Occasion
+from ..models import (
+    Action,
+    ActionException,
+    Check,
+    Commitment,
+    Customer,
+    Finding,
+    FindingType,
+    Occasion,
+)
 from .public import PublicPrecedent
 
 logger = logging.getLogger(__name__)
@@ -423,6 +432,8 @@ def precheck_customer(
         customer.public_told = (ids, bool(getattr(customer, "public_any", False)))
         if "stored_json" in sql:
             customer.stored_read = (ids, _stored_parse(customer.stored_json))
+        if "history_json" in sql:
+            customer.history_read = (ids, _history_parse(customer.history_json))
         if "actions_json" in sql:
             customer.actions_read = ((kind, occasion), _actions_parse(customer.actions_json))
         if "occasion_json" in sql:
@@ -476,6 +487,7 @@ def _customer_sql(*, shop, kind: str, ids: list[int], occasion: str) -> dict:
             f" AND c.promise_id IN ({marks}))"
         )
         annotations["stored_json"] = _raw(stored, tuple(ids), TextField())
+        annotations["history_json"] = _raw(*_history_sql(ids=ids))
     annotations["actions_json"] = _raw(*_actions_sql(shop=shop, kind=kind, occasion=occasion))
     if occasion:
         columns = ", ".join(f"o.{column}" for column in OCCASION_FIELDS)
@@ -485,6 +497,43 @@ def _customer_sql(*, shop, kind: str, ids: list[int], occasion: str) -> dict:
         )
         annotations["occasion_json"] = _raw(named, (shop.pk, occasion), TextField())
     return annotations
+
+
+# How many of a customer's last experiences of each promise the pre-check shows.
+HISTORY_SIZE = 5
+
+
+def _history_sql(*, ids: list[int]) -> tuple[str, tuple, TextField]:
+    """Return the SQL of the customer's last HISTORY_SIZE stored checks of each promise
+    (newest first, numbered per promise) with whether a finding excused them, as one JSON
+    array in the customer's row (PostgreSQL): what a resumed pre-check shows as history
+    (`dryrun._stored_history`), read with the customer rather than after it."""
+    marks = ", ".join(["%s"] * len(ids))
+    sql = (
+        "(SELECT CAST(json_agg(json_build_array(h.promise_id, h.rank, h.external_id,"  # noqa: S608
+        " h.occurred_at, h.level, h.kept, h.excused) ORDER BY h.promise_id, h.rank) AS TEXT)"
+        " FROM (SELECT k.promise_id, ROW_NUMBER() OVER (PARTITION BY k.promise_id"
+        " ORDER BY k.occurred_at DESC, a.external_id DESC) AS rank, a.external_id,"
+        " k.occurred_at, k.level, k.kept, EXISTS(SELECT 1"
+        f" FROM {Finding._meta.db_table} f WHERE f.action_id = k.action_id AND f.excused"
+        f" AND f.promise_id = k.promise_id) AS excused FROM {Check._meta.db_table} k"
+        f" JOIN {Action._meta.db_table} a ON k.action_id = a.id"
+        f" WHERE a.customer_id = {Customer._meta.db_table}.id AND k.promise_id IN ({marks}))"
+        " h WHERE h.rank <= %s)"
+    )
+    return sql, (*ids, HISTORY_SIZE), TextField()
+
+
+def _history_parse(text: str | None) -> list[tuple]:
+    """Return the history read as JSON (`_history_sql`): (promise id, rank, action's external
+    id, occurred at, level, kept, excused) as the ORM reads them, by promise and rank."""
+    rows = []
+    for promise_id, rank, external_id, occurred_at, level, kept, excused in (
+        json.loads(text) if text else ()
+    ):
+        level = None if level is None else float(level)
+        rows.append((promise_id, rank, external_id, _json_time(occurred_at), level, kept, excused))
+    return rows
 
 
 def _actions_sql(*, shop, kind: str, occasion: str) -> tuple[str, tuple, TextField]:
