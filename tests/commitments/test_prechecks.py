@@ -409,11 +409,12 @@ class TestPrecheckQueries:
     ):
         # The customer, with its state of the kind, whether any precedent is public and the
         # stamp of the shop's promises (kept by the process from its last pre-check of the
-        # shop: read again, one query more, when the stamp differs); its stored commitments
-        # and the occasion named (in the customer's row on PostgreSQL); the actions, the
-        # occasions they answer joined. The occasion named on its own only when no action
-        # answers it yet (SQLite); resumed, the last five experiences; the public precedents
-        # only when one is public.
+        # shop: read again, one query more, when the stamp differs). On PostgreSQL the same
+        # row holds the stored commitments, the actions with the occasions they answer, the
+        # occasion named and the last five experiences. On SQLite each is its own query: the
+        # commitments; the actions, the occasions they answer joined; the occasion named only
+        # when no action answers it yet; resumed, the last five experiences. The public
+        # precedents only when one is public.
         for n in range(1, 4):
             order_and_note(log, n, "C-1", f"2026-0{n}-05 10:00", 10)
         log.occasion("O-9", "C-1", "order_placed", at("2026-11-17 10:00"), total=5000)
@@ -425,14 +426,14 @@ class TestPrecheckQueries:
             return len(captured)
 
         note_precheck(shop, lines=6)  # the promises are kept from here on
-        assert queries() == (3 if postgresql else 5)  # resumed; O-9 answered by no action yet
-        assert queries(when="2026-01-01 09:00", occasion="O-1") == (2 if postgresql else 3)
+        assert queries() == (1 if postgresql else 5)  # resumed; O-9 answered by no action yet
+        assert queries(when="2026-01-01 09:00", occasion="O-1") == (1 if postgresql else 3)
         order_and_note(log, 4, "C-1", "2026-04-05 10:00", 20)  # a precedent: 20 lines
         from commitments.public_precedents import precedent_make_public
 
         precedent = Finding.objects.get(customer__external_id="C-1", type="precedent")
         precedent_make_public(finding=precedent, note="told in a review")
-        assert queries(when="2026-01-01 09:00", occasion="O-1") == (3 if postgresql else 4)
+        assert queries(when="2026-01-01 09:00", occasion="O-1") == (2 if postgresql else 4)
 
     def test_public_precedents_are_read_unless_the_customer_query_said_none_for_them(
         self, shop, log, note_promise
@@ -465,6 +466,67 @@ class TestPrecheckQueries:
         assert answer.customer["known"] is False
         assert [note["code"] for note in answer.notes] == ["new_customer"]
         assert answer.promises[0]["judged"] is True
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="read as JSON on PostgreSQL only")
+class TestPrecheckReadsWithTheCustomer:
+    """On PostgreSQL the customer's row holds what the pre-check reads of it (JSON): the same
+    values, of the same types, in the same order as the queries SQLite makes."""
+
+    @pytest.mark.parametrize(
+        ("when", "occasion"),
+        [
+            pytest.param("2026-11-18 10:00", "O-9", id="resumed-unanswered-occasion"),
+            pytest.param("2026-11-18 10:00", "O-2", id="resumed-answered-occasion"),
+            pytest.param("2026-11-18 10:00", "", id="resumed-no-occasion"),
+            pytest.param("2026-01-01 09:00", "O-1", id="walked"),
+            pytest.param("2026-01-01 09:00", "O-404", id="walked-unrecorded-occasion"),
+        ],
+    )
+    def test_the_same_log_as_the_queries_of_their_own(
+        self, shop, log, note_promise, when, occasion
+    ):
+        from commitments.judging import dryrun, load
+
+        for n, (lines, extra) in enumerate(
+            [(10, {}), (3, {"exception": {"reason": "deadline"}}), (20, {}), (8, {})], start=1
+        ):
+            order_and_note(log, n, "C-1", f"2026-0{n}-05 10:00", lines, **extra)
+        log.occasion("O-9", "C-1", "order_placed", at("2026-11-17 10:00"), total=5000)
+        moment = at(when)
+        promises = load.precheck_promises(shop=shop, kind="note_enclosed", moment=moment)
+
+        def read(*, with_customer: bool):
+            customer = load.precheck_customer(
+                shop=shop, external_id="C-1", kind="note_enclosed", promises=promises,
+                occasion=occasion,
+            )  # fmt: skip
+            read_with = {"stored_read", "actions_read", "history_read"}
+            assert read_with | ({"occasion_read"} if occasion else set()) <= set(vars(customer))
+            if not with_customer:
+                for name in ("stored_read", "actions_read", "occasion_read", "history_read"):
+                    customer.__dict__.pop(name, None)
+            loaded = load.precheck_load(
+                shop=shop, customer=customer, kind="note_enclosed", moment=moment,
+                occasion=occasion, promises=promises,
+            )  # fmt: skip
+            stored = {
+                pk: [(f.name, getattr(row, f.attname)) for f in row._meta.concrete_fields]
+                for pk, row in loaded.stored.items()
+            }
+            history = dryrun._stored_history(
+                customer=customer, involved=promises, tz=at(when).tzinfo
+            )
+            return (
+                [(repr(a), type(a.occurred_at)) for a in loaded.actions],
+                {pk: repr(o) for pk, o in loaded.occasions.items()},
+                repr(loaded.answered),
+                repr(stored),
+                history,
+                loaded.resume is None,
+            )
+
+        assert read(with_customer=True) == read(with_customer=False)
 
 
 class TestPrecheckPromisesKeptBetweenPrechecks:
