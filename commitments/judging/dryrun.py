@@ -404,8 +404,9 @@ def _history(*, derived, involved, tz) -> dict:
 def _stored_history(*, customer: Customer | None, involved, tz) -> dict:
     """Return, per promise, the customer's last stored checks (newest first), as `_history`.
 
-    One query for all the promises involved: each promise's newest HISTORY_SIZE checks,
-    numbered per promise by a window function.
+    Each promise's newest HISTORY_SIZE checks, numbered per promise by a window function:
+    read with the customer on PostgreSQL (`load.precheck_customer`), else one query for all
+    the promises involved.
     """
     history: dict[str, list] = {str(loaded.promise.pk): [] for loaded in involved}
     if customer is None or not involved:

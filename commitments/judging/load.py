@@ -6,6 +6,11 @@ action around an action not stored yet (the pre-check), in a constant number of 
 Actions and occasions are read as plain rows (`LoggedAction`, `LoggedOccasion`), not model
 instances: a long history is read several times faster, which keeps the pre-check
 interactive and batches cheap.
+
+The pre-check reads in one statement on PostgreSQL (`precheck_customer`): the customer's
+row holds, as JSON, its stored commitments, its actions, the occasion named and its last
+experiences, and the stamp of the shop's promises, which each process keeps between
+pre-checks and reads again whenever the stamp changes (`precheck_promises_customer`).
 """
 
 import json
