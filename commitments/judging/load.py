@@ -228,6 +228,7 @@ def precheck_promises_customer(
             promises=involved,
             stamp=True,
             occasion=occasion,
+            moment=moment,
         )
         if customer is not None and customer.promises_stamp == seen[0]:
             return involved, customer, seen[1]
@@ -238,7 +239,12 @@ def precheck_promises_customer(
         customer is not None and used != [loaded.promise.pk for loaded in involved]
     ):
         customer = precheck_customer(
-            shop=shop, external_id=external_id, kind=kind, promises=involved, occasion=occasion
+            shop=shop,
+            external_id=external_id,
+            kind=kind,
+            promises=involved,
+            occasion=occasion,
+            moment=moment,
         )
     return involved, customer, shop_promises
 
@@ -418,6 +424,7 @@ def precheck_customer(
     promises: list[LoadedPromise] = (),
     stamp: bool = False,
     occasion: str = "",
+    moment: datetime | None = None,
 ) -> Customer | None:
     """Return the shop's customer with this external id, or None, with what the pre-check
     reads of it in the same query: `kind_state`, (kind, the time of its latest action of the
@@ -425,10 +432,11 @@ def precheck_customer(
     `public_told`, (the `promises`' ids, whether the shop has told any of their precedents
     publicly), for `precheck_load` (when none, `public_load` is not needed); with `stamp`,
     `promises_stamp`, the shop's promises' (`promises_stamp`); on PostgreSQL `stored_read`,
-    (the ids, the customer's commitments to them by promise id), and with `occasion`,
-    `occasion_read` (the external id, the occasion or None), for `precheck_load`."""
+    (the ids, the customer's commitments to them by promise id), `actions_read`, with
+    `occasion` `occasion_read` (the external id, the occasion or None), for `precheck_load`,
+    and with `moment`, when a new action then resumes (`can_resume`), `history_read`."""
     ids = [loaded.promise.pk for loaded in promises]
-    sql = _customer_sql(shop=shop, kind=kind, ids=ids, occasion=occasion)
+    sql = _customer_sql(shop=shop, kind=kind, ids=ids, occasion=occasion, moment=moment)
     if stamp:
         sql["promises_stamp"] = promises_stamp(shop.pk)
     customer = Customer.objects.filter(shop=shop, external_id=external_id).annotate(**sql).first()
@@ -437,7 +445,7 @@ def precheck_customer(
         customer.public_told = (ids, bool(getattr(customer, "public_any", False)))
         if "stored_json" in sql:
             customer.stored_read = (ids, _stored_parse(customer.stored_json))
-        if "history_json" in sql:
+        if customer.__dict__.get("history_json") is not None:  # resumed (PostgreSQL)
             customer.history_read = (ids, _history_parse(customer.history_json))
         if "actions_json" in sql:
             customer.actions_read = ((kind, occasion), _actions_parse(customer.actions_json))
@@ -446,7 +454,9 @@ def precheck_customer(
     return customer
 
 
-def _customer_sql(*, shop, kind: str, ids: list[int], occasion: str) -> dict:
+def _customer_sql(
+    *, shop, kind: str, ids: list[int], occasion: str, moment: datetime | None
+) -> dict:
     """Return the annotations of the pre-check's customer query (`precheck_customer`).
 
     Written out (RawSQL) rather than built as ORM expressions: building them took longer
@@ -492,7 +502,10 @@ def _customer_sql(*, shop, kind: str, ids: list[int], occasion: str) -> dict:
             f" AND c.promise_id IN ({marks}))"
         )
         annotations["stored_json"] = _raw(stored, tuple(ids), TextField())
-        annotations["history_json"] = _raw(*_history_sql(ids=ids))
+        if moment is not None:
+            annotations["history_json"] = _raw(
+                *_history_sql(shop=shop, kind=kind, ids=ids, moment=moment)
+            )
     annotations["actions_json"] = _raw(*_actions_sql(shop=shop, kind=kind, occasion=occasion))
     if occasion:
         columns = ", ".join(f"o.{column}" for column in OCCASION_FIELDS)
@@ -508,13 +521,27 @@ def _customer_sql(*, shop, kind: str, ids: list[int], occasion: str) -> dict:
 HISTORY_SIZE = 5
 
 
-def _history_sql(*, ids: list[int]) -> tuple[str, tuple, TextField]:
+def _history_sql(
+    *, shop, kind: str, ids: list[int], moment: datetime
+) -> tuple[str, tuple, TextField]:
     """Return the SQL of the customer's last HISTORY_SIZE stored checks of each promise
     (newest first, numbered per promise) with whether a finding excused them, as one JSON
     array in the customer's row (PostgreSQL): what a resumed pre-check shows as history
-    (`dryrun._stored_history`), read with the customer rather than after it."""
+    (`dryrun._stored_history`), read with the customer rather than after it.
+
+    Read only when a new action of `kind` at `moment` resumes, as `can_resume` decides (no
+    re-judge pending, every action of the kind judged and earlier than the moment): NULL
+    otherwise (a walked pre-check makes its history from the walk).
+    """
+    customer = Customer._meta.db_table
     marks = ", ".join(["%s"] * len(ids))
-    sql = (
+    resumes = (
+        f"{customer}.rejudge_requested_at IS NULL AND {customer}.judge_failed_at IS NULL"  # noqa: S608
+        f" AND NOT EXISTS(SELECT 1 FROM {Action._meta.db_table} a"
+        f" WHERE a.customer_id = {customer}.id AND a.shop_id = %s AND a.kind = %s"
+        " AND (a.occurred_at >= %s OR a.judged_at IS NULL))"
+    )
+    history = (
         "(SELECT CAST(json_agg(json_build_array(h.promise_id, h.rank, h.external_id,"  # noqa: S608
         " h.occurred_at, h.level, h.kept, h.excused) ORDER BY h.promise_id, h.rank) AS TEXT)"
         " FROM (SELECT k.promise_id, ROW_NUMBER() OVER (PARTITION BY k.promise_id"
@@ -526,7 +553,8 @@ def _history_sql(*, ids: list[int]) -> tuple[str, tuple, TextField]:
         f" WHERE a.customer_id = {Customer._meta.db_table}.id AND k.promise_id IN ({marks}))"
         " h WHERE h.rank <= %s)"
     )
-    return sql, (*ids, HISTORY_SIZE), TextField()
+    sql = f"CASE WHEN {resumes} THEN COALESCE({history}, '[]') END"
+    return sql, (shop.pk, kind, moment, *ids, HISTORY_SIZE), TextField()
 
 
 def _history_parse(text: str | None) -> list[tuple]:

@@ -499,10 +499,12 @@ class TestPrecheckReadsWithTheCustomer:
         def read(*, with_customer: bool):
             customer = load.precheck_customer(
                 shop=shop, external_id="C-1", kind="note_enclosed", promises=promises,
-                occasion=occasion,
+                occasion=occasion, moment=moment,
             )  # fmt: skip
-            read_with = {"stored_read", "actions_read", "history_read"}
-            assert read_with | ({"occasion_read"} if occasion else set()) <= set(vars(customer))
+            read_with = {"stored_read", "actions_read"} | ({"occasion_read"} if occasion else set())
+            resumed = moment > at("2026-11-01 00:00")  # the history only then
+            assert read_with | ({"history_read"} if resumed else set()) <= set(vars(customer))
+            assert ("history_read" in vars(customer)) is resumed
             if not with_customer:
                 for name in ("stored_read", "actions_read", "occasion_read", "history_read"):
                     customer.__dict__.pop(name, None)
