@@ -33,19 +33,17 @@ from policies.kinds.base import JudgeContext
 from ..models import Check, Customer, ExceptionStatus, Finding
 from ..services import action_validate
 from .load import (
+    HISTORY_SIZE,
     LoggedAction,
     LoggedException,
-    precheck_customer,
     precheck_load,
-    precheck_promises,
-    promises_load,
+    precheck_promises_customer,
 )
 from .walk import DEFAULT_EXCUSED_REASONS, derive, event_of
 
 # The unsaved action's external id. "~" sorts after letters and digits, so at the very same
 # moment as a recorded action the new one is judged after it (it is the latest).
 PRECHECK_ID = "~precheck~"
-HISTORY_SIZE = 5
 VERDICTS = ("ok", "drift", "precedent", "breach")  # best to worst
 # Finding types as verdicts, worst first.
 SEVERITY = ("breach", "precedent", "drift")
@@ -151,9 +149,12 @@ def precheck_run(
     )
     tz = ZoneInfo(shop.timezone)
     moment = clean["occurred_at"]
-    involved = precheck_promises(shop=shop, kind=clean["kind"], moment=moment)
-    owner = precheck_customer(
-        shop=shop, external_id=clean["customer"], kind=clean["kind"], promises=involved
+    involved, owner, shop_promises = precheck_promises_customer(
+        shop=shop,
+        external_id=clean["customer"],
+        kind=clean["kind"],
+        moment=moment,
+        occasion=clean["occasion"],
     )
     log = precheck_load(
         shop=shop,
@@ -239,7 +240,9 @@ def precheck_run(
             "before": _commitment(before.get(promise.pk), tz),
         }
 
-    counts_for = _counts_for(shop=shop, log=log, new=new, answered=answered, moment=moment)
+    counts_for = _counts_for(
+        shop_promises=shop_promises, log=log, new=new, answered=answered, moment=moment
+    )
     notes = _notes(
         owner=owner,
         clean=clean,
@@ -294,20 +297,21 @@ def _unsaved_action(*, owner, clean: dict, answered) -> LoggedAction:
     )
 
 
-def _counts_for(*, shop, log, new: LoggedAction, answered, moment) -> list[dict]:
+def _counts_for(*, shop_promises, log, new: LoggedAction, answered, moment) -> list[dict]:
     """Return what the promises reading this kind of action (`reads_action_kinds`) say of it.
 
     A booking confirmation counts for the consultation promise, which judges the reminder
     with it among the booking's related actions: recording it judges the reminder again
     (the customer's whole log is walked). The pre-check names the promise and what the kind
-    reads in it (`PromiseKind.read`), as notes. One query, none when no kind reads it.
+    reads in it (`PromiseKind.read`), as notes. No query: `shop_promises` are every promise
+    of the shop (`load.precheck_promises_customer`).
     """
     if answered is None:
         return []
     reading = [
         loaded
-        for loaded in promises_load(shop=shop, action_kind=new.kind, reading=True)
-        if loaded.in_force(moment) is not None
+        for loaded in shop_promises
+        if new.kind in loaded.kind.reads_action_kinds and loaded.in_force(moment) is not None
     ]
     related = tuple(
         event_of(action)
@@ -400,32 +404,16 @@ def _history(*, derived, involved, tz) -> dict:
 def _stored_history(*, customer: Customer | None, involved, tz) -> dict:
     """Return, per promise, the customer's last stored checks (newest first), as `_history`.
 
-    One query for all the promises involved: each promise's newest HISTORY_SIZE checks,
-    numbered per promise by a window function.
+    Each promise's newest HISTORY_SIZE checks, numbered per promise by a window function:
+    read with the customer on PostgreSQL (`load.precheck_customer`), else one query for all
+    the promises involved.
     """
     history: dict[str, list] = {str(loaded.promise.pk): [] for loaded in involved}
     if customer is None or not involved:
         return history
-    excused = Finding.objects.filter(
-        promise_id=OuterRef("promise_id"), action_id=OuterRef("action_id"), excused=True
-    )
-    rows = (
-        Check.objects.filter(
-            promise_id__in=[loaded.promise.pk for loaded in involved], action__customer=customer
-        )
-        .annotate(
-            excused=Exists(excused),
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("promise_id")],
-                order_by=[F("occurred_at").desc(), F("action__external_id").desc()],
-            ),
-        )
-        .filter(rank__lte=HISTORY_SIZE)
-        .values_list(
-            "promise_id", "rank", "action__external_id", "occurred_at", "level", "kept", "excused"
-        )
-    )
+    ids = [loaded.promise.pk for loaded in involved]
+    read = getattr(customer, "history_read", None)  # with the customer (PostgreSQL)
+    rows = read[1] if read is not None and read[0] == ids else _stored_history_rows(customer, ids)
     for promise_id, _rank, external_id, occurred_at, level, kept, excused in sorted(
         rows, key=lambda row: (row[0], row[1])
     ):
@@ -439,6 +427,28 @@ def _stored_history(*, customer: Customer | None, involved, tz) -> dict:
             }
         )
     return history
+
+
+def _stored_history_rows(customer: Customer, ids: list[int]):
+    """Return each promise's newest HISTORY_SIZE checks of the customer (one query)."""
+    excused = Finding.objects.filter(
+        promise_id=OuterRef("promise_id"), action_id=OuterRef("action_id"), excused=True
+    )
+    return (
+        Check.objects.filter(promise_id__in=ids, action__customer=customer)
+        .annotate(
+            excused=Exists(excused),
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("promise_id")],
+                order_by=[F("occurred_at").desc(), F("action__external_id").desc()],
+            ),
+        )
+        .filter(rank__lte=HISTORY_SIZE)
+        .values_list(
+            "promise_id", "rank", "action__external_id", "occurred_at", "level", "kept", "excused"
+        )
+    )
 
 
 NOTES = {

@@ -383,6 +383,7 @@ class TestPrecheckQueries:
         order_and_note(log, 1, "C-short", "2026-01-05 10:00", 10)
         for n in range(2, 32):
             order_and_note(log, n, "C-long", f"2026-{1 + n % 9:02d}-{n % 27 + 1:02d} 10:00", 10)
+        note_precheck(shop, lines=6, customer="C-new", occasion="")  # the promises kept
         # 8: one of them reads the shop's public precedents (judging/public.py).
         assert queries("C-short") == queries("C-long") <= 8
 
@@ -399,33 +400,40 @@ class TestPrecheckQueries:
         order_and_note(log, 1, "C-short", "2026-01-05 10:00", 10)
         for n in range(2, 32):
             order_and_note(log, n, "C-long", f"2026-{1 + n % 9:02d}-{n % 27 + 1:02d} 10:00", 10)
+        note_precheck(shop, lines=6, customer="C-new", occasion="")  # the promises kept
         # 8: one of them reads the shop's public precedents (judging/public.py).
         assert queries("C-short") == queries("C-long") <= 8
 
     def test_occasions_come_with_the_actions_and_public_ones_are_read_only_if_told(
         self, shop, log, note_promise
     ):
-        # The promise versions; the customer, with its state of the kind and whether any
-        # precedent is public; its stored commitments; the actions, the occasions they answer
-        # joined. The occasion named on its own only when no action answers it yet; resumed,
-        # the last five experiences; the public precedents only when one is public.
+        # The customer, with its state of the kind, whether any precedent is public and the
+        # stamp of the shop's promises (kept by the process from its last pre-check of the
+        # shop: read again, one query more, when the stamp differs). On PostgreSQL the same
+        # row holds the stored commitments, the actions with the occasions they answer, the
+        # occasion named and the last five experiences. On SQLite each is its own query: the
+        # commitments; the actions, the occasions they answer joined; the occasion named only
+        # when no action answers it yet; resumed, the last five experiences. The public
+        # precedents only when one is public.
         for n in range(1, 4):
             order_and_note(log, n, "C-1", f"2026-0{n}-05 10:00", 10)
         log.occasion("O-9", "C-1", "order_placed", at("2026-11-17 10:00"), total=5000)
+        postgresql = connection.vendor == "postgresql"
 
         def queries(**kw):
             with CaptureQueriesContext(connection) as captured:
                 note_precheck(shop, lines=6, **kw)
             return len(captured)
 
-        assert queries() == 6  # resumed; O-9 is answered by no action yet
-        assert queries(when="2026-01-01 09:00", occasion="O-1") == 4  # walked
+        note_precheck(shop, lines=6)  # the promises are kept from here on
+        assert queries() == (1 if postgresql else 5)  # resumed; O-9 answered by no action yet
+        assert queries(when="2026-01-01 09:00", occasion="O-1") == (1 if postgresql else 3)
         order_and_note(log, 4, "C-1", "2026-04-05 10:00", 20)  # a precedent: 20 lines
         from commitments.public_precedents import precedent_make_public
 
         precedent = Finding.objects.get(customer__external_id="C-1", type="precedent")
         precedent_make_public(finding=precedent, note="told in a review")
-        assert queries(when="2026-01-01 09:00", occasion="O-1") == 5
+        assert queries(when="2026-01-01 09:00", occasion="O-1") == (2 if postgresql else 4)
 
     def test_public_precedents_are_read_unless_the_customer_query_said_none_for_them(
         self, shop, log, note_promise
@@ -458,6 +466,133 @@ class TestPrecheckQueries:
         assert answer.customer["known"] is False
         assert [note["code"] for note in answer.notes] == ["new_customer"]
         assert answer.promises[0]["judged"] is True
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="read as JSON on PostgreSQL only")
+class TestPrecheckReadsWithTheCustomer:
+    """On PostgreSQL the customer's row holds what the pre-check reads of it (JSON): the same
+    values, of the same types, in the same order as the queries SQLite makes."""
+
+    @pytest.mark.parametrize(
+        ("when", "occasion"),
+        [
+            pytest.param("2026-11-18 10:00", "O-9", id="resumed-unanswered-occasion"),
+            pytest.param("2026-11-18 10:00", "O-2", id="resumed-answered-occasion"),
+            pytest.param("2026-11-18 10:00", "", id="resumed-no-occasion"),
+            pytest.param("2026-01-01 09:00", "O-1", id="walked"),
+            pytest.param("2026-01-01 09:00", "O-404", id="walked-unrecorded-occasion"),
+        ],
+    )
+    def test_the_same_log_as_the_queries_of_their_own(
+        self, shop, log, note_promise, when, occasion
+    ):
+        from commitments.judging import dryrun, load
+
+        for n, (lines, extra) in enumerate(
+            [(10, {}), (3, {"exception": {"reason": "deadline"}}), (20, {}), (8, {})], start=1
+        ):
+            order_and_note(log, n, "C-1", f"2026-0{n}-05 10:00", lines, **extra)
+        log.occasion("O-9", "C-1", "order_placed", at("2026-11-17 10:00"), total=5000)
+        moment = at(when)
+        promises = load.precheck_promises(shop=shop, kind="note_enclosed", moment=moment)
+
+        def read(*, with_customer: bool):
+            customer = load.precheck_customer(
+                shop=shop, external_id="C-1", kind="note_enclosed", promises=promises,
+                occasion=occasion, moment=moment,
+            )  # fmt: skip
+            read_with = {"stored_read", "actions_read"} | ({"occasion_read"} if occasion else set())
+            resumed = moment > at("2026-11-01 00:00")  # the history only then
+            assert read_with | ({"history_read"} if resumed else set()) <= set(vars(customer))
+            assert ("history_read" in vars(customer)) is resumed
+            if not with_customer:
+                for name in ("stored_read", "actions_read", "occasion_read", "history_read"):
+                    customer.__dict__.pop(name, None)
+            loaded = load.precheck_load(
+                shop=shop, customer=customer, kind="note_enclosed", moment=moment,
+                occasion=occasion, promises=promises,
+            )  # fmt: skip
+            stored = {
+                pk: [(f.name, getattr(row, f.attname)) for f in row._meta.concrete_fields]
+                for pk, row in loaded.stored.items()
+            }
+            history = dryrun._stored_history(
+                customer=customer, involved=promises, tz=at(when).tzinfo
+            )
+            return (
+                [(repr(a), type(a.occurred_at)) for a in loaded.actions],
+                {pk: repr(o) for pk, o in loaded.occasions.items()},
+                repr(loaded.answered),
+                repr(stored),
+                history,
+                loaded.resume is None,
+            )
+
+        assert read(with_customer=True) == read(with_customer=False)
+
+
+class TestPrecheckPromisesKeptBetweenPrechecks:
+    """The shop's promises are kept by the process between pre-checks and used only while the
+    stamp read with the customer is the same: any change is seen by the next pre-check."""
+
+    @pytest.fixture
+    def noted(self, log, note_promise):
+        order_and_note(log, 1, "C-1", "2026-01-05 10:00", 10)
+        log.occasion("O-9", "C-1", "order_placed", at("2026-11-17 10:00"), total=5000)
+        return note_promise
+
+    @staticmethod
+    def versions_read(shop) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            note_precheck(shop, lines=6)
+        return sum(q["sql"].startswith('SELECT "policies_promiseversion"') for q in captured)
+
+    def test_the_promises_are_read_once_then_kept(self, shop, noted):
+        from commitments.judging import load
+
+        load._SHOP_PROMISES.clear()
+        assert [self.versions_read(shop) for _ in range(3)] == [1, 0, 0]
+
+    def test_a_renamed_promise_is_named_anew_by_the_next_precheck(self, shop, noted, manager):
+        from policies.services import promise_rename
+
+        assert note_precheck(shop, lines=6).promises[0]["name"] == "Handwritten note"
+        promise_rename(promise=noted, name="Notes by hand", reason="shorter", author=manager)
+        assert self.versions_read(shop) == 1
+        assert note_precheck(shop, lines=6).promises[0]["name"] == "Notes by hand"
+
+    def test_a_name_changed_in_place_by_another_process_is_seen(self, shop, noted):
+        from policies.models import Promise
+
+        note_precheck(shop, lines=6)
+        # Another process (or the admin) changes the row; this process's copy is older.
+        Promise.objects.filter(pk=noted.pk).update(name="Renamed elsewhere")
+        assert note_precheck(shop, lines=6).promises[0]["name"] == "Renamed elsewhere"
+
+    def test_a_new_version_judges_the_next_precheck(self, shop, noted, add_version):
+        assert note_precheck(shop, lines=6).verdict == "drift"
+        add_version(noted, {"min_lines": 8}, effective_from=at("2026-11-01 00:00"))
+        answer = note_precheck(shop, lines=6)
+        assert (answer.verdict, answer.promises[0]["version"]) == ("breach", 2)
+
+    def test_a_retired_promise_judges_no_more(self, shop, noted, manager):
+        from policies.services import promise_retire
+
+        assert note_precheck(shop, lines=6).judged is True
+        promise_retire(promise=noted, author=manager, at=at("2026-11-01 00:00"), rejudge=False)
+        answer = note_precheck(shop, lines=6)
+        assert (answer.judged, answer.promises) == (False, [])
+
+    def test_a_new_promise_judges_the_next_precheck(self, shop, noted, make_promise):
+        assert len(note_precheck(shop, lines=6).promises) == 1
+        make_promise("handwritten_note", {"min_lines": 7}, name="Longer notes")
+        answer = note_precheck(shop, lines=6)
+        assert (len(answer.promises), answer.verdict) == (2, "breach")
+
+    def test_an_unknown_customer_reads_the_promises(self, shop, noted, add_version):
+        note_precheck(shop, lines=6, customer="C-new")
+        add_version(noted, {"min_lines": 8}, effective_from=at("2026-11-01 00:00"))
+        assert note_precheck(shop, lines=6, customer="C-new").promises[0]["version"] == 2
 
 
 class TestPrecheckWalksOnceWhenTheStoredCommitmentsAreCurrent:
