@@ -2,7 +2,7 @@
 
 Pre-check = load + walk + present, storing nothing. The action is validated exactly as
 `services.action_record` validates it, added unsaved to the customer's log as the one
-loader (`load.precheck_load`) reads it, and walked by the same pure walk that judging
+loader (`precheck_load.precheck_load`) reads it, and walked by the same pure walk that judging
 stores (`walk.derive`): the answer is what recording the action would store. It concerns
 the new action only: its verdict and findings, what the customer has come to expect from
 each promise involved (now, as stored, and after this action), and the customer's last
@@ -10,10 +10,10 @@ experiences of those promises. A constant number of queries; an unknown customer
 unknown (a customer with no history).
 
 The walk resumes from the stored commitments only when the new action is the customer's
-latest and no re-judge is pending for the customer (`load.can_resume`); otherwise it walks
+latest and no re-judge is pending for the customer (`precheck_load.can_resume`); otherwise it walks
 the customer's whole log of that kind, so a pending re-judge never answers from stale rows.
 The commitments "before" the action are the stored ones when they are current
-(`load.stored_current`: the log walked without the new action would give them), else that
+(`precheck_load.stored_current`: the log walked without the new action would give them), else that
 walk.
 """
 
@@ -32,13 +32,8 @@ from policies.kinds.base import JudgeContext
 
 from ..models import Check, Customer, ExceptionStatus, Finding
 from ..services import action_validate
-from .load import (
-    HISTORY_SIZE,
-    LoggedAction,
-    LoggedException,
-    precheck_load,
-    precheck_promises_customer,
-)
+from .load import LoggedAction, LoggedException
+from .precheck_load import HISTORY_SIZE, precheck_load, precheck_promises_customer
 from .walk import DEFAULT_EXCUSED_REASONS, derive, event_of
 
 # The unsaved action's external id. "~" sorts after letters and digits, so at the very same
@@ -171,7 +166,7 @@ def precheck_run(
         # Walked, not resumed, and the stored rows may be stale (a pending re-judge may be
         # about to change them, an action of the kind is not judged yet): "before" is the
         # walk of the log without the new action. When they are current they are that walk
-        # (`load.stored_current`), and only the walk with the new action is made.
+        # (`precheck_load.stored_current`), and only the walk with the new action is made.
         walked = derive(
             actions=log.actions,
             occasions=log.occasions,
@@ -304,7 +299,7 @@ def _counts_for(*, shop_promises, log, new: LoggedAction, answered, moment) -> l
     with it among the booking's related actions: recording it judges the reminder again
     (the customer's whole log is walked). The pre-check names the promise and what the kind
     reads in it (`PromiseKind.read`), as notes. No query: `shop_promises` are every promise
-    of the shop (`load.precheck_promises_customer`).
+    of the shop (`precheck_load.precheck_promises_customer`).
     """
     if answered is None:
         return []
@@ -405,7 +400,7 @@ def _stored_history(*, customer: Customer | None, involved, tz) -> dict:
     """Return, per promise, the customer's last stored checks (newest first), as `_history`.
 
     Each promise's newest HISTORY_SIZE checks, numbered per promise by a window function:
-    read with the customer on PostgreSQL (`load.precheck_customer`), else one query for all
+    read with the customer on PostgreSQL (`precheck_load.precheck_customer`), else one query for all
     the promises involved.
     """
     history: dict[str, list] = {str(loaded.promise.pk): [] for loaded in involved}

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from commitments.judging import load
+from commitments.judging import precheck_load as load
 from commitments.models import Customer
 
 from .conftest import at

@@ -438,7 +438,7 @@ class TestPrecheckQueries:
     def test_public_precedents_are_read_unless_the_customer_query_said_none_for_them(
         self, shop, log, note_promise
     ):
-        from commitments.judging import load
+        from commitments.judging import precheck_load as load
         from commitments.public_precedents import precedent_make_public
 
         order_and_note(log, 1, "C-1", "2026-01-05 10:00", 10)
@@ -486,7 +486,8 @@ class TestPrecheckReadsWithTheCustomer:
     def test_the_same_log_as_the_queries_of_their_own(
         self, shop, log, note_promise, when, occasion
     ):
-        from commitments.judging import dryrun, load
+        from commitments.judging import dryrun
+        from commitments.judging import precheck_load as load
 
         for n, (lines, extra) in enumerate(
             [(10, {}), (3, {"exception": {"reason": "deadline"}}), (20, {}), (8, {})], start=1
@@ -548,7 +549,7 @@ class TestPrecheckPromisesKeptBetweenPrechecks:
         return sum(q["sql"].startswith('SELECT "policies_promiseversion"') for q in captured)
 
     def test_the_promises_are_read_once_then_kept(self, shop, noted):
-        from commitments.judging import load
+        from commitments.judging import precheck_load as load
 
         load._SHOP_PROMISES.clear()
         assert [self.versions_read(shop) for _ in range(3)] == [1, 0, 0]
@@ -667,7 +668,7 @@ class TestPrecheckResumesFromStoredCommitments:
     def test_resuming_gives_the_answer_of_the_full_walk(
         self, shop, log, note_promise, monkeypatch, lines, exception
     ):
-        from commitments.judging import load
+        from commitments.judging import precheck_load as load
 
         for n, (got, extra) in enumerate(
             [(10, {}), (3, {"exception": {"reason": "deadline"}}), (12, {}), (8, {})], start=1
@@ -680,7 +681,7 @@ class TestPrecheckResumesFromStoredCommitments:
         assert resumed == walked
 
     def test_shipping_notice_sees_the_shipment_when_resuming(self, shop, log, make_promise):
-        from commitments.judging import load
+        from commitments.judging import precheck_load as load
 
         make_promise("shipping_notice", {"same_day": True, "tracking_required": True})
         log.occasion("O-1", "C-1", "order_placed", at("2026-11-16 10:00"), total=5000)
@@ -722,7 +723,7 @@ class TestPrecheckResumesFromStoredCommitments:
     ):
         # `related` is every other action answering the occasion, same kind included: a kind
         # counting the replies to an inquiry must see the first one in the resumed walk too.
-        from commitments.judging import load
+        from commitments.judging import precheck_load as load
         from policies.kinds.reply_time import ReplyTime
 
         make_promise("reply_time", {"within_business_hours": 8})
