@@ -11,6 +11,7 @@ runs no scheduler); what they cannot finish, the sweeper picks up.
 """
 
 import logging
+from collections import defaultdict
 from collections.abc import Callable
 from functools import partial
 
@@ -69,8 +70,20 @@ def _body(name: str) -> Callable:
 
 
 def judge_actions_job(action_ids: list[int]) -> int:
-    """Judge the customers of these actions again; return the number of actions judged."""
-    return judging.judge_actions(action_ids=action_ids).actions
+    """Judge the customers of these actions again; return the number of actions judged.
+
+    A customer another job is judging right now (an import's batches share the customers at
+    their boundaries; a file in time order shares many) is not waited for first, which
+    would hold this worker idle for the whole of the other job: the others are judged, then
+    it (waiting for its lock, by then mostly released).
+    """
+    result = judging.judge_actions(action_ids=action_ids, skip_locked=True)
+    by_shop: dict[int, list[int]] = defaultdict(list)
+    for shop_id, customer_id in result.skipped:
+        by_shop[shop_id].append(customer_id)
+    for shop in Shop.objects.filter(id__in=list(by_shop)).order_by("id"):
+        result.add(judging.judge_customers_batched(shop=shop, customer_ids=by_shop[shop.pk]))
+    return result.actions
 
 
 def judge_customers_job(shop_id: int, customer_ids: list[int]) -> int:
