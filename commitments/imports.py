@@ -39,7 +39,7 @@ from accounts.audit import audit_record
 from policies import vocabulary
 from policies.hooks import RejudgeRequest, rejudge_needed
 
-from . import import_hooks, jobs, judging, maintenance, services
+from . import import_hooks, jobs, judging, maintenance, selectors, services
 from .attributes import cell_value
 from .models import (
     Action,
@@ -859,11 +859,7 @@ def import_run(
                     occasion_ids.append(result.occasion_id)
             if occasion_ids:
                 # Actions stored earlier that these occasions answer are judged again.
-                action_ids += list(
-                    Action.objects.filter(
-                        occasion_id__in=occasion_ids, judged_at__isnull=True
-                    ).values_list("id", flat=True)
-                )
+                action_ids += selectors.actions_unjudged_answering(occasion_ids=occasion_ids)
             imp.bytes_read = source.bytes_read
             tally.save()
             if action_ids and enqueue_judging:
