@@ -144,7 +144,7 @@ def import_measure(
         pool = Workers(workers)
         pool.queue.empty()
     work, base, rss = [], [], {}
-    piped, piped_import, counts, loads = [], [], [], []
+    piped, piped_import, counts, loads, work_cpu, piped_cpu = [], [], [], [], [], []
     try:
         if pool is not None:
             pool.wait_ready()
@@ -153,10 +153,13 @@ def import_measure(
             shop = shop_make(f"bench-import-{rep}")
             measure_rss = rep == 0 and _rss_peak_reset()
             before = _rss_kib("VmRSS")
+            backend = _backend_pid()
+            cpu = (time.process_time(), _backend_cpu(backend))
             started = time.perf_counter()
             imp = targets.import_from_path(shop=shop, path=str(path), enqueue_judging=False)
             targets.judge_shop(shop=shop)
             work.append(time.perf_counter() - started)
+            work_cpu.append(_spent(cpu, (time.process_time(), _backend_cpu(backend))))
             if measure_rss:
                 rss = {
                     "rss_before_mib": round(before / 1024, 1),
@@ -171,6 +174,10 @@ def import_measure(
                 run = pipelined_run(shop=shop, path=path, workers=pool)
                 piped.append(run["seconds"])
                 piped_import.append(run["import_seconds"])
+                piped_cpu.append(
+                    [run[k] for k in ("import_python_cpu_s", "import_database_cpu_s",
+                                      "workers_python_cpu_s")]
+                )  # fmt: skip
                 counts.append(_stored_counts(shop=shop))
             plain = shop_make(f"bench-bulk-{rep}")
             started = time.perf_counter()
@@ -194,6 +201,8 @@ def import_measure(
         "speed_vs_bulk_create": _ratio(_median(base), _median(work)),
         "rows_per_second": round(rows / _median(work), 1),
         "load_average_at_starts": loads,
+        # CPU seconds of each rep: [this process, its database backend] (None: unknown).
+        "cpu_seconds": work_cpu,
         **rss,
     }
     if pool is None:
@@ -210,6 +219,9 @@ def import_measure(
         "import_seconds": [round(s, 2) for s in piped_import],
         "import_median_s": round(_median(piped_import), 2),
         "speed_vs_bulk_create": _ratio(_median(base), _median(piped)),
+        # CPU seconds of each rep: [the importing process, its database backend, the worker
+        # processes with their work horses] (the workers' database backends not counted).
+        "cpu_seconds": piped_cpu,
         "actions_per_second": round(actions / _median(piped), 1),
         "rows_per_second": round(rows / _median(piped), 1),
         # Checks, findings and commitments stored alike, sequential or by the workers.
@@ -298,6 +310,18 @@ class Workers:
         the failed-job registry's."""
         return sum(w.failed_job_count for w in self._ours()) + self.queue.failed_job_registry.count
 
+    def cpu_seconds(self) -> float | None:
+        """Return the CPU seconds the worker processes and their reaped work horses (one per
+        job) have used so far (Linux /proc), or None."""
+        total = 0.0
+        for process in self.processes:
+            try:
+                fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                return None
+            total += sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+        return total
+
     def busy(self) -> int:
         """Return the jobs queued, taken (RQ's intermediate queue) or running."""
         return (
@@ -346,6 +370,8 @@ def pipelined_run(*, shop, path: Path, workers: Workers, timeout: float = 3600) 
     if workers.busy():
         raise RuntimeError("Jobs were queued before the pipelined import started.")
     failed_before = workers.failed_jobs()
+    backend = _backend_pid()
+    cpu = (time.process_time(), _backend_cpu(backend), workers.cpu_seconds())
     started = time.perf_counter()
     imp = targets.import_from_path(shop=shop, path=str(path))
     stored = time.perf_counter() - started
@@ -360,12 +386,40 @@ def pipelined_run(*, shop, path: Path, workers: Workers, timeout: float = 3600) 
             raise RuntimeError(f"Judging by the workers did not finish in {timeout} s.")
         time.sleep(0.02)
     seconds = time.perf_counter() - started
+    python, database, judging = _spent(
+        cpu, (time.process_time(), _backend_cpu(backend), workers.cpu_seconds())
+    )
     if imp.rejected or imp.stored != imp.rows:
         raise RuntimeError(f"The bench import rejected rows: {imp.errors[:3]}")
     failures = _judge_failures(shop=shop)
     if failures:
         raise RuntimeError(f"The workers could not judge customers: {failures}")
-    return {"seconds": seconds, "import_seconds": stored, "rows": imp.rows}
+    return {
+        "seconds": seconds,
+        "import_seconds": stored,
+        "rows": imp.rows,
+        "import_python_cpu_s": python,
+        "import_database_cpu_s": database,
+        "workers_python_cpu_s": judging,
+    }
+
+
+def _backend_pid() -> int | None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def _spent(before: tuple, after: tuple) -> list:
+    """Return after - before for each figure (None where either is unknown), rounded."""
+    return [
+        None if a is None or b is None else round(a - b, 2)
+        for b, a in zip(before, after, strict=True)
+    ]
 
 
 # ------------------------------------------------------------------------------

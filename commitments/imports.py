@@ -65,6 +65,11 @@ LINE_MAX_CHARS = 1024 * 1024
 BATCH_ROWS = 500
 # A full garbage collection after this many batches (see import_run).
 GC_EVERY_BATCHES = 50
+# The import's judging is queued once this many action ids have been stored since the last
+# job (and at its end): a job has a fixed cost in the worker (a forked process, its database
+# connection, the shop's promises and calendar loaded again) several times that of judging
+# a 500-row batch's actions (docs/PERFORMANCE.md, "Import with judging by the workers").
+JUDGE_JOB_ACTIONS = 2000
 # Record each batch with a constant number of queries (services.log_record_batch); off, every
 # row goes through occasion_record / action_record in its own savepoint.
 BATCH_FAST = True
@@ -769,7 +774,6 @@ def import_run(
     enqueue_judging (`import_log --judge-now`, which judges right after), no judging job is
     queued: the actions stay unjudged for the caller (or the sweeper).
     """
-    shop = imp.shop
     tally = _Tally(imp)
     imp.status = ImportStatus.RUNNING
     skip = imp.rows if resume else 0
@@ -845,7 +849,44 @@ def import_run(
     records = itertools.islice(_records(reader, source), skip, None)
     if profile is not None:
         records = profile.records(records)
-    for batches, (batch, fatal) in enumerate(_batches(records, batch_rows), start=1):
+    # Stored (committed) actions whose judging is not queued yet: queued with a later batch's
+    # commit once there are JUDGE_JOB_ACTIONS, the rest at the end (or when the import stops;
+    # if this process dies first, the sweeper queues them as unjudged actions).
+    unqueued: set[int] = set()
+    try:
+        stop = _batches_record(
+            imp=imp,
+            tally=tally,
+            header=header,
+            source=source,
+            batches=_batches(records, batch_rows),
+            on_progress=on_progress,
+            unqueued=unqueued if enqueue_judging else None,
+        )
+    finally:
+        if unqueued:
+            jobs.judge_actions_enqueue(list(unqueued), per_job=2 * JUDGE_JOB_ACTIONS)
+    maintenance.tables_analyze_end(rows=imp.rows)  # statistics for the judging of the rows
+    imp.bytes_read = source.bytes_read
+    if stop is not None:
+        _finish(imp, tally, status=ImportStatus.FAILED, fatal=stop.error)
+    else:
+        _finish(imp, tally, status=ImportStatus.DONE)
+    if on_progress is not None:
+        on_progress(imp)
+    return imp
+
+
+def _batches_record(
+    *, imp: Import, tally: _Tally, header: Header, source: _Source, batches, on_progress, unqueued
+) -> FatalImportError | None:
+    """Record the batches, each in its transaction; return the fatal error that ended them.
+
+    The actions to judge are added to `unqueued` (None: no judging queued), and queued with
+    the batch's commit once there are JUDGE_JOB_ACTIONS of them (the list then emptied)."""
+    shop = imp.shop
+    stop: FatalImportError | None = None
+    for number, (batch, fatal) in enumerate(batches, start=1):
         stop = stop or fatal
         with transaction.atomic():
             _run_check(imp)
@@ -862,25 +903,23 @@ def import_run(
                 action_ids += selectors.actions_unjudged_answering(occasion_ids=occasion_ids)
             imp.bytes_read = source.bytes_read
             tally.save()
-            if action_ids and enqueue_judging:
-                jobs.judge_actions_enqueue(sorted(set(action_ids)))
+            queued = False
+            if unqueued is not None:
+                unqueued.update(action_ids)
+                if len(unqueued) >= JUDGE_JOB_ACTIONS:
+                    jobs.judge_actions_enqueue(list(unqueued), per_job=2 * JUDGE_JOB_ACTIONS)
+                    queued = True
+        if queued:
+            unqueued.clear()
         # The ORM leaves reference cycles behind. Python's own collector frees them; a full
         # collection now and then (each costs about 0.1 s in a big process: it was 16 % of
         # an import when run after every batch) keeps a long import's peak memory flat.
-        if batches % GC_EVERY_BATCHES == 0:
+        if number % GC_EVERY_BATCHES == 0:
             gc.collect()
         maintenance.tables_analyze_after(rows=imp.rows, batch=len(batch))
         if on_progress is not None:
             on_progress(imp)
-    maintenance.tables_analyze_end(rows=imp.rows)  # statistics for the judging of the rows
-    imp.bytes_read = source.bytes_read
-    if stop is not None:
-        _finish(imp, tally, status=ImportStatus.FAILED, fatal=stop.error)
-    else:
-        _finish(imp, tally, status=ImportStatus.DONE)
-    if on_progress is not None:
-        on_progress(imp)
-    return imp
+    return stop
 
 
 def import_progress(imp: Import) -> float:

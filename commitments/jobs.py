@@ -152,13 +152,15 @@ def enqueue_on_commit(func, *args, job_timeout: int | None = None, queue_name: s
     )
 
 
-def judge_actions_enqueue(action_ids: list[int]) -> None:
-    """Queue the judging of these actions, in batches, once the transaction commits."""
+def judge_actions_enqueue(action_ids: list[int], *, per_job: int | None = None) -> None:
+    """Queue the judging of these actions, `per_job` ids a job (judging.BATCH_SIZE), once
+    the transaction commits."""
     ids = sorted(set(action_ids))
-    for start in range(0, len(ids), judging.BATCH_SIZE):
+    per_job = per_job or judging.BATCH_SIZE
+    for start in range(0, len(ids), per_job):
         enqueue_on_commit(
             judge_actions_job,
-            ids[start : start + judging.BATCH_SIZE],
+            ids[start : start + per_job],
             job_timeout=JUDGE_TIMEOUT,
             queue_name=QUEUE_JUDGING,
         )
