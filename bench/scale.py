@@ -1004,7 +1004,7 @@ def table(results: dict) -> str:
     if "median_s" in piped:
         rows.append(
             (f"CSV import with judging by {piped['workers']} worker processes as in production "
-             f"(queued on each batch's commit), {imp['rows']:,} rows, until all "
+             f"(judging queued as its batches commit), {imp['rows']:,} rows, until all "
              f"{piped['actions']:,} actions are judged",
              f"{piped['median_s']} s ({piped['actions_per_second']:,} actions/s; "
              f"the import's own part {piped['import_median_s']} s)",
