@@ -142,7 +142,7 @@ def import_measure(
     pool = None
     if connection.vendor == "postgresql":
         pool = Workers(workers)
-        pool.queue.empty()
+        pool.reset()
     work, base, rss = [], [], {}
     piped, piped_import, counts, loads, work_cpu, piped_cpu = [], [], [], [], [], []
     try:
@@ -276,6 +276,12 @@ class Workers:
             for log in self.logs
         ]
         self.pids = {process.pid for process in self.processes}
+
+    def reset(self) -> None:
+        """Empty the bench's queue and forget jobs left started by an earlier run (a worker
+        killed with its job); the bench Redis is the bench's own."""
+        self.queue.empty()
+        self.redis.delete(self.queue.started_job_registry.key, self.queue.intermediate_queue_key)
 
     def _ours(self) -> list:
         from rq import Worker

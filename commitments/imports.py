@@ -883,7 +883,7 @@ def _batches_record(
     """Record the batches, each in its transaction; return the fatal error that ended them.
 
     The actions to judge are added to `unqueued` (None: no judging queued), and queued with
-    the batch's commit once there are JUDGE_JOB_ACTIONS of them (the list then emptied)."""
+    the batch's commit once there are JUDGE_JOB_ACTIONS of them (the set then emptied)."""
     shop = imp.shop
     stop: FatalImportError | None = None
     for number, (batch, fatal) in enumerate(batches, start=1):
