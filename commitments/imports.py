@@ -65,10 +65,11 @@ LINE_MAX_CHARS = 1024 * 1024
 BATCH_ROWS = 500
 # A full garbage collection after this many batches (see import_run).
 GC_EVERY_BATCHES = 50
-# The import's judging is queued once this many action ids have been stored since the last
-# job (and at its end): a job has a fixed cost in the worker (a forked process, its database
-# connection, the shop's promises and calendar loaded again) several times that of judging
-# a 500-row batch's actions (docs/PERFORMANCE.md, "Import with judging by the workers").
+# The import's judging is queued in jobs growing to this many action ids (the first batch's
+# at once, then as many as were queued before; the rest at the end): a job has a fixed cost
+# in the worker (a forked process, its database connection, the shop's promises and calendar
+# loaded again) several times that of judging a 500-row batch's actions (docs/PERFORMANCE.md,
+# "Import with judging by the workers").
 JUDGE_JOB_ACTIONS = 2000
 # Record each batch with a constant number of queries (services.log_record_batch); off, every
 # row goes through occasion_record / action_record in its own savepoint.
@@ -883,9 +884,11 @@ def _batches_record(
     """Record the batches, each in its transaction; return the fatal error that ended them.
 
     The actions to judge are added to `unqueued` (None: no judging queued), and queued with
-    the batch's commit once there are JUDGE_JOB_ACTIONS of them (the set then emptied)."""
+    the batch's commit once there are as many as were queued before, at least one batch's
+    and at most JUDGE_JOB_ACTIONS (the set then emptied)."""
     shop = imp.shop
     stop: FatalImportError | None = None
+    judged = 0  # actions queued for judging so far
     for number, (batch, fatal) in enumerate(batches, start=1):
         stop = stop or fatal
         with transaction.atomic():
@@ -903,13 +906,16 @@ def _batches_record(
                 action_ids += selectors.actions_unjudged_answering(occasion_ids=occasion_ids)
             imp.bytes_read = source.bytes_read
             tally.save()
-            queued = False
+            queued = 0
             if unqueued is not None:
                 unqueued.update(action_ids)
-                if len(unqueued) >= JUDGE_JOB_ACTIONS:
+                # The first batch's at once, then jobs growing to JUDGE_JOB_ACTIONS: the
+                # workers start early, and a small file is not judged in one job at its end.
+                if len(unqueued) >= min(JUDGE_JOB_ACTIONS, max(1, judged)):
                     jobs.judge_actions_enqueue(list(unqueued), per_job=2 * JUDGE_JOB_ACTIONS)
-                    queued = True
+                    queued = len(unqueued)
         if queued:
+            judged += queued
             unqueued.clear()
         # The ORM leaves reference cycles behind. Python's own collector frees them; a full
         # collection now and then (each costs about 0.1 s in a big process: it was 16 % of

@@ -85,14 +85,15 @@ class TestJudgingImportedActions:
     def test_an_import_queues_its_judging_in_jobs_of_several_batches(
         self, shop, promises, rq_queue, django_capture_on_commit_callbacks, monkeypatch
     ):
-        # 10 orders, 3 actions each, 2 orders (6 actions) a batch: queued once 7 are stored
-        # (after the 2nd, 4th batches), the rest at the end; each job at most 2 x 7 ids.
+        # 10 orders, 3 actions each, 2 orders (6 actions) a batch: the first batch's at once,
+        # then as many as queued before (6), then at least 7 (12: two batches), the rest
+        # at the end; each job at most 2 x 7 ids.
         monkeypatch.setattr(imports, "JUDGE_JOB_ACTIONS", 7)
         with django_capture_on_commit_callbacks(execute=True):
             imp = run_import(shop, orders_file(10), batch_rows=8)
         assert imp.stored == 40
         queued = [rq_queue.fetch_job(job_id) for job_id in rq_queue.job_ids]
-        assert [len(job.args[0]) for job in queued] == [12, 12, 6]
+        assert [len(job.args[0]) for job in queued] == [6, 6, 12, 6]
         ids = [job_id for job in queued for job_id in job.args[0]]
         assert sorted(ids) == sorted(Action.objects.values_list("id", flat=True))
 
