@@ -7,7 +7,8 @@ median of `--reps` repetitions, so that a busy shared machine slows both alike:
 
 | work | baseline |
 |---|---|
-| CSV import with judging | plain `bulk_create` of the same rows |
+| CSV import with judging, sequential in one process | plain `bulk_create` of the same rows |
+| CSV import with judging by the worker processes (one per CPU), as in production | the same |
 | weekly report (8-week trends) | GROUP BYs of the week's findings, the 8 weeks' checks |
 | pre-check p50/p95/p99 (in-process; random and top 1 % history) | a trivial authenticated GET |
 | the same over HTTP through gunicorn | the trivial GET over HTTP |
@@ -118,37 +119,80 @@ def import_rows(scale: float) -> int:
     return max(1000, round(100_000 * scale))
 
 
-def import_measure(*, scale: float, reps: int, shop_make, folder: Path) -> dict:
-    """Return import-with-judging and bulk_create seconds (interleaved), and peak RSS."""
+def import_measure(
+    *, scale: float, reps: int, shop_make, folder: Path, workers: int | None = None
+) -> dict:
+    """Return ingest-with-judging and bulk_create seconds (interleaved), and peak RSS.
+
+    Two ways of judging what the import stored, each rep one after the other with
+    `bulk_create` of the same rows: **sequential**, in this one process (the import with no
+    judging queued, then `judge_shop`, as `import_log --judge-now`), and **pipelined**, as
+    production runs it (PostgreSQL only): the import queues its judging on each batch's
+    commit and `workers` worker processes (default: the machine's CPUs), started and idle
+    before the clock, judge while it goes on; the clock stops when the import is finished
+    and every action is judged with no job queued or running (`pipelined_run`).
+    """
+    from django.db import connection
+
     from bench import targets
 
     path = folder / "import.csv"
     rows = generate.csv_write(path, rows=import_rows(scale))
+    workers = workers or os.cpu_count() or 1
+    pool = None
+    if connection.vendor == "postgresql":
+        pool = Workers(workers)
+        pool.reset()
     work, base, rss = [], [], {}
-    for rep in range(reps):
-        shop = shop_make(f"bench-import-{rep}")
-        measure_rss = rep == 0 and _rss_peak_reset()
-        before = _rss_kib("VmRSS")
-        started = time.perf_counter()
-        imp = targets.import_from_path(shop=shop, path=str(path))
-        targets.judge_shop(shop=shop)
-        work.append(time.perf_counter() - started)
-        if measure_rss:
-            rss = {
-                "rss_before_mib": round(before / 1024, 1),
-                "rss_peak_mib": round(_rss_kib("VmHWM") / 1024, 1),
-                "rss_growth_mib": round((_rss_kib("VmHWM") - before) / 1024, 1),
-            }
-        if imp.rejected or imp.stored != imp.rows:
-            raise RuntimeError(f"The bench import rejected rows: {imp.errors[:3]}")
-        plain = shop_make(f"bench-bulk-{rep}")
-        started = time.perf_counter()
-        generate.csv_bulk_create(path, shop=plain)
-        base.append(time.perf_counter() - started)
-        print(f"  import rep {rep + 1}: {work[-1]:.1f} s vs bulk_create {base[-1]:.1f} s",
-              file=sys.stderr)  # fmt: skip
-    return {
+    piped, piped_import, counts, loads, work_cpu, piped_cpu = [], [], [], [], [], []
+    try:
+        if pool is not None:
+            pool.wait_ready()
+        for rep in range(reps):
+            loads.append(round(os.getloadavg()[0], 2))
+            shop = shop_make(f"bench-import-{rep}")
+            measure_rss = rep == 0 and _rss_peak_reset()
+            before = _rss_kib("VmRSS")
+            backend = _backend_pid()
+            cpu = (time.process_time(), _backend_cpu(backend))
+            started = time.perf_counter()
+            imp = targets.import_from_path(shop=shop, path=str(path), enqueue_judging=False)
+            targets.judge_shop(shop=shop)
+            work.append(time.perf_counter() - started)
+            work_cpu.append(_spent(cpu, (time.process_time(), _backend_cpu(backend))))
+            if measure_rss:
+                rss = {
+                    "rss_before_mib": round(before / 1024, 1),
+                    "rss_peak_mib": round(_rss_kib("VmHWM") / 1024, 1),
+                    "rss_growth_mib": round((_rss_kib("VmHWM") - before) / 1024, 1),
+                }
+            if imp.rejected or imp.stored != imp.rows:
+                raise RuntimeError(f"The bench import rejected rows: {imp.errors[:3]}")
+            counts.append(_stored_counts(shop=shop))
+            if pool is not None:
+                shop = shop_make(f"bench-ingest-{rep}")
+                run = pipelined_run(shop=shop, path=path, workers=pool)
+                piped.append(run["seconds"])
+                piped_import.append(run["import_seconds"])
+                piped_cpu.append(
+                    [run[k] for k in ("import_python_cpu_s", "import_database_cpu_s",
+                                      "workers_python_cpu_s")]
+                )  # fmt: skip
+                counts.append(_stored_counts(shop=shop))
+            plain = shop_make(f"bench-bulk-{rep}")
+            started = time.perf_counter()
+            generate.csv_bulk_create(path, shop=plain)
+            base.append(time.perf_counter() - started)
+            print(f"  import rep {rep + 1}: sequential {work[-1]:.1f} s, "
+                  + (f"pipelined ({workers} workers) {piped[-1]:.1f} s "
+                     f"(import {piped_import[-1]:.1f} s), " if piped else "")
+                  + f"bulk_create {base[-1]:.1f} s", file=sys.stderr)  # fmt: skip
+    finally:
+        if pool is not None:
+            pool.stop()
+    results = {
         "rows": rows,
+        # Sequential, one process: the import (no judging queued), then judge_shop.
         "import_seconds": [round(s, 2) for s in work],
         "bulk_create_seconds": [round(s, 2) for s in base],
         "import_median_s": round(_median(work), 2),
@@ -156,8 +200,232 @@ def import_measure(*, scale: float, reps: int, shop_make, folder: Path) -> dict:
         # Issue 13's ratio: bulk_create time over import time (1 = as fast as bulk_create).
         "speed_vs_bulk_create": _ratio(_median(base), _median(work)),
         "rows_per_second": round(rows / _median(work), 1),
+        "load_average_at_starts": loads,
+        # CPU seconds of each rep: [this process, its database backend] (None: unknown).
+        "cpu_seconds": work_cpu,
         **rss,
     }
+    if pool is None:
+        results["pipelined"] = {"status": "skipped: needs PostgreSQL (worker processes)"}
+        return results
+    actions = counts[-1]["actions"]
+    results["pipelined"] = {
+        "workers": workers,
+        "cpus": os.cpu_count(),
+        "actions": actions,
+        "seconds": [round(s, 2) for s in piped],
+        "median_s": round(_median(piped), 2),
+        # The import's own part of it (its last batch committed and queued).
+        "import_seconds": [round(s, 2) for s in piped_import],
+        "import_median_s": round(_median(piped_import), 2),
+        "speed_vs_bulk_create": _ratio(_median(base), _median(piped)),
+        # CPU seconds of each rep: [the importing process, its database backend, the worker
+        # processes with their work horses] (the workers' database backends not counted).
+        "cpu_seconds": piped_cpu,
+        "actions_per_second": round(actions / _median(piped), 1),
+        "rows_per_second": round(rows / _median(piped), 1),
+        # Checks, findings and commitments stored alike, sequential or by the workers.
+        "same_rows": all(c == counts[0] for c in counts),
+    }
+    return results
+
+
+# ------------------------------------------------------------------------------
+# Ingest with judging by worker processes, as production runs it
+# ------------------------------------------------------------------------------
+def _database_url() -> str:
+    """Return a DATABASE_URL naming the database this process uses (the bench's test one)."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    return (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+class Workers:
+    """`count` processes of `manage.py worker` (the Procfile's worker: every queue, RQ's
+    forking worker) on the bench database and the bench Redis, started and idle before any
+    clock runs; `stop()` ends them (SIGTERM: RQ's warm shutdown)."""
+
+    def __init__(self, count: int):
+        import django_rq
+        from django.conf import settings
+
+        self.count = count
+        self.queue = django_rq.get_queue(settings.JOB_QUEUES["judging"])
+        self.redis = self.queue.connection
+        env = dict(os.environ)
+        env.update(
+            DJANGO_SETTINGS_MODULE="bench.settings",
+            DATABASE_URL=_database_url(),
+            BENCH_REDIS_URL=settings.REDIS_URL,
+        )
+        root = Path(__file__).resolve().parent.parent
+        # Closed by stop().
+        self.logs = [tempfile.TemporaryFile() for _ in range(count)]  # noqa: SIM115
+        self.processes = [
+            subprocess.Popen(  # noqa: S603 - this venv's Python running our manage.py
+                [sys.executable, "manage.py", "worker", *settings.QUEUE_NAMES, "-v", "0"],
+                env=env,
+                cwd=str(root),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            for log in self.logs
+        ]
+        self.pids = {process.pid for process in self.processes}
+
+    def reset(self) -> None:
+        """Empty the bench's queue and forget jobs left started by an earlier run (a worker
+        killed with its job); the bench Redis is the bench's own."""
+        self.queue.empty()
+        self.redis.delete(self.queue.started_job_registry.key, self.queue.intermediate_queue_key)
+
+    def _ours(self) -> list:
+        from rq import Worker
+
+        return [w for w in Worker.all(connection=self.redis) if w.pid in self.pids]
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        """Wait until every worker process has registered with Redis (idle, listening)."""
+        deadline = time.monotonic() + timeout
+        while len(self._ours()) < self.count:
+            self.alive()
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"The {self.count} bench workers did not start: {self.log()}")
+            time.sleep(0.2)
+
+    def alive(self) -> None:
+        """Raise if a worker process has exited."""
+        for process in self.processes:
+            if process.poll() is not None:
+                raise RuntimeError(f"A bench worker exited with {process.returncode}: {self.log()}")
+
+    def log(self) -> str:
+        """Return the end of the workers' output (tracebacks of failed jobs)."""
+        text = []
+        for log in self.logs:
+            log.seek(0)
+            text.append(log.read().decode(errors="replace")[-3000:])
+        return "\n".join(text)
+
+    def failed_jobs(self) -> int:
+        """Return the jobs that failed so far: the workers' counts (a retried failure too) and
+        the failed-job registry's."""
+        return sum(w.failed_job_count for w in self._ours()) + self.queue.failed_job_registry.count
+
+    def cpu_seconds(self) -> float | None:
+        """Return the CPU seconds the worker processes and their reaped work horses (one per
+        job) have used so far (Linux /proc), or None."""
+        total = 0.0
+        for process in self.processes:
+            try:
+                fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                return None
+            total += sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+        return total
+
+    def busy(self) -> int:
+        """Return the jobs queued, taken (RQ's intermediate queue) or running."""
+        return (
+            self.queue.count
+            + self.redis.llen(self.queue.intermediate_queue_key)
+            + self.queue.started_job_registry.count
+        )
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log in self.logs:
+            log.close()
+
+
+def _unjudged(*, shop) -> int:
+    from commitments.models import Action
+
+    return Action.objects.filter(shop=shop, judged_at__isnull=True).count()
+
+
+def _judge_failures(*, shop) -> list:
+    from commitments.models import Customer
+
+    return list(
+        Customer.objects.filter(shop=shop, judge_failed_at__isnull=False).values_list(
+            "external_id", "judge_error"
+        )[:3]
+    )
+
+
+def pipelined_run(*, shop, path: Path, workers: Workers, timeout: float = 3600) -> dict:
+    """Import the file into the shop with its judging queued (the import's own enqueue, on
+    each batch's commit) while the idle `workers` judge; return the seconds from the import's
+    start until it is finished and every action of the shop is judged with no job queued or
+    running, and the import's own seconds. Raise if a job or a customer's judging failed."""
+    from bench import targets
+
+    workers.alive()
+    if workers.busy():
+        raise RuntimeError("Jobs were queued before the pipelined import started.")
+    failed_before = workers.failed_jobs()
+    backend = _backend_pid()
+    cpu = (time.process_time(), _backend_cpu(backend), workers.cpu_seconds())
+    started = time.perf_counter()
+    imp = targets.import_from_path(shop=shop, path=str(path))
+    stored = time.perf_counter() - started
+    deadline = time.monotonic() + timeout
+    while True:
+        if workers.failed_jobs() > failed_before:
+            raise RuntimeError(f"A judging job failed in a bench worker:\n{workers.log()}")
+        if not workers.busy() and not _unjudged(shop=shop) and not workers.busy():
+            break
+        workers.alive()
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Judging by the workers did not finish in {timeout} s.")
+        time.sleep(0.02)
+    seconds = time.perf_counter() - started
+    python, database, judging = _spent(
+        cpu, (time.process_time(), _backend_cpu(backend), workers.cpu_seconds())
+    )
+    if imp.rejected or imp.stored != imp.rows:
+        raise RuntimeError(f"The bench import rejected rows: {imp.errors[:3]}")
+    failures = _judge_failures(shop=shop)
+    if failures:
+        raise RuntimeError(f"The workers could not judge customers: {failures}")
+    return {
+        "seconds": seconds,
+        "import_seconds": stored,
+        "rows": imp.rows,
+        "import_python_cpu_s": python,
+        "import_database_cpu_s": database,
+        "workers_python_cpu_s": judging,
+    }
+
+
+def _backend_pid() -> int | None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def _spent(before: tuple, after: tuple) -> list:
+    """Return after - before for each figure (None where either is unknown), rounded."""
+    return [
+        None if a is None or b is None else round(a - b, 2)
+        for b, a in zip(before, after, strict=True)
+    ]
 
 
 # ------------------------------------------------------------------------------
@@ -589,9 +857,10 @@ def workers_run(*, shop, workers: int) -> dict:
 
 
 def _stored_counts(*, shop) -> dict:
-    from commitments.models import Check, Commitment, Finding
+    from commitments.models import Action, Check, Commitment, Finding
 
     return {
+        "actions": Action.objects.filter(shop=shop).count(),
         "checks": Check.objects.filter(shop=shop).count(),
         "findings": Finding.objects.filter(shop=shop).count(),
         "commitments": Commitment.objects.filter(shop=shop).count(),
@@ -695,7 +964,8 @@ def run(*, scale: float, reps: int, runs: int, shop_make) -> dict:
     year = year_load(scale=scale, shop_make=shop_make)
     shop = year.pop("shop")
     timings["year"] = time.perf_counter() - started
-    print("CSV import with judging vs bulk_create...", file=sys.stderr)
+    print("CSV import with judging (sequential; by worker processes) vs bulk_create...",
+          file=sys.stderr)  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="tsuzuku-bench-") as folder:
         imports = import_measure(scale=scale, reps=reps, shop_make=shop_make, folder=Path(folder))
     print("Weekly report vs GROUP BYs...", file=sys.stderr)
@@ -731,10 +1001,25 @@ def table(results: dict) -> str:
         return f"p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms"
 
     rows = [
-        ("CSV import with judging, "
+        ("CSV import with judging, sequential in one process (import, then `judge_shop`), "
          f"{imp['rows']:,} rows", f"{imp['import_median_s']} s",
          f"plain `bulk_create`: {imp['bulk_create_median_s']} s",
          f"{imp['speed_vs_bulk_create']}× the speed"),
+    ]  # fmt: skip
+    piped = imp.get("pipelined", {"status": "not measured"})
+    if "median_s" in piped:
+        rows.append(
+            (f"CSV import with judging by {piped['workers']} worker processes as in production "
+             f"(judging queued as its batches commit), {imp['rows']:,} rows, until all "
+             f"{piped['actions']:,} actions are judged",
+             f"{piped['median_s']} s ({piped['actions_per_second']:,} actions/s; "
+             f"the import's own part {piped['import_median_s']} s)",
+             f"plain `bulk_create`: {imp['bulk_create_median_s']} s",
+             f"{piped['speed_vs_bulk_create']}× the speed")
+        )  # fmt: skip
+    else:
+        rows.append(("CSV import with judging by worker processes", piped["status"], "", ""))
+    rows += [
         (f"weekly report {rep['week']} ({rep['week_actions']:,} actions), 8-week trends",
          f"{rep['report_median_s']} s, {rep['queries']} queries",
          f"GROUP BYs of the week's findings and the 8 weeks' checks: {rep['group_by_median_s']} s",

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from config.api_errors import django_validation_errors, flatten_errors
 
-from . import jobs, services
+from . import jobs, selectors, services
 from .error_codes import LogErrorCode
-from .models import Action, ActionException
+from .models import ActionException
 from .serializers import ActionInSerializer, OccasionInSerializer
 
 logger = logging.getLogger(__name__)
@@ -155,11 +155,7 @@ def log_bulk_record(*, shop, records: list, requested_by=None) -> list[BulkResul
     if action_ids and getattr(requested_by, "is_authenticated", False):
         ActionException.objects.filter(action_id__in=action_ids).update(requested_by=requested_by)
     if occasion_ids:
-        action_ids += list(
-            Action.objects.filter(occasion_id__in=occasion_ids, judged_at__isnull=True).values_list(
-                "id", flat=True
-            )
-        )
+        action_ids += selectors.actions_unjudged_answering(occasion_ids=occasion_ids)
     if action_ids:
         jobs.judge_actions_enqueue(action_ids)
     return results

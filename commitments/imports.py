@@ -39,7 +39,7 @@ from accounts.audit import audit_record
 from policies import vocabulary
 from policies.hooks import RejudgeRequest, rejudge_needed
 
-from . import import_hooks, jobs, judging, maintenance, services
+from . import import_hooks, jobs, judging, maintenance, selectors, services
 from .attributes import cell_value
 from .models import (
     Action,
@@ -65,6 +65,12 @@ LINE_MAX_CHARS = 1024 * 1024
 BATCH_ROWS = 500
 # A full garbage collection after this many batches (see import_run).
 GC_EVERY_BATCHES = 50
+# The import's judging is queued in jobs growing to this many action ids (the first batch's
+# at once, then as many as were queued before; the rest at the end): a job has a fixed cost
+# in the worker (a forked process, its database connection, the shop's promises and calendar
+# loaded again) several times that of judging a 500-row batch's actions (docs/PERFORMANCE.md,
+# "Import with judging by the workers").
+JUDGE_JOB_ACTIONS = 2000
 # Record each batch with a constant number of queries (services.log_record_batch); off, every
 # row goes through occasion_record / action_record in its own savepoint.
 BATCH_FAST = True
@@ -769,7 +775,6 @@ def import_run(
     enqueue_judging (`import_log --judge-now`, which judges right after), no judging job is
     queued: the actions stay unjudged for the caller (or the sweeper).
     """
-    shop = imp.shop
     tally = _Tally(imp)
     imp.status = ImportStatus.RUNNING
     skip = imp.rows if resume else 0
@@ -845,7 +850,46 @@ def import_run(
     records = itertools.islice(_records(reader, source), skip, None)
     if profile is not None:
         records = profile.records(records)
-    for batches, (batch, fatal) in enumerate(_batches(records, batch_rows), start=1):
+    # Stored (committed) actions whose judging is not queued yet: queued with a later batch's
+    # commit once there are JUDGE_JOB_ACTIONS, the rest at the end (or when the import stops;
+    # if this process dies first, the sweeper queues them as unjudged actions).
+    unqueued: set[int] = set()
+    try:
+        stop = _batches_record(
+            imp=imp,
+            tally=tally,
+            header=header,
+            source=source,
+            batches=_batches(records, batch_rows),
+            on_progress=on_progress,
+            unqueued=unqueued if enqueue_judging else None,
+        )
+    finally:
+        if unqueued:
+            jobs.judge_actions_enqueue(list(unqueued), per_job=2 * JUDGE_JOB_ACTIONS)
+    maintenance.tables_analyze_end(rows=imp.rows)  # statistics for the judging of the rows
+    imp.bytes_read = source.bytes_read
+    if stop is not None:
+        _finish(imp, tally, status=ImportStatus.FAILED, fatal=stop.error)
+    else:
+        _finish(imp, tally, status=ImportStatus.DONE)
+    if on_progress is not None:
+        on_progress(imp)
+    return imp
+
+
+def _batches_record(
+    *, imp: Import, tally: _Tally, header: Header, source: _Source, batches, on_progress, unqueued
+) -> FatalImportError | None:
+    """Record the batches, each in its transaction; return the fatal error that ended them.
+
+    The actions to judge are added to `unqueued` (None: no judging queued), and queued with
+    the batch's commit once there are as many as were queued before, at least one batch's
+    and at most JUDGE_JOB_ACTIONS (the set then emptied)."""
+    shop = imp.shop
+    stop: FatalImportError | None = None
+    judged = 0  # actions queued for judging so far
+    for number, (batch, fatal) in enumerate(batches, start=1):
         stop = stop or fatal
         with transaction.atomic():
             _run_check(imp)
@@ -859,32 +903,29 @@ def import_run(
                     occasion_ids.append(result.occasion_id)
             if occasion_ids:
                 # Actions stored earlier that these occasions answer are judged again.
-                action_ids += list(
-                    Action.objects.filter(
-                        occasion_id__in=occasion_ids, judged_at__isnull=True
-                    ).values_list("id", flat=True)
-                )
+                action_ids += selectors.actions_unjudged_answering(occasion_ids=occasion_ids)
             imp.bytes_read = source.bytes_read
             tally.save()
-            if action_ids and enqueue_judging:
-                jobs.judge_actions_enqueue(sorted(set(action_ids)))
+            queued = 0
+            if unqueued is not None:
+                unqueued.update(action_ids)
+                # The first batch's at once, then jobs growing to JUDGE_JOB_ACTIONS: the
+                # workers start early, and a small file is not judged in one job at its end.
+                if len(unqueued) >= min(JUDGE_JOB_ACTIONS, max(1, judged)):
+                    jobs.judge_actions_enqueue(list(unqueued), per_job=2 * JUDGE_JOB_ACTIONS)
+                    queued = len(unqueued)
+        if queued:
+            judged += queued
+            unqueued.clear()
         # The ORM leaves reference cycles behind. Python's own collector frees them; a full
         # collection now and then (each costs about 0.1 s in a big process: it was 16 % of
         # an import when run after every batch) keeps a long import's peak memory flat.
-        if batches % GC_EVERY_BATCHES == 0:
+        if number % GC_EVERY_BATCHES == 0:
             gc.collect()
         maintenance.tables_analyze_after(rows=imp.rows, batch=len(batch))
         if on_progress is not None:
             on_progress(imp)
-    maintenance.tables_analyze_end(rows=imp.rows)  # statistics for the judging of the rows
-    imp.bytes_read = source.bytes_read
-    if stop is not None:
-        _finish(imp, tally, status=ImportStatus.FAILED, fatal=stop.error)
-    else:
-        _finish(imp, tally, status=ImportStatus.DONE)
-    if on_progress is not None:
-        on_progress(imp)
-    return imp
+    return stop
 
 
 def import_progress(imp: Import) -> float:

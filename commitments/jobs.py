@@ -11,6 +11,7 @@ runs no scheduler); what they cannot finish, the sweeper picks up.
 """
 
 import logging
+from collections import defaultdict
 from collections.abc import Callable
 from functools import partial
 
@@ -69,8 +70,20 @@ def _body(name: str) -> Callable:
 
 
 def judge_actions_job(action_ids: list[int]) -> int:
-    """Judge the customers of these actions again; return the number of actions judged."""
-    return judging.judge_actions(action_ids=action_ids).actions
+    """Judge the customers of these actions again; return the number of actions judged.
+
+    A customer another job is judging right now (an import's batches share the customers at
+    their boundaries; a file in time order shares many) is not waited for first, which
+    would hold this worker idle for the whole of the other job: the others are judged, then
+    it (waiting for its lock, by then mostly released).
+    """
+    result = judging.judge_actions(action_ids=action_ids, skip_locked=True)
+    by_shop: dict[int, list[int]] = defaultdict(list)
+    for shop_id, customer_id in result.skipped:
+        by_shop[shop_id].append(customer_id)
+    for shop in Shop.objects.filter(id__in=list(by_shop)).order_by("id"):
+        result.add(judging.judge_customers_batched(shop=shop, customer_ids=by_shop[shop.pk]))
+    return result.actions
 
 
 def judge_customers_job(shop_id: int, customer_ids: list[int]) -> int:
@@ -139,13 +152,15 @@ def enqueue_on_commit(func, *args, job_timeout: int | None = None, queue_name: s
     )
 
 
-def judge_actions_enqueue(action_ids: list[int]) -> None:
-    """Queue the judging of these actions, in batches, once the transaction commits."""
+def judge_actions_enqueue(action_ids: list[int], *, per_job: int | None = None) -> None:
+    """Queue the judging of these actions, `per_job` ids a job (judging.BATCH_SIZE), once
+    the transaction commits."""
     ids = sorted(set(action_ids))
-    for start in range(0, len(ids), judging.BATCH_SIZE):
+    per_job = per_job or judging.BATCH_SIZE
+    for start in range(0, len(ids), per_job):
         enqueue_on_commit(
             judge_actions_job,
-            ids[start : start + judging.BATCH_SIZE],
+            ids[start : start + per_job],
             job_timeout=JUDGE_TIMEOUT,
             queue_name=QUEUE_JUDGING,
         )

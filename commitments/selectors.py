@@ -456,3 +456,22 @@ def shop_log_delete(shop_id: int) -> None:
     )
     Finding.objects.filter(shop_id=shop_id).delete()
     Check.objects.filter(shop_id=shop_id).delete()
+
+
+def actions_unjudged_answering(*, occasion_ids: list[int]) -> list[int]:
+    """Return the ids of the unjudged actions that answer these occasions.
+
+    Read by the occasions alone (their index: the batch's few hundred actions) and the
+    unjudged kept here. With `judged_at IS NULL` in the query, PostgreSQL took the partial
+    index of unjudged actions (few, by the statistics of the last ANALYZE) and filtered every
+    unjudged action of every shop by the ids: a log batch read all the actions waiting for
+    judging (an import's own, all of them with `--judge-now`), 30 ms a batch at 100k and
+    growing with the import (docs/PERFORMANCE.md, "Import with judging by the workers").
+    """
+    return [
+        pk
+        for pk, judged_at in Action.objects.filter(occasion_id__in=occasion_ids).values_list(
+            "id", "judged_at"
+        )
+        if judged_at is None
+    ]

@@ -56,12 +56,26 @@ class Worker(rq.Worker):
         return super().main_work_horse(job, queue)
 
 
+def worker_warm_up() -> None:
+    """Load once, in the worker process, what each work horse would otherwise load again.
+
+    RQ forks a horse per job, and a horse's caches die with it: the holiday library's list
+    of countries (every country's module imported, 0.2 s) was loaded again by every
+    judging job, more than the judging of a 350-action job's customers (docs/PERFORMANCE.md,
+    "Import with judging by the workers"). Loaded here, every horse inherits it.
+    """
+    from policies.calendar import supported_countries
+
+    supported_countries()
+
+
 def worker_run(*, queues: list[str], max_restarts: int | None = None, **work_kwargs) -> int:
     """Run an RQ worker on these queues, starting it again after Redis errors; return runs.
 
     The loop ends when the worker was asked to stop (SIGTERM/SIGINT: RQ's warm shutdown),
     ended by itself (burst mode) or after max_restarts restarts (tests).
     """
+    worker_warm_up()
     runs = 0
     while True:
         runs += 1

@@ -57,6 +57,8 @@ class JudgeResult:
     deleted: dict = field(default_factory=lambda: {"check": 0, "finding": 0, "commitment": 0})
     # [(customer id, "ErrorType: message")]
     failed: list = field(default_factory=list)
+    # [(shop id, customer id)]: another transaction held them locked (skip_locked); not judged.
+    skipped: list = field(default_factory=list)
 
     def add(self, other: "JudgeResult") -> "JudgeResult":
         """Return self with another run's counts added."""
@@ -70,6 +72,7 @@ class JudgeResult:
             for key, value in theirs.items():
                 mine[key] += value
         self.failed.extend(other.failed)
+        self.skipped.extend(other.skipped)
         return self
 
 
@@ -243,12 +246,24 @@ def _collector_paused():
             gc.enable()
 
 
-def _judge_batch(*, shop: Shop, ids: list[int], only_marked: bool) -> JudgeResult:
-    """Judge these customers in the current transaction (no isolation); return what changed."""
+def _judge_batch(
+    *, shop: Shop, ids: list[int], only_marked: bool, skip_locked: bool = False
+) -> JudgeResult:
+    """Judge these customers in the current transaction (no isolation); return what changed.
+
+    With skip_locked, the customers another transaction holds locked are left out (returned
+    as `skipped`) instead of waited for."""
     result = JudgeResult()
     # Locked (in id order) so two judges of one customer, or a judge and a policy change
-    # marking the customer, run one after the other.
-    locked = Customer.objects.select_for_update().filter(shop=shop, id__in=ids).order_by("id")
+    # marking the customer, run one after the other. FOR NO KEY UPDATE, not FOR UPDATE: a
+    # row written meanwhile that refers to the customer (an import's new action; its
+    # foreign key check takes FOR KEY SHARE at commit) does not wait for this judging to
+    # end; it stays unjudged for its own job. Order counts (an UPDATE) still wait.
+    locked = (
+        Customer.objects.select_for_update(no_key=True, skip_locked=skip_locked)
+        .filter(shop=shop, id__in=ids)
+        .order_by("id")
+    )
     if only_marked:
         locked = locked.filter(rejudge_requested_at__isnull=False)
     rows = list(
@@ -256,6 +271,10 @@ def _judge_batch(*, shop: Shop, ids: list[int], only_marked: bool) -> JudgeResul
             "id", "rejudge_requested_at", "judge_failed_at", "order_count", "last_order_at"
         )
     )
+    if skip_locked and len(rows) < len(ids):
+        # Left out: held by another judge (or an import's order counts) right now.
+        got = {row[0] for row in rows}
+        result.skipped = [(shop.pk, pk) for pk in ids if pk not in got]
     if not rows:
         return result
     ids = [row[0] for row in rows]
@@ -382,21 +401,31 @@ def _stored_checks(*, ids: list[int], actions):
 
 
 def judge_customers(
-    *, shop: Shop, customer_ids: Iterable[int], only_marked: bool = False
+    *,
+    shop: Shop,
+    customer_ids: Iterable[int],
+    only_marked: bool = False,
+    skip_locked: bool = False,
 ) -> JudgeResult:
     """Judge these customers of the shop again from the log; return what changed.
 
     A constant number of queries per call: pass at most BATCH_SIZE customers (use
     `judge_customers_batched` for more). With `only_marked`, only those still marked for a
-    re-judge when locked. A customer whose judging raises is recorded as failed and the
-    others are judged (see the module docstring).
+    re-judge when locked. With `skip_locked`, those another transaction holds locked at
+    that moment are not judged and not waited for: the result lists them as `skipped`,
+    for the caller to judge later. A customer whose judging raises is recorded as failed
+    and the others are judged (see the module docstring).
     """
+    if only_marked and skip_locked:
+        raise ValueError("only_marked and skip_locked do not go together")
     ids = sorted(set(customer_ids))
     if not ids:
         return JudgeResult()
     try:
         with _collector_paused(), transaction.atomic():
-            return _judge_batch(shop=shop, ids=ids, only_marked=only_marked)
+            return _judge_batch(
+                shop=shop, ids=ids, only_marked=only_marked, skip_locked=skip_locked
+            )
     except INFRASTRUCTURE_ERRORS:
         raise
     except Exception as error:  # noqa: BLE001 - isolated below, customer by customer
@@ -408,7 +437,14 @@ def judge_customers(
     for customer_id in ids:
         try:
             with _collector_paused(), transaction.atomic():
-                result.add(_judge_batch(shop=shop, ids=[customer_id], only_marked=only_marked))
+                result.add(
+                    _judge_batch(
+                        shop=shop,
+                        ids=[customer_id],
+                        only_marked=only_marked,
+                        skip_locked=skip_locked,
+                    )
+                )
         except INFRASTRUCTURE_ERRORS:
             raise
         except Exception as error:  # noqa: BLE001 - recorded for operators
@@ -427,19 +463,28 @@ def judge_customers_batched(
     customer_ids: Iterable[int],
     batch_size: int = BATCH_SIZE,
     on_batch: Callable[[JudgeResult], None] | None = None,
+    skip_locked: bool = False,
 ) -> JudgeResult:
     """Judge any number of the shop's customers, `batch_size` per transaction."""
     ids = sorted(set(customer_ids))
     total = JudgeResult()
     for start in range(0, len(ids), batch_size):
-        total.add(judge_customers(shop=shop, customer_ids=ids[start : start + batch_size]))
+        total.add(
+            judge_customers(
+                shop=shop, customer_ids=ids[start : start + batch_size], skip_locked=skip_locked
+            )
+        )
         if on_batch is not None:
             on_batch(total)
     return total
 
 
-def judge_actions(*, action_ids: Iterable[int], batch_size: int = BATCH_SIZE) -> JudgeResult:
-    """Judge the customers of these actions (any shops) again; return what changed."""
+def judge_actions(
+    *, action_ids: Iterable[int], batch_size: int = BATCH_SIZE, skip_locked: bool = False
+) -> JudgeResult:
+    """Judge the customers of these actions (any shops) again; return what changed.
+
+    With `skip_locked`, as judge_customers: customers locked elsewhere are `skipped`."""
     ids = sorted(set(action_ids))
     pairs: set[tuple[int, int]] = set()
     for start in range(0, len(ids), 900):
@@ -454,7 +499,12 @@ def judge_actions(*, action_ids: Iterable[int], batch_size: int = BATCH_SIZE) ->
     total = JudgeResult()
     for shop in Shop.objects.filter(id__in=list(by_shop)).order_by("id"):
         total.add(
-            judge_customers_batched(shop=shop, customer_ids=by_shop[shop.pk], batch_size=batch_size)
+            judge_customers_batched(
+                shop=shop,
+                customer_ids=by_shop[shop.pk],
+                batch_size=batch_size,
+                skip_locked=skip_locked,
+            )
         )
     return total
 

@@ -10,7 +10,7 @@ from django.test import override_settings
 from django.utils import timezone
 from rq.cron import CronScheduler
 
-from commitments import jobs, sweeper
+from commitments import imports, jobs, sweeper
 from commitments.imports import import_run
 from commitments.models import Action, Check, Finding, FindingType, Import, ImportStatus
 from policies.services import promise_edit, promise_retire
@@ -77,12 +77,32 @@ class TestJudgingImportedActions:
     ):
         monkeypatch.setattr(jobs.judging, "BATCH_SIZE", 5)
         with django_capture_on_commit_callbacks(execute=True):
-            run_import(shop, orders_file(4), batch_rows=100)
+            jobs.judge_actions_enqueue(list(range(1, 13)))
         queued = [rq_queue.fetch_job(job_id) for job_id in rq_queue.job_ids]
         assert [job.func_name for job in queued] == ["commitments.jobs.judge_actions_job"] * 3
+        assert [job.args[0] for job in queued] == [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10], [11, 12]]
+
+    def test_an_import_queues_its_judging_in_jobs_of_several_batches(
+        self, shop, promises, rq_queue, django_capture_on_commit_callbacks, monkeypatch
+    ):
+        # 10 orders, 3 actions each, 2 orders (6 actions) a batch: the first batch's at once,
+        # then as many as queued before (6), then at least 7 (12: two batches), the rest
+        # at the end; each job at most 2 x 7 ids.
+        monkeypatch.setattr(imports, "JUDGE_JOB_ACTIONS", 7)
+        with django_capture_on_commit_callbacks(execute=True):
+            imp = run_import(shop, orders_file(10), batch_rows=8)
+        assert imp.stored == 40
+        queued = [rq_queue.fetch_job(job_id) for job_id in rq_queue.job_ids]
+        assert [len(job.args[0]) for job in queued] == [6, 6, 12, 6]
         ids = [job_id for job in queued for job_id in job.args[0]]
         assert sorted(ids) == sorted(Action.objects.values_list("id", flat=True))
-        assert [len(job.args[0]) for job in queued] == [5, 5, 2]
+
+    def test_an_import_without_judging_queues_nothing(
+        self, shop, promises, rq_queue, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            run_import(shop, orders_file(3), enqueue_judging=False)
+        assert rq_queue.count == 0
 
     def test_redis_down_at_store_time_leaves_actions_for_the_sweeper(
         self, shop, promises, rq_queue, run_worker, django_capture_on_commit_callbacks, caplog
@@ -235,3 +255,74 @@ class TestJobs:
 
     def test_rejudging_a_deleted_shop_does_nothing(self, db):
         assert jobs.rejudge_batch_job(987654) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+class TestJudgingBesideAnotherTransaction:
+    """PostgreSQL: a judging job and an import's batches share customers without waiting."""
+
+    @pytest.fixture
+    def other(self):
+        """Return a second connection to the test database, as another worker would hold."""
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            pytest.skip("row locks: PostgreSQL")
+        import psycopg
+
+        db = connection.settings_dict
+        other = psycopg.connect(
+            host=db["HOST"] or "127.0.0.1",
+            port=db["PORT"] or 5432,
+            user=db["USER"],
+            password=db["PASSWORD"] or None,
+            dbname=db["NAME"],
+        )
+        yield other
+        other.rollback()
+        other.close()
+
+    def _lock(self, other, customer) -> None:
+        # As judging locks a customer it judges (another job's, still running).
+        other.execute(
+            "SELECT 1 FROM commitments_customer WHERE id = %s FOR NO KEY UPDATE", [customer.pk]
+        )
+
+    def test_a_customer_locked_elsewhere_is_skipped_and_the_others_are_judged(
+        self, shop, promises, other
+    ):
+        from commitments import judging
+        from commitments.models import Customer
+
+        run_import(shop, orders_file(3), enqueue_judging=False)
+        held = Customer.objects.get(shop=shop, external_id="C-1")
+        self._lock(other, held)
+        result = judging.judge_actions(
+            action_ids=Action.objects.values_list("id", flat=True), skip_locked=True
+        )
+        assert result.skipped == [(shop.pk, held.pk)]
+        unjudged = Action.objects.filter(judged_at__isnull=True)
+        assert set(unjudged.values_list("customer_id", flat=True)) == {held.pk}
+        other.rollback()
+        # The job judges the one it skipped last, waiting for it (here: free again).
+        assert jobs.judge_actions_job(list(unjudged.values_list("id", flat=True))) == 3
+        assert not Action.objects.filter(judged_at__isnull=True).exists()
+
+    def test_an_import_stores_actions_of_a_customer_being_judged_without_waiting(
+        self, shop, promises, other
+    ):
+        from django.db import connection
+
+        from commitments.models import Customer
+
+        run_import(shop, orders_file(2), enqueue_judging=False)
+        held = Customer.objects.get(shop=shop, external_id="C-1")
+        self._lock(other, held)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")
+        late = csv_bytes([action("shipped", "S-9", "O-1", "C-1", "2026-11-17 15:00")])
+        # The new action's foreign key check (FOR KEY SHARE of the customer, at commit)
+        # does not conflict with the judging's FOR NO KEY UPDATE.
+        imp = run_import(shop, late, enqueue_judging=False)
+        assert (imp.status, imp.stored) == (ImportStatus.DONE, 1)
+        assert Action.objects.get(external_id="S-9").judged_at is None
