@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from policies.models import Shop
 
-from ..maintenance import column_in_array, rows_insert
+from ..maintenance import column_in_array, rows_insert, tables_analyze_grown
 from ..models import (
     REPEAT_MIN_ORDERS,
     Action,
@@ -474,6 +474,7 @@ def judge_customers_batched(
                 shop=shop, customer_ids=ids[start : start + batch_size], skip_locked=skip_locked
             )
         )
+        tables_analyze_grown()
         if on_batch is not None:
             on_batch(total)
     return total
@@ -557,6 +558,7 @@ def judge_shop(
         if not batch:
             return total
         total.add(judge_customers(shop=shop, customer_ids=batch))
+        tables_analyze_grown()
         last_id = batch[-1]
         if on_batch is not None:
             on_batch(total)

@@ -233,3 +233,50 @@ class TestObjectsInsert:
         )
         with pytest.raises(ValueError, match="customer"):
             maintenance.objects_insert(Occasion, [occasion])
+
+
+class TestAnalyzeGrown:
+    """Judging from empty fills the derived tables: their statistics are brought up to date."""
+
+    @pytest.mark.django_db
+    def test_judging_looks_after_each_batch(self, shop, log, make_promise, monkeypatch):
+        from commitments.judging import reconcile
+        from commitments.models import Customer
+
+        made: list[int] = []
+        monkeypatch.setattr(reconcile, "tables_analyze_grown", lambda *a, **k: made.append(1))
+        make_promise("handwritten_note", {"min_lines": 5})
+        for n in range(5):
+            log.occasion(f"O-{n}", f"C-{n}", "order_placed", at("2026-11-16 10:00"), total=5000)
+        ids = list(Customer.objects.filter(shop=shop).values_list("id", flat=True))
+        reconcile.judge_customers_batched(shop=shop, customer_ids=ids, batch_size=2)
+        assert len(made) == 3  # batches of 2, 2 and 1
+        made.clear()
+        reconcile.judge_shop(shop=shop, batch_size=2)
+        assert len(made) == 3
+
+    @pytest.mark.django_db(transaction=True)
+    def test_the_tables_grown_past_their_statistics_are_analysed(self, shop, log, make_promise):
+        if connection.vendor != "postgresql":
+            assert maintenance.tables_analyze_grown(at_least=0) == []
+            return
+        make_promise("handwritten_note", {"min_lines": 5})
+        for n in range(3):
+            log.occasion(f"O-{n}", f"C-{n}", "order_placed", at("2026-11-16 10:00"), total=5000)
+            log.action(
+                f"N-{n}", f"C-{n}", "note_enclosed", at("2026-11-16 12:00"), occasion=f"O-{n}",
+                lines=9,
+            )  # fmt: skip
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_force_next_flush()")  # this backend's counts, now
+        # Far fewer rows than the default's ANALYZE_EVERY_ROWS: nothing is due.
+        assert maintenance.tables_analyze_grown() == []
+        assert "commitments_check" in maintenance.tables_analyze_grown(at_least=0)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_force_next_flush()")
+            cursor.execute(
+                "SELECT last_analyze IS NOT NULL, n_mod_since_analyze FROM pg_stat_user_tables"
+                " WHERE relname = 'commitments_check'"
+            )
+            assert cursor.fetchone() == (True, 0)
+        assert "commitments_check" not in maintenance.tables_analyze_grown(at_least=0)
