@@ -50,6 +50,7 @@ from .load import (
     promises_load,
     public_load,
 )
+from .reconcile import COMMITMENTS
 
 # ------------------------------------------------------------------------------
 # The shop's promises kept between pre-checks (this process), checked on every use
@@ -389,22 +390,9 @@ def _raw(sql: str, params: tuple, output_field) -> RawSQL:
     return RawSQL(sql, params, output_field=output_field)  # noqa: S611 - see above
 
 
-# What the pre-check reads of a stored commitment (`_customer_sql`), in this order.
-STORED_FIELDS = (
-    "id",
-    "shop_id",
-    "customer_id",
-    "promise_id",
-    "last_level",
-    "best_level",
-    "count",
-    "first_at",
-    "last_at",
-    "precedents",
-    "customer_orders",
-    "customer_last_order_at",
-    "customer_repeat",
-)
+# What the pre-check reads of a stored commitment (`_customer_sql`), in this order: its keys
+# and what judging stores of it.
+STORED_FIELDS = ("id", "shop_id", "customer_id", "promise_id", *COMMITMENTS.fields)
 _STORED_FLOATS = ("last_level", "best_level")
 _STORED_TIMES = ("first_at", "last_at", "customer_last_order_at")
 
