@@ -457,7 +457,9 @@ def _swallowed_rows(value: str) -> int:
 def _row_fields(*, header: Header, cells: list[str], row: int) -> tuple[str, dict] | RowResult:
     """Return a row's record ("occasion"/"action") and its services' arguments, or its rejection."""
     values = header.values(cells)
-    for name, value in values.items():
+    # The cells' checks below run only when the row's text holds what they look for.
+    text = "".join(values.values())
+    for name, value in values.items() if "\x00" in text or "\ufffd" in text else ():
         if "\x00" in value or "\ufffd" in value:
             return _reject(
                 row,
@@ -468,7 +470,7 @@ def _row_fields(*, header: Header, cells: list[str], row: int) -> tuple[str, dic
                     "(UTF-8 or CP932); save the file again as UTF-8 or CP932."
                 ),
             )
-    for name, value in values.items():
+    for name, value in values.items() if "\n" in text or "\r" in text else ():
         swallowed = _swallowed_rows(value)
         if swallowed:
             return _reject(
@@ -482,7 +484,7 @@ def _row_fields(*, header: Header, cells: list[str], row: int) -> tuple[str, dic
                 )
                 % {"count": swallowed},
             )
-    extra = [cell for index, cell in enumerate(cells) if index >= header.width and cell.strip()]
+    extra = [cell for cell in cells[header.width :] if cell.strip()]
     if extra:
         return _reject(
             row,

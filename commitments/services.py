@@ -715,6 +715,8 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
     new_actions: list[Action] = []
     new_exceptions: list[ActionException] = []
     waiting: dict[str, list[Action]] = {}  # actions of this batch whose occasion is not stored
+    shop_id = shop.pk
+    source_import_id = None if source_import is None else source_import.pk
     for index, record, clean, content, digest in cleaned:
         outcome = outcomes[index]
         known = occasions if record == "occasion" else actions
@@ -740,31 +742,46 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
         # the foreign keys are set from loaded objects (tests/commitments/
         # test_imports_batch.py checks the lengths and kinds against the models). Every
         # foreign key is given to the constructor: one not given costs a default's lookup.
+        # Built from positional values in the models' field order (Django's fast path, no
+        # per-keyword descriptor), then holding the related objects as the keyword form would
+        # (objects_insert reads a new customer's key from the object held).
         if record == "occasion":
             instance = Occasion(
-                shop=shop,
-                customer=customer,
-                external_id=clean["external_id"],
-                kind=clean["kind"],
-                occurred_at=clean["occurred_at"],
-                attributes=clean["attributes"],
-                content_hash=digest,
-                source_import=source_import,
+                None,
+                shop_id,
+                customer.pk,
+                clean["external_id"],
+                clean["kind"],
+                clean["occurred_at"],
+                clean["attributes"],
+                digest,
+                None,
+                source_import_id,
+            )
+            instance._state.fields_cache.update(
+                shop=shop, customer=customer, source_import=source_import
             )
         else:
             answered = occasions.get(clean["occasion"]) if clean["occasion"] else None
+            occasion = None if answered is None else answered[0]
             instance = Action(
-                shop=shop,
-                customer=customer,
-                external_id=clean["external_id"],
-                kind=clean["kind"],
-                occurred_at=clean["occurred_at"],
-                occasion_external_id=clean["occasion"],
-                occasion=None if answered is None else answered[0],
-                staff=clean["staff"],
-                attributes=clean["attributes"],
-                content_hash=digest,
-                source_import=source_import,
+                None,
+                shop_id,
+                customer.pk,
+                clean["external_id"],
+                clean["kind"],
+                clean["occurred_at"],
+                clean["occasion"],
+                None if occasion is None else occasion.pk,
+                clean["staff"],
+                clean["attributes"],
+                digest,
+                None,
+                source_import_id,
+                None,
+            )
+            instance._state.fields_cache.update(
+                shop=shop, customer=customer, occasion=occasion, source_import=source_import
             )
         # Later rows with this external id compare with this row's content.
         known[clean["external_id"]] = (instance, lambda _record, content=content: content)

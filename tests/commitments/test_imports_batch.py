@@ -361,3 +361,62 @@ def test_batch_rows_too_long_get_the_row_errors_of_row_by_row(shop):
     assert counts(fast) == counts(slow) == (5, 2, 0, 3)
     assert errors_of(fast) == errors_of(slow)
     assert [row for row, _, _ in errors_of(fast)] == [3, 4, 5]
+
+
+def test_batch_instances_are_built_in_the_models_field_order():
+    """log_record_batch builds Occasion and Action from positional values in this order:
+    a field added, removed or moved must be reflected there (and here)."""
+    assert [field.attname for field in Occasion._meta.concrete_fields] == [
+        "id",
+        "shop_id",
+        "customer_id",
+        "external_id",
+        "kind",
+        "occurred_at",
+        "attributes",
+        "content_hash",
+        "created_at",
+        "source_import_id",
+    ]
+    assert [field.attname for field in Action._meta.concrete_fields] == [
+        "id",
+        "shop_id",
+        "customer_id",
+        "external_id",
+        "kind",
+        "occurred_at",
+        "occasion_external_id",
+        "occasion_id",
+        "staff",
+        "attributes",
+        "content_hash",
+        "created_at",
+        "source_import_id",
+        "judged_at",
+    ]
+
+
+@pytest.mark.django_db
+def test_batch_instances_hold_what_keyword_construction_holds(shop):
+    """The records returned hold the same values and related objects as ones built with
+    keyword arguments (the form row-by-row recording uses)."""
+    rows = [
+        {"record": "action", **_service_args(action("shipped", "A-1", "O-1"))},
+        {"record": "occasion", **_service_args(order("O-1"))},
+        {"record": "action", **_service_args(action("shipped", "A-2", "O-1"))},
+        {"record": "action", **_service_args(action("shipped", "A-3", ""))},
+    ]
+    outcomes = services.log_record_batch(shop=shop, rows=rows)
+    for outcome in outcomes:
+        assert outcome.error is None and outcome.created
+        record = outcome.record
+        assert record.pk is not None and record.shop is shop
+        assert record.customer.pk == record.customer_id and record.customer.external_id == "C-1"
+        assert record.source_import is None and record.source_import_id is None
+    occasion = outcomes[1].record
+    assert outcomes[0].record.occasion is occasion and outcomes[2].record.occasion is occasion
+    assert outcomes[3].record.occasion is None and outcomes[3].record.judged_at is None
+    for outcome in outcomes:
+        stored = type(outcome.record).objects.get(pk=outcome.record.pk)
+        for field in type(stored)._meta.concrete_fields:
+            assert getattr(stored, field.attname) == getattr(outcome.record, field.attname), field
