@@ -856,6 +856,7 @@ def import_run(
     # commit once there are JUDGE_JOB_ACTIONS, the rest at the end (or when the import stops;
     # if this process dies first, the sweeper queues them as unjudged actions).
     unqueued: set[int] = set()
+    analysis = maintenance.ImportAnalysis(rows=skip)
     try:
         stop = _batches_record(
             imp=imp,
@@ -865,11 +866,12 @@ def import_run(
             batches=_batches(records, batch_rows),
             on_progress=on_progress,
             unqueued=unqueued if enqueue_judging else None,
+            analysis=analysis,
         )
     finally:
         if unqueued:
             jobs.judge_actions_enqueue(list(unqueued), per_job=2 * JUDGE_JOB_ACTIONS)
-    maintenance.tables_analyze_end(rows=imp.rows)  # statistics for the judging of the rows
+    analysis.at_end(rows=imp.rows)  # statistics for the judging of the rows
     imp.bytes_read = source.bytes_read
     if stop is not None:
         _finish(imp, tally, status=ImportStatus.FAILED, fatal=stop.error)
@@ -881,7 +883,15 @@ def import_run(
 
 
 def _batches_record(
-    *, imp: Import, tally: _Tally, header: Header, source: _Source, batches, on_progress, unqueued
+    *,
+    imp: Import,
+    tally: _Tally,
+    header: Header,
+    source: _Source,
+    batches,
+    on_progress,
+    unqueued,
+    analysis: maintenance.ImportAnalysis,
 ) -> FatalImportError | None:
     """Record the batches, each in its transaction; return the fatal error that ended them.
 
@@ -924,7 +934,7 @@ def _batches_record(
         # an import when run after every batch) keeps a long import's peak memory flat.
         if number % GC_EVERY_BATCHES == 0:
             gc.collect()
-        maintenance.tables_analyze_after(rows=imp.rows, batch=len(batch))
+        analysis.after_batch(rows=imp.rows)
         if on_progress is not None:
             on_progress(imp)
     return stop

@@ -2,12 +2,13 @@
 
 Right after a bulk load, PostgreSQL's statistics still describe the tables as they were
 (autovacuum may be late, or off): a judging batch's read of existing checks is then
-planned as a sequential scan of the whole table. `tables_analyze` runs ANALYZE on the
-tables an import or a judging run writes; imports call it each time they pass another
-`ANALYZE_EVERY_ROWS` rows, and at the end when they added a tenth of the log or more (as
-autovacuum would: smaller imports change no statistics worth a fixed cost of ANALYZE,
-which samples the same number of rows of a big table whatever was added). Other
-databases: nothing to do.
+planned as a sequential scan of the whole table. `tables_analyze` runs ANALYZE on tables
+of the log. An import analyses the tables it writes (`ImportAnalysis`) each time it has
+written another `ANALYZE_EVERY_ROWS` rows, and at its end when it wrote a tenth of the log
+or more since (as autovacuum would: smaller imports change no statistics worth a fixed
+cost of ANALYZE, which samples the same number of rows of a big table whatever was added).
+Judging analyses the tables it writes when they grew by half (`tables_analyze_grown`).
+Other databases: nothing to do.
 """
 
 import json
@@ -22,9 +23,11 @@ from .models import Action, Check, Commitment, Customer, Finding, Occasion
 
 # The tables an import and the judging of its rows write, in the order they are analysed.
 LOG_TABLES = (Customer, Occasion, Action, Check, Finding, Commitment)
-# An import analyses the tables each time it has read this many more rows, and at its end
-# when it read at least ANALYZE_MIN_ROWS and at least ANALYZE_SHARE of the actions the
-# statistics know of (autovacuum's default analyze scale factor is 0.1 too).
+# The tables an import writes (judging looks after the rest: tables_analyze_grown).
+IMPORT_TABLES = (Customer, Occasion, Action)
+# An import analyses them each time it has read this many more rows, and at its end when it
+# read at least ANALYZE_MIN_ROWS and at least ANALYZE_SHARE of the actions the statistics
+# know of since it last analysed them (autovacuum's default analyze scale factor is 0.1 too).
 ANALYZE_EVERY_ROWS = 100_000
 ANALYZE_MIN_ROWS = 5_000
 ANALYZE_SHARE = 0.1
@@ -41,15 +44,6 @@ def tables_analyze(models=LOG_TABLES) -> list[str]:
     return names
 
 
-def tables_analyze_after(*, rows: int, batch: int) -> bool:
-    """Analyse when the last batch (`batch` rows, `rows` read so far) passed another
-    `ANALYZE_EVERY_ROWS` rows; return whether it did (or would, on PostgreSQL)."""
-    due = rows // ANALYZE_EVERY_ROWS > (rows - batch) // ANALYZE_EVERY_ROWS
-    if due:
-        tables_analyze()
-    return due
-
-
 def actions_estimated() -> int:
     """Return the action rows the planner's statistics know of (0: none, or not PostgreSQL)."""
     if connection.vendor != "postgresql":
@@ -62,16 +56,36 @@ def actions_estimated() -> int:
     return max(0, int(found[0])) if found else 0
 
 
-def tables_analyze_end(*, rows: int, known: int | None = None) -> bool:
-    """Analyse at the end of an import of `rows` rows if that many, and a share of the
-    `known` action rows (default: the statistics' estimate); return whether it was due."""
-    if rows < ANALYZE_MIN_ROWS:
-        return False
-    known = actions_estimated() if known is None else known
-    due = rows >= ANALYZE_SHARE * known
-    if due:
-        tables_analyze()
-    return due
+class ImportAnalysis:
+    """When one run of an import analyses the tables it writes (IMPORT_TABLES).
+
+    `rows` is the import's count of rows read, a resumed run's included: the run analyses
+    each time it read ANALYZE_EVERY_ROWS more, and at its end if it read enough since."""
+
+    def __init__(self, *, rows: int = 0):
+        self.analysed_at = rows  # the rows read when the tables were last analysed (or started)
+
+    def after_batch(self, *, rows: int) -> bool:
+        """Analyse if `rows` is ANALYZE_EVERY_ROWS past the last time; return whether due."""
+        due = rows - self.analysed_at >= ANALYZE_EVERY_ROWS
+        if due:
+            tables_analyze(IMPORT_TABLES)
+            self.analysed_at = rows
+        return due
+
+    def at_end(self, *, rows: int, known: int | None = None) -> bool:
+        """Analyse if the rows read since the last time are at least ANALYZE_MIN_ROWS and
+        ANALYZE_SHARE of the `known` action rows (default: the statistics' estimate);
+        return whether it was due. A run whose last batch analysed does not again."""
+        since = rows - self.analysed_at
+        if since < ANALYZE_MIN_ROWS:
+            return False
+        known = actions_estimated() if known is None else known
+        due = since >= ANALYZE_SHARE * known
+        if due:
+            tables_analyze(IMPORT_TABLES)
+            self.analysed_at = rows
+        return due
 
 
 # Judging writes the derived tables in bulk too (a year judged from empty, a big import's

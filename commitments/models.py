@@ -11,7 +11,13 @@ from policies.vocabulary import ExceptionReason  # noqa: F401
 class Customer(models.Model):
     """A customer of a shop, known by the shop's own id."""
 
-    shop = models.ForeignKey("policies.Shop", on_delete=models.CASCADE, related_name="customers")
+    # No index of its own on shop, customer, action or promise here and below where a
+    # composite index or unique constraint starts with it: that one serves the same lookups
+    # (and the deletions' cascades), and every index is written again for each row inserted
+    # and for each non-HOT update (the judged_at of every action judged): migration 0014.
+    shop = models.ForeignKey(
+        "policies.Shop", on_delete=models.CASCADE, related_name="customers", db_index=False
+    )
     external_id = models.CharField(max_length=100)
     name = models.CharField(max_length=200, blank=True)
     email = models.CharField(max_length=254, blank=True)
@@ -56,8 +62,12 @@ class Customer(models.Model):
 class Occasion(models.Model):
     """Something a customer did that the shop must respond to."""
 
-    shop = models.ForeignKey("policies.Shop", on_delete=models.CASCADE, related_name="occasions")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="occasions")
+    shop = models.ForeignKey(
+        "policies.Shop", on_delete=models.CASCADE, related_name="occasions", db_index=False
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="occasions", db_index=False
+    )
     external_id = models.CharField(max_length=100)
     # A registered occasion kind (policies.vocabulary): no database choices, so a kind a
     # promise kind module registers needs no migration; the services validate it.
@@ -89,8 +99,12 @@ class Occasion(models.Model):
 class Action(models.Model):
     """Something the shop did, answering an occasion."""
 
-    shop = models.ForeignKey("policies.Shop", on_delete=models.CASCADE, related_name="actions")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="actions")
+    shop = models.ForeignKey(
+        "policies.Shop", on_delete=models.CASCADE, related_name="actions", db_index=False
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="actions", db_index=False
+    )
     external_id = models.CharField(max_length=100)
     # A registered action kind (policies.vocabulary), validated by the services.
     kind = models.CharField(max_length=32)
@@ -185,10 +199,14 @@ class Check(models.Model):
     """The judgement of one action against one promise: the level measured and the version."""
 
     shop = models.ForeignKey(
-        "policies.Shop", on_delete=models.CASCADE, related_name="+", db_constraint=False
+        "policies.Shop",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     action = models.ForeignKey(
-        Action, on_delete=models.CASCADE, related_name="checks", db_constraint=False
+        Action, on_delete=models.CASCADE, related_name="checks", db_constraint=False, db_index=False
     )
     promise = models.ForeignKey(
         "policies.Promise", on_delete=models.CASCADE, related_name="+", db_constraint=False
@@ -219,10 +237,18 @@ class Commitment(models.Model):
     """The level one customer has experienced for one promise. Derived; always rebuildable."""
 
     shop = models.ForeignKey(
-        "policies.Shop", on_delete=models.CASCADE, related_name="+", db_constraint=False
+        "policies.Shop",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="commitments", db_constraint=False
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="commitments",
+        db_constraint=False,
+        db_index=False,
     )
     promise = models.ForeignKey(
         "policies.Promise", on_delete=models.CASCADE, related_name="+", db_constraint=False
@@ -282,20 +308,41 @@ class Finding(models.Model):
     """The result of a check that needs a person's attention."""
 
     shop = models.ForeignKey(
-        "policies.Shop", on_delete=models.CASCADE, related_name="findings", db_constraint=False
+        "policies.Shop",
+        on_delete=models.CASCADE,
+        related_name="findings",
+        db_constraint=False,
+        db_index=False,
     )
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="findings")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="findings", db_index=False
+    )
     promise = models.ForeignKey(
-        "policies.Promise", on_delete=models.CASCADE, related_name="+", db_constraint=False
+        "policies.Promise",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     promise_version = models.ForeignKey(
         "policies.PromiseVersion", on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
     action = models.ForeignKey(
-        Action, null=True, blank=True, on_delete=models.CASCADE, related_name="findings"
+        Action,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="findings",
+        db_index=False,
     )
+    # Indexed where set (Meta.indexes), as status_by and public_by.
     occasion = models.ForeignKey(
-        Occasion, null=True, blank=True, on_delete=models.CASCADE, related_name="findings"
+        Occasion,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="findings",
+        db_index=False,
     )
     type = models.CharField(max_length=20, choices=FindingType.choices)
     excused = models.BooleanField(default=False)
@@ -310,7 +357,12 @@ class Finding(models.Model):
     )
     status_note = models.TextField(blank=True)
     status_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     status_at = models.DateTimeField(null=True, blank=True)
     # A precedent a manager marked as told publicly (a review said "they even answered on a
@@ -320,7 +372,12 @@ class Finding(models.Model):
     public_at = models.DateTimeField(null=True, blank=True)
     public_note = models.CharField(max_length=200, blank=True)
     public_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     public_level = models.FloatField(null=True, blank=True)
     # {"action": "<external id>", "at": "<shop-time ISO>", "what": "closed_day_reply", ...}
@@ -360,6 +417,17 @@ class Finding(models.Model):
                 fields=["shop", "promise", "public_at"],
                 name="finding_public",
                 condition=Q(public_at__isnull=False),
+            ),
+            # The foreign keys most findings leave empty, indexed where set: what deleting
+            # an occasion or a user looks up, none of it written by judging's inserts.
+            models.Index(
+                fields=["occasion"], name="finding_occasion", condition=Q(occasion__isnull=False)
+            ),
+            models.Index(
+                fields=["status_by"], name="finding_status_by", condition=Q(status_by__isnull=False)
+            ),
+            models.Index(
+                fields=["public_by"], name="finding_public_by", condition=Q(public_by__isnull=False)
             ),
         ]
 

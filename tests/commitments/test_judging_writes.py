@@ -18,7 +18,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from commitments import judging
-from commitments.models import Check, Commitment, Customer, Finding
+from commitments.models import Action, Check, Commitment, Customer, Finding, Occasion
 from policies.services import shop_delete
 
 from .conftest import at
@@ -46,6 +46,34 @@ def _foreign_keys(model) -> dict[str, str]:
 )
 def test_only_findings_constrain_their_log_rows(model, kept):
     assert set(_foreign_keys(model)) == kept
+
+
+def _indexes(model) -> dict[str, list[str]]:
+    """Return the table's indexes and unique constraints: name -> columns."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    return {
+        name: info["columns"]
+        for name, info in constraints.items()
+        if (info["index"] or info["unique"]) and not info["primary_key"]
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", [Customer, Occasion, Action, Check, Commitment, Finding])
+def test_each_foreign_key_has_one_index_leading_with_it(model):
+    """Every foreign key column leads an index (deleting what it names, a cascade, is an
+    index lookup), and none has an index of its own beside one leading with it: each
+    index is written again for every row judging or an import inserts (migration 0014)."""
+    indexes = _indexes(model)
+    for field in model._meta.concrete_fields:
+        if not field.is_relation:
+            continue
+        leading = sorted(name for name, cols in indexes.items() if cols[0] == field.column)
+        own = [name for name in leading if indexes[name] == [field.column]]
+        assert leading, f"{model.__name__}.{field.name}: no index leads with {field.column}"
+        if own and field.db_index:
+            assert leading == own, f"{model.__name__}.{field.name}: own index beside {leading}"
 
 
 @pytest.fixture

@@ -25,21 +25,21 @@ def calls(monkeypatch):
 
 
 class TestWhenDue:
-    @pytest.mark.parametrize(
-        ("rows", "batch", "due"),
-        [
-            (500, 500, False),
-            (99_999, 500, False),
-            (100_000, 500, True),  # the batch that reaches 100,000 rows
-            (100_499, 500, True),  # the batch that passes it
-            (100_500, 500, False),  # the next one
-            (200_000, 500, True),
-            (250_000, 200_000, True),  # a batch larger than the period
-        ],
-    )
-    def test_every_hundred_thousand_rows(self, calls, rows, batch, due):
-        assert maintenance.tables_analyze_after(rows=rows, batch=batch) is due
-        assert len(calls) == int(due)
+    def test_every_hundred_thousand_rows_since_the_last_time(self, calls):
+        analysis = maintenance.ImportAnalysis()
+        made = [
+            analysis.after_batch(rows=rows)
+            for rows in (500, 99_999, 100_000, 100_499, 100_500, 199_999, 200_000, 450_000)
+        ]
+        # Due at 100,000, then 100,000 rows after that, and at once for a batch larger
+        # than the period.
+        assert made == [False, False, True, False, False, False, True, True]
+        assert len(calls) == 3
+
+    def test_a_resumed_run_counts_from_where_it_starts(self, calls):
+        analysis = maintenance.ImportAnalysis(rows=60_000)
+        assert not analysis.after_batch(rows=100_000)
+        assert analysis.after_batch(rows=160_000)
 
     @pytest.mark.parametrize(
         ("rows", "known", "due"),
@@ -53,8 +53,16 @@ class TestWhenDue:
         ],
     )
     def test_at_the_end_of_an_import_of_some_size(self, calls, rows, known, due):
-        assert maintenance.tables_analyze_end(rows=rows, known=known) is due
+        assert maintenance.ImportAnalysis().at_end(rows=rows, known=known) is due
         assert len(calls) == int(due)
+
+    def test_not_again_at_the_end_when_the_last_batch_analysed(self, calls):
+        analysis = maintenance.ImportAnalysis()
+        assert analysis.after_batch(rows=100_000)
+        assert not analysis.at_end(rows=100_000, known=0)
+        assert not analysis.at_end(rows=104_999, known=0)
+        assert analysis.at_end(rows=105_000, known=0)  # ANALYZE_MIN_ROWS more since
+        assert len(calls) == 2
 
     @pytest.mark.django_db
     def test_the_known_rows_are_the_statistics_estimate(self):
@@ -63,6 +71,12 @@ class TestWhenDue:
 
 @pytest.mark.django_db
 class TestAnalyze:
+    def test_an_import_analyses_the_tables_it_writes(self, monkeypatch):
+        analysed: list = []
+        monkeypatch.setattr(maintenance, "tables_analyze", analysed.append)
+        maintenance.ImportAnalysis().at_end(rows=5_000, known=0)
+        assert analysed == [maintenance.IMPORT_TABLES]
+
     def test_analyses_the_log_tables_on_postgresql_only(self):
         names = maintenance.tables_analyze()
         if connection.vendor == "postgresql":
@@ -88,8 +102,9 @@ class TestAnalyze:
         imp = Import.objects.create(shop=shop, filename="t.csv", size=len(data))
         imp = import_run(imp=imp, stream=io.BytesIO(data), batch_rows=3)
         assert (imp.rows, imp.stored) == (10, 10)
-        # Batches end at rows 3, 6, 9, 10: past 4 (at 6) and past 8 (at 9), then the end.
-        assert len(calls) == 3
+        # Batches end at rows 3, 6, 9, 10: 4 rows since the start at 6, 4 more at 10; the
+        # end is not due again (0 rows since).
+        assert len(calls) == 2
 
     def test_a_small_import_does_not_analyse(self, calls):
         shop = Shop.objects.create(slug="small", name="small")
