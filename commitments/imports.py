@@ -536,7 +536,7 @@ def _row_fields(*, header: Header, cells: list[str], row: int) -> tuple[str, dic
     }
 
 
-def _row_result(*, row: int, record: str, stored, created: bool, error=None) -> RowResult:
+def _row_result(*, row: int, record: str, pk: int | None, created: bool, error=None) -> RowResult:
     """Return a row's outcome from what the services did with it."""
     if isinstance(error, ValidationError):
         return RowResult(
@@ -556,8 +556,8 @@ def _row_result(*, row: int, record: str, stored, created: bool, error=None) -> 
     if not created:
         return RowResult("duplicate", [])
     if record == "action":
-        return RowResult("stored", [], action_id=stored.pk)
-    return RowResult("stored", [], occasion_id=stored.pk)
+        return RowResult("stored", [], action_id=pk)
+    return RowResult("stored", [], occasion_id=pk)
 
 
 def row_record(*, shop, header: Header, cells: list[str], row: int) -> RowResult:
@@ -571,7 +571,7 @@ def row_record(*, shop, header: Header, cells: list[str], row: int) -> RowResult
         with transaction.atomic():
             stored, created = call(shop=shop, judge=False, **fields)
     except (ValidationError, services.Conflict) as error:
-        return _row_result(row=row, record=record, stored=None, created=False, error=error)
+        return _row_result(row=row, record=record, pk=None, created=False, error=error)
     except DatabaseError as error:
         logger.warning("Import row %s refused by the database: %s", row, error)
         return _reject(
@@ -593,7 +593,7 @@ def row_record(*, shop, header: Header, cells: list[str], row: int) -> RowResult
             )
             % {"error": type(error).__name__},
         )
-    return _row_result(row=row, record=record, stored=stored, created=created)
+    return _row_result(row=row, record=record, pk=stored.pk, created=created)
 
 
 def batch_record(
@@ -632,7 +632,7 @@ def batch_record(
             results[index] = _row_result(
                 row=row,
                 record=record,
-                stored=outcome.record,
+                pk=outcome.pk,
                 created=outcome.created,
                 error=outcome.error,
             )
