@@ -528,12 +528,10 @@ def _row_fields(*, header: Header, cells: list[str], row: int) -> tuple[str, dic
         return record, common
     reason = values.get("exception_reason", "").strip()
     note = values.get("exception_note", "").strip()
-    return record, {
-        **common,
-        "occasion": values.get("occasion", ""),
-        "staff": values.get("staff", ""),
-        "exception": {"reason": reason, "note": note} if reason or note else None,
-    }
+    common["occasion"] = values.get("occasion", "")
+    common["staff"] = values.get("staff", "")
+    common["exception"] = {"reason": reason, "note": note} if reason or note else None
+    return record, common
 
 
 def _row_result(*, row: int, record: str, pk: int | None, created: bool, error=None) -> RowResult:
@@ -619,7 +617,8 @@ def batch_record(
         record, fields = parsed
         pending.append((len(results), row, record))
         results.append(None)
-        rows.append({"record": record, **fields})
+        fields["record"] = record  # the row for log_record_batch (its arguments are ours)
+        rows.append(fields)
     if rows:
         try:
             outcomes = services.log_record_batch(shop=shop, rows=rows, source_import=source_import)
@@ -671,7 +670,8 @@ class _Tally:
             imp.duplicates += 1
         else:
             imp.rejected += 1
-        self.error(*result.errors)
+        if result.errors:
+            self.error(*result.errors)
 
     def error(self, *errors: dict) -> None:
         room = ERRORS_KEPT - len(self.imp.errors)

@@ -75,10 +75,13 @@ class Conflict(Exception):
 # ------------------------------------------------------------------------------
 # Content: what makes two records with one external id the same
 # ------------------------------------------------------------------------------
+# json.dumps with these options builds an encoder per call; this one is built once.
+_canonical_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 def content_hash(content: dict) -> str:
     """Return the sha256 of the canonical JSON of a record's content."""
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(_canonical_json(content).encode()).hexdigest()
 
 
 def _utc(moment: datetime) -> str:
@@ -163,7 +166,8 @@ def _text(value, *, field: str, max_length: int, required: bool) -> tuple[str, l
     if not isinstance(value, str):
         message = _("%(field)s must be a string.") % {"field": field}
         return "", [_error(message, code="invalid_param", field=field)]
-    problem = text_error(value, field=field)
+    # ASCII text without NUL is storable: text_error only for the other texts.
+    problem = None if value.isascii() and "\x00" not in value else text_error(value, field=field)
     if problem is not None:
         return "", [problem]
     value = value.strip()
