@@ -745,7 +745,7 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
     new_occasions: list[_New] = []
     new_actions: list[_New] = []
     new_exceptions: list[tuple[_New, dict]] = []
-    again: list[tuple[RecordOutcome, _New]] = []  # rows repeating a new record of the batch
+    keyed: list[tuple[RecordOutcome, _New]] = []  # outcomes given a new record's key at the end
     waiting: dict[str, list[_New]] = {}  # actions of this batch whose occasion is not stored
     shop_id = shop.pk
     source_import_id = None if source_import is None else source_import.pk
@@ -758,7 +758,7 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
             try:
                 if isinstance(stored, _New):
                     _same_or_conflict_new(stored, content=content, digest=digest)
-                    again.append((outcome, stored))
+                    keyed.append((outcome, stored))
                 else:
                     outcome.record = _same_or_conflict(
                         stored,
@@ -835,7 +835,7 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
         # Later rows with this external id compare with this row's content.
         known[external_id] = new
         outcome.created = True
-        again.append((outcome, new))
+        keyed.append((outcome, new))
 
     if new_customers:
         maintenance.objects_insert(Customer, new_customers)
@@ -885,7 +885,7 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
                 for new, exception in new_exceptions
             ],
         )
-    for outcome, new in again:
+    for outcome, new in keyed:
         outcome.pk = new.row["id"]
     return outcomes
 
