@@ -82,7 +82,7 @@ def _error(code, field_name, message) -> dict:
     return {"code": str(code), "field": field_name, "message": str(message)}
 
 
-def _outcome_result(row: dict, record, created: bool, error) -> BulkResult:
+def _outcome_result(row: dict, pk: int | None, created: bool, error) -> BulkResult:
     external_id = row.get("external_id")
     if isinstance(error, services.Conflict):
         return BulkResult(
@@ -95,9 +95,9 @@ def _outcome_result(row: dict, record, created: bool, error) -> BulkResult:
     status = BulkStatus.CREATED if created else BulkStatus.DUPLICATE
     result = BulkResult(external_id, status)
     if created and row["record"] == "action":
-        result.action_id = record.pk
+        result.action_id = pk
     elif created:
-        result.occasion_id = record.pk
+        result.occasion_id = pk
     return result
 
 
@@ -113,7 +113,7 @@ def _record_one_by_one(*, shop, rows: list[dict]) -> list[BulkResult]:
         except (ValidationError, services.Conflict) as error:
             results.append(_outcome_result(row, None, False, error))
             continue
-        results.append(_outcome_result(row, stored, created, None))
+        results.append(_outcome_result(row, stored.pk, created, None))
     return results
 
 
@@ -141,7 +141,7 @@ def log_bulk_record(*, shop, records: list, requested_by=None) -> list[BulkResul
             with transaction.atomic():
                 outcomes = services.log_record_batch(shop=shop, rows=rows)
             recorded = [
-                _outcome_result(row, outcome.record, outcome.created, outcome.error)
+                _outcome_result(row, outcome.pk, outcome.created, outcome.error)
                 for row, outcome in zip(rows, outcomes, strict=True)
             ]
         except DatabaseError as error:

@@ -528,15 +528,13 @@ def _row_fields(*, header: Header, cells: list[str], row: int) -> tuple[str, dic
         return record, common
     reason = values.get("exception_reason", "").strip()
     note = values.get("exception_note", "").strip()
-    return record, {
-        **common,
-        "occasion": values.get("occasion", ""),
-        "staff": values.get("staff", ""),
-        "exception": {"reason": reason, "note": note} if reason or note else None,
-    }
+    common["occasion"] = values.get("occasion", "")
+    common["staff"] = values.get("staff", "")
+    common["exception"] = {"reason": reason, "note": note} if reason or note else None
+    return record, common
 
 
-def _row_result(*, row: int, record: str, stored, created: bool, error=None) -> RowResult:
+def _row_result(*, row: int, record: str, pk: int | None, created: bool, error=None) -> RowResult:
     """Return a row's outcome from what the services did with it."""
     if isinstance(error, ValidationError):
         return RowResult(
@@ -556,8 +554,8 @@ def _row_result(*, row: int, record: str, stored, created: bool, error=None) -> 
     if not created:
         return RowResult("duplicate", [])
     if record == "action":
-        return RowResult("stored", [], action_id=stored.pk)
-    return RowResult("stored", [], occasion_id=stored.pk)
+        return RowResult("stored", [], action_id=pk)
+    return RowResult("stored", [], occasion_id=pk)
 
 
 def row_record(*, shop, header: Header, cells: list[str], row: int) -> RowResult:
@@ -571,7 +569,7 @@ def row_record(*, shop, header: Header, cells: list[str], row: int) -> RowResult
         with transaction.atomic():
             stored, created = call(shop=shop, judge=False, **fields)
     except (ValidationError, services.Conflict) as error:
-        return _row_result(row=row, record=record, stored=None, created=False, error=error)
+        return _row_result(row=row, record=record, pk=None, created=False, error=error)
     except DatabaseError as error:
         logger.warning("Import row %s refused by the database: %s", row, error)
         return _reject(
@@ -593,7 +591,7 @@ def row_record(*, shop, header: Header, cells: list[str], row: int) -> RowResult
             )
             % {"error": type(error).__name__},
         )
-    return _row_result(row=row, record=record, stored=stored, created=created)
+    return _row_result(row=row, record=record, pk=stored.pk, created=created)
 
 
 def batch_record(
@@ -619,7 +617,8 @@ def batch_record(
         record, fields = parsed
         pending.append((len(results), row, record))
         results.append(None)
-        rows.append({"record": record, **fields})
+        fields["record"] = record  # the row for log_record_batch (its arguments are ours)
+        rows.append(fields)
     if rows:
         try:
             outcomes = services.log_record_batch(shop=shop, rows=rows, source_import=source_import)
@@ -632,7 +631,7 @@ def batch_record(
             results[index] = _row_result(
                 row=row,
                 record=record,
-                stored=outcome.record,
+                pk=outcome.pk,
                 created=outcome.created,
                 error=outcome.error,
             )
@@ -671,7 +670,8 @@ class _Tally:
             imp.duplicates += 1
         else:
             imp.rejected += 1
-        self.error(*result.errors)
+        if result.errors:
+            self.error(*result.errors)
 
     def error(self, *errors: dict) -> None:
         room = ERRORS_KEPT - len(self.imp.errors)

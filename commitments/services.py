@@ -75,10 +75,13 @@ class Conflict(Exception):
 # ------------------------------------------------------------------------------
 # Content: what makes two records with one external id the same
 # ------------------------------------------------------------------------------
+# json.dumps with these options builds an encoder per call; this one is built once.
+_canonical_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 def content_hash(content: dict) -> str:
     """Return the sha256 of the canonical JSON of a record's content."""
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(_canonical_json(content).encode()).hexdigest()
 
 
 def _utc(moment: datetime) -> str:
@@ -163,7 +166,8 @@ def _text(value, *, field: str, max_length: int, required: bool) -> tuple[str, l
     if not isinstance(value, str):
         message = _("%(field)s must be a string.") % {"field": field}
         return "", [_error(message, code="invalid_param", field=field)]
-    problem = text_error(value, field=field)
+    # ASCII text without NUL is storable: text_error only for the other texts.
+    problem = None if value.isascii() and "\x00" not in value else text_error(value, field=field)
     if problem is not None:
         return "", [problem]
     value = value.strip()
@@ -594,13 +598,19 @@ def action_record(
 # ------------------------------------------------------------------------------
 # Batches: many records with a constant number of queries
 # ------------------------------------------------------------------------------
-@dataclass
+@dataclass(slots=True)
 class RecordOutcome:
-    """What became of one record of a batch: stored (created), found again, or refused."""
+    """What became of one record of a batch: stored (created), found again, or refused.
 
-    record: Occasion | Action | None = None
+    `pk` is the id of the stored record (created, or found again); `record` the record
+    found already stored in the database (a duplicate of an earlier write), else None: a
+    batch's new records are written as rows, not built as model instances.
+    """
+
+    pk: int | None = None
     created: bool = False
     error: ValidationError | Conflict | None = None
+    record: Occasion | Action | None = None
 
 
 def _batch_customer(customers: dict, new: list, changed: dict, *, shop, clean: dict) -> Customer:
@@ -632,6 +642,26 @@ def _batch_customer(customers: dict, new: list, changed: dict, *, shop, clean: d
     return customer
 
 
+@dataclass(slots=True)
+class _New:
+    """A record the batch creates: its row as written (attribute names, `id` once written),
+    its content, and the objects whose keys it takes once they are written."""
+
+    model: type
+    row: dict
+    content: dict
+    customer: Customer
+    occasion: "_New | None" = None  # a new occasion of this batch an action answers
+
+
+def _same_or_conflict_new(new: _New, *, content: dict, digest: str) -> None:
+    """Return when a batch's new record has this content; raise Conflict otherwise."""
+    if new.row["content_hash"] == digest:
+        return
+    fields = sorted(key for key in content if content[key] != new.content.get(key))
+    raise Conflict(record=new.model(**new.row), fields=fields)
+
+
 @transaction.atomic
 def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[RecordOutcome]:
     """Record a batch of occasions and actions in a constant number of queries.
@@ -648,9 +678,10 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
     outcomes = [RecordOutcome() for _ in rows]
     cleaned = []
     for index, row in enumerate(rows):
-        fields = {key: value for key, value in row.items() if key != "record"}
+        fields = dict(row)
+        record = fields.pop("record")
         try:
-            if row["record"] == "occasion":
+            if record == "occasion":
                 clean = occasion_validate(shop=shop, **fields)
                 content = occasion_content(
                     customer=clean["customer"],
@@ -672,7 +703,7 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
         except ValidationError as error:
             outcomes[index].error = error
             continue
-        cleaned.append((index, row["record"], clean, content, content_hash(content)))
+        cleaned.append((index, record, clean, content, content_hash(content)))
 
     # Three reads for the whole batch: its customers, occasions (stored or answered) and actions.
     customer_ids = {clean["customer"] for _, _, clean, _, _ in cleaned}
@@ -687,9 +718,9 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
             Customer.objects.filter(shop=shop, external_id__in=customer_ids) if customer_ids else []
         )
     }
-    # external id -> (record, how to read its stored content)
+    # external id -> the record stored, or the batch's new record (_New)
     occasions = {
-        occasion.external_id: (occasion, _stored_occasion_content)
+        occasion.external_id: occasion
         for occasion in (
             Occasion.objects.select_related("customer").filter(
                 shop=shop, external_id__in=occasion_ids
@@ -699,7 +730,7 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
         )
     }
     actions = {
-        action.external_id: (action, _stored_action_content)
+        action.external_id: action
         for action in (
             Action.objects.select_related("customer", "exception").filter(
                 shop=shop, external_id__in=action_ids
@@ -711,22 +742,33 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
 
     new_customers: list[Customer] = []
     changed_customers: dict[int, Customer] = {}
-    new_occasions: list[Occasion] = []
-    new_actions: list[Action] = []
-    new_exceptions: list[ActionException] = []
-    waiting: dict[str, list[Action]] = {}  # actions of this batch whose occasion is not stored
+    new_occasions: list[_New] = []
+    new_actions: list[_New] = []
+    new_exceptions: list[tuple[_New, dict]] = []
+    keyed: list[tuple[RecordOutcome, _New]] = []  # outcomes given a new record's key at the end
+    waiting: dict[str, list[_New]] = {}  # actions of this batch whose occasion is not stored
     shop_id = shop.pk
     source_import_id = None if source_import is None else source_import.pk
     for index, record, clean, content, digest in cleaned:
         outcome = outcomes[index]
+        external_id = clean["external_id"]
         known = occasions if record == "occasion" else actions
-        stored = known.get(clean["external_id"])
+        stored = known.get(external_id)
         if stored is not None:
-            existing, stored_content = stored
             try:
-                outcome.record = _same_or_conflict(
-                    existing, content=content, digest=digest, stored_content=stored_content
-                )
+                if isinstance(stored, _New):
+                    _same_or_conflict_new(stored, content=content, digest=digest)
+                    keyed.append((outcome, stored))
+                else:
+                    outcome.record = _same_or_conflict(
+                        stored,
+                        content=content,
+                        digest=digest,
+                        stored_content=_stored_occasion_content
+                        if record == "occasion"
+                        else _stored_action_content,
+                    )
+                    outcome.pk = stored.pk
             except Conflict as conflict:
                 outcome.error = conflict
             continue
@@ -739,86 +781,84 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
             continue
         # No full_clean per row: occasion_validate / action_validate checked every field
         # it would (lengths as the model's, known kinds, JSON attributes, aware times), and
-        # the foreign keys are set from loaded objects (tests/commitments/
-        # test_imports_batch.py checks the lengths and kinds against the models). Every
-        # foreign key is given to the constructor: one not given costs a default's lookup.
-        # Built from positional values in the models' field order (Django's fast path, no
-        # per-keyword descriptor), then holding the related objects as the keyword form would
-        # (objects_insert reads a new customer's key from the object held).
+        # the foreign keys are those of loaded or written objects (tests/commitments/
+        # test_imports_batch.py checks the lengths and kinds against the models). The rows
+        # are written as they are (maintenance.rows_insert_keyed): no model instance is
+        # built for a record only to be copied. A key not known yet (a new customer, an
+        # occasion of this batch) is set once that record is written.
         if record == "occasion":
-            instance = Occasion(
-                None,
-                shop_id,
-                customer.pk,
-                clean["external_id"],
-                clean["kind"],
-                clean["occurred_at"],
-                clean["attributes"],
-                digest,
-                None,
-                source_import_id,
+            new = _New(
+                Occasion,
+                {
+                    "shop_id": shop_id,
+                    "customer_id": customer.pk,
+                    "external_id": external_id,
+                    "kind": clean["kind"],
+                    "occurred_at": clean["occurred_at"],
+                    "attributes": clean["attributes"],
+                    "content_hash": digest,
+                    "source_import_id": source_import_id,
+                },
+                content,
+                customer,
             )
-            instance._state.fields_cache.update(
-                shop=shop, customer=customer, source_import=source_import
-            )
+            new_occasions.append(new)
+            for action in waiting.pop(external_id, ()):
+                action.occasion = new
         else:
             answered = occasions.get(clean["occasion"]) if clean["occasion"] else None
-            occasion = None if answered is None else answered[0]
-            instance = Action(
-                None,
-                shop_id,
-                customer.pk,
-                clean["external_id"],
-                clean["kind"],
-                clean["occurred_at"],
-                clean["occasion"],
-                None if occasion is None else occasion.pk,
-                clean["staff"],
-                clean["attributes"],
-                digest,
-                None,
-                source_import_id,
-                None,
+            new = _New(
+                Action,
+                {
+                    "shop_id": shop_id,
+                    "customer_id": customer.pk,
+                    "external_id": external_id,
+                    "kind": clean["kind"],
+                    "occurred_at": clean["occurred_at"],
+                    "occasion_external_id": clean["occasion"],
+                    "occasion_id": answered.pk if isinstance(answered, Occasion) else None,
+                    "staff": clean["staff"],
+                    "attributes": clean["attributes"],
+                    "content_hash": digest,
+                    "source_import_id": source_import_id,
+                    "judged_at": None,
+                },
+                content,
+                customer,
+                answered if isinstance(answered, _New) else None,
             )
-            instance._state.fields_cache.update(
-                shop=shop, customer=customer, occasion=occasion, source_import=source_import
-            )
-        # Later rows with this external id compare with this row's content.
-        known[clean["external_id"]] = (instance, lambda _record, content=content: content)
-        outcome.record, outcome.created = instance, True
-        if record == "occasion":
-            new_occasions.append(instance)
-            for action in waiting.pop(clean["external_id"], []):
-                action.occasion = instance
-        else:
-            new_actions.append(instance)
-            if clean["occasion"] and instance.occasion is None:
-                waiting.setdefault(clean["occasion"], []).append(instance)
+            new_actions.append(new)
+            if clean["occasion"] and answered is None:
+                waiting.setdefault(clean["occasion"], []).append(new)
             if clean["exception"] is not None:
-                new_exceptions.append(
-                    ActionException(
-                        action=instance,
-                        reason=clean["exception"]["reason"],
-                        note=clean["exception"]["note"],
-                    )
-                )
+                new_exceptions.append((new, clean["exception"]))
+        # Later rows with this external id compare with this row's content.
+        known[external_id] = new
+        outcome.created = True
+        keyed.append((outcome, new))
 
     if new_customers:
         maintenance.objects_insert(Customer, new_customers)
     if changed_customers:
         Customer.objects.bulk_update(list(changed_customers.values()), ["name", "email"])
+    for new in new_occasions:
+        new.row["customer_id"] = new.customer.pk
+    for new in new_actions:
+        new.row["customer_id"] = new.customer.pk
     if new_occasions:
-        maintenance.objects_insert(Occasion, new_occasions)
+        maintenance.rows_insert_keyed(Occasion, [new.row for new in new_occasions])
         ordered = [
-            (o.customer.pk, o.occurred_at) for o in new_occasions if o.kind == ORDER_PLACED.id
+            (new.row["customer_id"], new.row["occurred_at"])
+            for new in new_occasions
+            if new.row["kind"] == ORDER_PLACED.id
         ]
         if ordered:
             customer_orders_add(orders=ordered)
         # Actions stored earlier naming these occasions: linked in one UPDATE and unjudged
-        # again, as occasion_record does (this batch's actions were linked above).
+        # again, as occasion_record does (this batch's actions are linked below).
         Action.objects.filter(
             shop=shop,
-            occasion_external_id__in=[occasion.external_id for occasion in new_occasions],
+            occasion_external_id__in=[new.row["external_id"] for new in new_occasions],
             occasion__isnull=True,
         ).update(
             occasion=Subquery(
@@ -829,9 +869,24 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
             judged_at=None,
         )
     if new_actions:
-        maintenance.objects_insert(Action, new_actions)
+        for new in new_actions:
+            if new.occasion is not None:
+                new.row["occasion_id"] = new.occasion.row["id"]
+        maintenance.rows_insert_keyed(Action, [new.row for new in new_actions])
     if new_exceptions:
-        maintenance.objects_insert(ActionException, new_exceptions)
+        maintenance.rows_insert(
+            ActionException,
+            [
+                {
+                    "action_id": new.row["id"],
+                    "reason": exception["reason"],
+                    "note": exception["note"],
+                }
+                for new, exception in new_exceptions
+            ],
+        )
+    for outcome, new in keyed:
+        outcome.pk = new.row["id"]
     return outcomes
 
 

@@ -277,8 +277,8 @@ class TestBatchEqualsRowByRow:
             (False, "NoneType"),
             (False, "Conflict"),
         ]
-        assert outcomes[0].record.occasion_id == outcomes[1].record.pk
-        assert outcomes[2].record.pk == outcomes[1].record.pk
+        assert Action.objects.get(pk=outcomes[0].pk).occasion_id == outcomes[1].pk
+        assert outcomes[2].pk == outcomes[1].pk and outcomes[2].record is None
         assert outcomes[3].error.fields == ["attributes"]
 
 
@@ -299,26 +299,27 @@ def _service_args(row: dict) -> dict:
 class TestConcurrentWriter:
     def test_a_batch_refused_by_the_database_is_recorded_row_by_row(self, shop, monkeypatch):
         refused = []
-        insert = maintenance.objects_insert
 
-        def racing(model, objs):
+        insert = maintenance.rows_insert_keyed
+
+        def racing(model, rows):
             if model is Occasion:
                 # Another writer stores one of these ids between the batch's read and its
                 # insert: the database refuses the insert (COPY on PostgreSQL, bulk_create
                 # elsewhere), the batch's savepoint is rolled back, the rows recorded one by one.
-                refused.append(len(objs))
-                first = objs[0]
+                refused.append(len(rows))
+                first = rows[0]
                 Occasion.objects.create(
                     shop=shop,
-                    customer=first.customer,
-                    external_id=first.external_id,
-                    kind=first.kind,
-                    occurred_at=first.occurred_at,
+                    customer_id=first["customer_id"],
+                    external_id=first["external_id"],
+                    kind=first["kind"],
+                    occurred_at=first["occurred_at"],
                     content_hash="another writer's",
                 )
-            return insert(model, objs)
+            return insert(model, rows)
 
-        monkeypatch.setattr(maintenance, "objects_insert", racing)
+        monkeypatch.setattr(maintenance, "rows_insert_keyed", racing)
         rows = [order("O-1"), action("shipped", "A-1", "O-1"), order("O-1", total="1")]
         imp = run(shop, csv_bytes(rows))
         assert refused == [1]
@@ -363,60 +364,59 @@ def test_batch_rows_too_long_get_the_row_errors_of_row_by_row(shop):
     assert [row for row, _, _ in errors_of(fast)] == [3, 4, 5]
 
 
-def test_batch_instances_are_built_in_the_models_field_order():
-    """log_record_batch builds Occasion and Action from positional values in this order:
-    a field added, removed or moved must be reflected there (and here)."""
-    assert [field.attname for field in Occasion._meta.concrete_fields] == [
-        "id",
-        "shop_id",
-        "customer_id",
-        "external_id",
-        "kind",
-        "occurred_at",
-        "attributes",
-        "content_hash",
-        "created_at",
-        "source_import_id",
+@pytest.mark.django_db
+def test_batch_rows_name_every_field_but_the_key_and_the_creation_time(shop, monkeypatch):
+    """log_record_batch writes its new occasions and actions as rows of attribute names:
+    a field added to the models must be given there too (or be meant to take its default)."""
+    written = {}
+    insert = maintenance.rows_insert_keyed
+
+    def capture(model, rows):
+        written[model] = list(rows[0])
+        return insert(model, rows)
+
+    monkeypatch.setattr(maintenance, "rows_insert_keyed", capture)
+    rows = [
+        {"record": "occasion", **_service_args(order("O-1"))},
+        {"record": "action", **_service_args(action("shipped", "A-1", "O-1"))},
     ]
-    assert [field.attname for field in Action._meta.concrete_fields] == [
-        "id",
-        "shop_id",
-        "customer_id",
-        "external_id",
-        "kind",
-        "occurred_at",
-        "occasion_external_id",
-        "occasion_id",
-        "staff",
-        "attributes",
-        "content_hash",
-        "created_at",
-        "source_import_id",
-        "judged_at",
-    ]
+    services.log_record_batch(shop=shop, rows=rows)
+    for model in (Occasion, Action):
+        fields = {field.attname for field in model._meta.concrete_fields}
+        assert set(written[model]) == fields - {"id", "created_at"}, model
 
 
 @pytest.mark.django_db
-def test_batch_instances_hold_what_keyword_construction_holds(shop):
-    """The records returned hold the same values and related objects as ones built with
-    keyword arguments (the form row-by-row recording uses)."""
+def test_batch_records_store_what_row_by_row_stores(shop):
+    """The new records of a batch, written as rows, are stored with the values and links the
+    services' row-by-row records have; the outcomes give their ids."""
     rows = [
         {"record": "action", **_service_args(action("shipped", "A-1", "O-1"))},
         {"record": "occasion", **_service_args(order("O-1"))},
         {"record": "action", **_service_args(action("shipped", "A-2", "O-1"))},
         {"record": "action", **_service_args(action("shipped", "A-3", ""))},
+        {"record": "action", **_service_args(action("shipped", "A-2", "O-1"))},
     ]
     outcomes = services.log_record_batch(shop=shop, rows=rows)
-    for outcome in outcomes:
-        assert outcome.error is None and outcome.created
-        record = outcome.record
-        assert record.pk is not None and record.shop is shop
-        assert record.customer.pk == record.customer_id and record.customer.external_id == "C-1"
-        assert record.source_import is None and record.source_import_id is None
-    occasion = outcomes[1].record
-    assert outcomes[0].record.occasion is occasion and outcomes[2].record.occasion is occasion
-    assert outcomes[3].record.occasion is None and outcomes[3].record.judged_at is None
-    for outcome in outcomes:
-        stored = type(outcome.record).objects.get(pk=outcome.record.pk)
-        for field in type(stored)._meta.concrete_fields:
-            assert getattr(stored, field.attname) == getattr(outcome.record, field.attname), field
+    assert [(o.created, o.error, o.record) for o in outcomes] == [(True, None, None)] * 4 + [
+        (False, None, None)
+    ]
+    assert outcomes[4].pk == outcomes[2].pk
+    other = make_shop("row-by-row")
+    for row in rows:
+        args = {key: value for key, value in row.items() if key != "record"}
+        call = services.occasion_record if row["record"] == "occasion" else services.action_record
+        call(shop=other, judge=False, **args)
+    for outcome, row in zip(outcomes[:4], rows, strict=False):
+        model = Occasion if row["record"] == "occasion" else Action
+        batch = model.objects.get(pk=outcome.pk)
+        single = model.objects.get(shop=other, external_id=row["external_id"])
+        assert batch.shop_id == shop.pk and batch.customer.external_id == "C-1"
+        for field in model._meta.concrete_fields:
+            if field.attname in ("id", "shop_id", "customer_id", "occasion_id", "created_at"):
+                continue
+            assert getattr(batch, field.attname) == getattr(single, field.attname), field
+        if model is Action:
+            linked = batch.occasion and batch.occasion.external_id
+            assert linked == (single.occasion and single.occasion.external_id)
+            assert batch.occasion_id in (None, outcomes[1].pk)

@@ -274,6 +274,37 @@ class TestExceptions:
         assert _codes(caught.value) == [("invalid_status", "status")]
 
 
+class TestTextFields:
+    """An ASCII text without NUL skips text_error (services._text): the same values and
+    errors as the texts that go through it."""
+
+    @pytest.mark.parametrize(
+        ("value", "cleaned"),
+        [(" C-1 ", "C-1"), ("山田 ", "山田"), ("tab\tinside", "tab\tinside"), ("", "")],
+    )
+    def test_a_storable_text_is_stripped(self, value, cleaned):
+        assert services._text(value, field="staff", max_length=100, required=False) == (
+            cleaned,
+            [],
+        )
+
+    @pytest.mark.parametrize("value", ["a\x00b", "山\x00", "a\ud800b", "\udfff"])
+    def test_nul_and_lone_surrogates_are_invalid_text(self, value):
+        cleaned, errors = services._text(value, field="staff", max_length=100, required=False)
+        assert cleaned == ""
+        assert [(e.code, e.params["field"]) for e in errors] == [("invalid_text", "staff")]
+
+    def test_action_validate_reports_each_invalid_text(self, shop):
+        with pytest.raises(ValidationError) as caught:
+            services.action_validate(
+                **_note(shop, external_id="A-\x00", customer="C-\ud800", staff="ken")
+            )
+        assert _codes(caught.value) == [
+            ("invalid_text", "external_id"),
+            ("invalid_text", "customer"),
+        ]
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="concurrent writers need a server database"
 )
