@@ -192,9 +192,11 @@ class ActionException(models.Model):
 # customer or an action first takes the same locks (imports.import_undo;
 # selectors.shop_log_delete for a shop's deletion), so neither can go under a judging
 # batch. Those two were 200,000 of the 360,000 constraint checks at the commits of a
-# year's judging (docs/PERFORMANCE.md, "Judging's cost per action"). A finding keeps its
-# constraints to its action, customer and occasion: the sweeper's overdue findings are
-# written without the customers' locks.
+# year's judging (docs/PERFORMANCE.md, "Judging's cost per action"). Nor are a finding's
+# action, customer and occasion (0015): judging writes findings under the same locks, and
+# the sweeper writes its overdue findings holding their customers' locks too
+# (judging.overdue._findings_store, leaving out an occasion deleted before it locked).
+# Only a finding's status_by and public_by (users) stay constraints.
 class Check(models.Model):
     """The judgement of one action against one promise: the level measured and the version."""
 
@@ -315,7 +317,11 @@ class Finding(models.Model):
         db_index=False,
     )
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="findings", db_index=False
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="findings",
+        db_constraint=False,
+        db_index=False,
     )
     promise = models.ForeignKey(
         "policies.Promise",
@@ -333,6 +339,7 @@ class Finding(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="findings",
+        db_constraint=False,
         db_index=False,
     )
     # Indexed where set (Meta.indexes), as status_by and public_by.
@@ -342,6 +349,7 @@ class Finding(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="findings",
+        db_constraint=False,
         db_index=False,
     )
     type = models.CharField(max_length=20, choices=FindingType.choices)

@@ -10,12 +10,13 @@ judged late by the walk, which leaves overdue findings alone. The sweeper calls
 from collections import defaultdict
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from policies.models import Shop
 
-from ..models import Action, Finding, FindingType, Occasion
+from ..models import Action, Customer, Finding, FindingType, Occasion
 from .load import calendar_load, promises_load
 from .walk import event_of
 
@@ -122,8 +123,36 @@ def overdue_raise(*, shop: Shop, now: datetime | None = None) -> int:
                         calendar=calendar,
                     )
                 )
-            # The constraint finding_overdue_once keeps it to one per occasion and promise,
-            # also when two sweeps overlap.
-            Finding.objects.bulk_create(found, ignore_conflicts=True)
-            raised += len(found)
+            raised += _findings_store(found)
     return raised
+
+
+@transaction.atomic
+def _findings_store(found: list[Finding]) -> int:
+    """Store these overdue findings of occasions still stored; return how many were.
+
+    A finding refers to its customer and occasion without a database constraint (judging
+    writes findings by the hundred thousand; models.py, above Check), so it is written as
+    judging writes: holding its customers' locks, taken in id order, which every deletion
+    of customers, occasions or actions takes first (`import_undo`,
+    `selectors.shop_log_delete`). An occasion deleted after the candidates were read is
+    left out. The constraint finding_overdue_once keeps it to one per occasion and promise,
+    also when two sweeps overlap.
+    """
+    if not found:
+        return 0
+    customer_ids = sorted({finding.customer_id for finding in found})
+    list(
+        Customer.objects.select_for_update(no_key=True)
+        .filter(id__in=customer_ids)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    stored = set(
+        Occasion.objects.filter(id__in=[finding.occasion_id for finding in found]).values_list(
+            "id", flat=True
+        )
+    )
+    kept = [finding for finding in found if finding.occasion_id in stored]
+    Finding.objects.bulk_create(kept, ignore_conflicts=True)
+    return len(kept)

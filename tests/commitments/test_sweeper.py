@@ -228,6 +228,39 @@ class TestOverdue:
         Finding.objects.bulk_create([twin], ignore_conflicts=True)
         assert overdue().count() == 1
 
+    def test_findings_are_stored_holding_their_customers_locks(self, shop, make_promise, log):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        if not connection.features.has_select_for_update:
+            pytest.skip("SQLite takes no row locks (one writer at a time)")
+        make_promise("shipping_cutoff")
+        log.occasion("O-1", "C-1", "order_placed", at("2026-11-16 10:00"), judge=False)
+        with CaptureQueriesContext(connection) as captured:
+            assert sweeper.sweep(now=NOW).overdue == 1
+        sql = [q["sql"] for q in captured.captured_queries]
+        locked = next(
+            i for i, q in enumerate(sql) if "commitments_customer" in q and "FOR" in q.upper()
+        )
+        written = next(
+            i for i, q in enumerate(sql) if q.startswith('INSERT INTO "commitments_finding"')
+        )
+        assert locked < written
+
+    def test_an_occasion_deleted_before_the_store_gets_no_finding(self, shop, make_promise, log):
+        promise = make_promise("shipping_cutoff")
+        occasion = log.occasion("O-1", "C-1", "order_placed", at("2026-11-16 10:00"), judge=False)
+        finding = overdue_detection.overdue_finding(
+            loaded=judging.promises_load(shop=shop)[0],
+            version=promise.versions.get(),
+            occasion=occasion,
+            deadline=at("2026-11-17 00:00"),
+            calendar=judging.calendar_for(shop),
+        )
+        occasion.delete()  # as import_undo would, after the sweeper read its candidates
+        assert overdue_detection._findings_store([finding]) == 0
+        assert not overdue().exists()
+
     def test_a_late_reply_after_an_overdue_keeps_it_and_is_judged_a_breach(
         self, shop, make_promise, log
     ):
