@@ -246,7 +246,7 @@ def objects_insert(model, objs: list) -> None:
 
     PostgreSQL: the keys are reserved from the table's sequence in one query (ascending in
     the order of `objs`, as bulk_create's), then the rows are written with one COPY
-    (rows_insert): a record's foreign keys are those of the objects it holds (saved
+    (rows_insert_keyed): a record's foreign keys are those of the objects it holds (saved
     before it, as bulk_create requires), `auto_now_add` / `auto_now` fields are set to now.
     Two queries whatever the count, without bulk_create's per-value preparation in Python.
     Other databases: bulk_create. No signals, as bulk_create.
@@ -267,7 +267,7 @@ def objects_insert(model, objs: list) -> None:
     ]
     now = timezone.now()
     rows = []
-    for obj, pk in zip(objs, ids_reserve(model, len(objs)), strict=True):
+    for obj in objs:
         values = obj.__dict__
         for field in related:
             held = field.get_cached_value(obj, None)
@@ -278,7 +278,11 @@ def objects_insert(model, objs: list) -> None:
                 values[field.attname] = held.pk
         for name in stamped:
             values[name] = now
-        obj.pk = pk
+        rows.append(
+            {field.attname: values[field.attname] for field in fields if not field.primary_key}
+        )
+    rows_insert_keyed(model, rows)
+    pk = model._meta.pk.attname
+    for obj, row in zip(objs, rows, strict=True):
+        obj.pk = row[pk]
         obj._state.adding, obj._state.db = False, connection.alias
-        rows.append({field.attname: values[field.attname] for field in fields})
-    rows_insert(model, rows)
