@@ -124,13 +124,19 @@ def import_measure(
 ) -> dict:
     """Return ingest-with-judging and bulk_create seconds (interleaved), and peak RSS.
 
-    Two ways of judging what the import stored, each rep one after the other with
-    `bulk_create` of the same rows: **sequential**, in this one process (the import with no
-    judging queued, then `judge_shop`, as `import_log --judge-now`), and **pipelined**, as
-    production runs it (PostgreSQL only): the import queues its judging on each batch's
-    commit and `workers` worker processes (default: the machine's CPUs), started and idle
-    before the clock, judge while it goes on; the clock stops when the import is finished
-    and every action is judged with no job queued or running (`pipelined_run`).
+    Three ways of importing and judging the same file, each rep one after the other with
+    `bulk_create` of the same rows, each into a new shop:
+    - **sequential**, in this one process: the import with no judging queued, then
+      `judge_shop` (as `import_log --judge-now`);
+    - **pipelined** (PostgreSQL only): this process imports (as `import_log` does) and
+      queues the judging of each batch as it commits, while `workers` worker processes
+      (default: the machine's CPUs), started and idle before the clock, judge it: the
+      import beside the workers, one process more than the machine has cores;
+    - **queued** (PostgreSQL only), as production runs an upload: the file is uploaded as
+      the import page does, and the same `workers` do everything, one of them the import
+      (`queued_run`).
+    The clock of the last two stops when the import is done and every action is judged
+    with no job queued or running.
     """
     from django.db import connection
 
@@ -145,6 +151,7 @@ def import_measure(
         pool.reset()
     work, base, rss = [], [], {}
     piped, piped_import, counts, loads, work_cpu, piped_cpu = [], [], [], [], [], []
+    queued, queued_import, queued_cpu = [], [], []
     try:
         if pool is not None:
             pool.wait_ready()
@@ -179,13 +186,20 @@ def import_measure(
                                       "workers_python_cpu_s")]
                 )  # fmt: skip
                 counts.append(_stored_counts(shop=shop))
+                shop = shop_make(f"bench-queued-{rep}")
+                run = queued_run(shop=shop, path=path, workers=pool)
+                queued.append(run["seconds"])
+                queued_import.append(run["import_seconds"])
+                queued_cpu.append(run["workers_python_cpu_s"])
+                counts.append(_stored_counts(shop=shop))
             plain = shop_make(f"bench-bulk-{rep}")
             started = time.perf_counter()
             generate.csv_bulk_create(path, shop=plain)
             base.append(time.perf_counter() - started)
             print(f"  import rep {rep + 1}: sequential {work[-1]:.1f} s, "
                   + (f"pipelined ({workers} workers) {piped[-1]:.1f} s "
-                     f"(import {piped_import[-1]:.1f} s), " if piped else "")
+                     f"(import {piped_import[-1]:.1f} s), queued {queued[-1]:.1f} s "
+                     f"(import {queued_import[-1]:.1f} s), " if piped else "")
                   + f"bulk_create {base[-1]:.1f} s", file=sys.stderr)  # fmt: skip
     finally:
         if pool is not None:
@@ -206,7 +220,8 @@ def import_measure(
         **rss,
     }
     if pool is None:
-        results["pipelined"] = {"status": "skipped: needs PostgreSQL (worker processes)"}
+        skipped = {"status": "skipped: needs PostgreSQL (worker processes)"}
+        results["pipelined"] = results["queued"] = skipped
         return results
     actions = counts[-1]["actions"]
     results["pipelined"] = {
@@ -225,6 +240,22 @@ def import_measure(
         "actions_per_second": round(actions / _median(piped), 1),
         "rows_per_second": round(rows / _median(piped), 1),
         # Checks, findings and commitments stored alike, sequential or by the workers.
+        "same_rows": all(c == counts[0] for c in counts),
+    }
+    results["queued"] = {
+        "workers": workers,
+        "cpus": os.cpu_count(),
+        "actions": actions,
+        "seconds": [round(s, 2) for s in queued],
+        "median_s": round(_median(queued), 2),
+        # Until the import itself was done (a worker ran it; the others judged meanwhile).
+        "import_seconds": [round(s, 2) for s in queued_import],
+        "import_median_s": round(_median(queued_import), 2),
+        "speed_vs_bulk_create": _ratio(_median(base), _median(queued)),
+        # CPU seconds of the worker processes with their work horses, import included.
+        "workers_python_cpu_s": queued_cpu,
+        "actions_per_second": round(actions / _median(queued), 1),
+        "rows_per_second": round(rows / _median(queued), 1),
         "same_rows": all(c == counts[0] for c in counts),
     }
     return results
@@ -407,6 +438,69 @@ def pipelined_run(*, shop, path: Path, workers: Workers, timeout: float = 3600) 
         "import_python_cpu_s": python,
         "import_database_cpu_s": database,
         "workers_python_cpu_s": judging,
+    }
+
+
+def queued_run(*, shop, path: Path, workers: Workers, timeout: float = 3600) -> dict:
+    """Upload the file as the import page and the API do (`import_create`: its bytes stored
+    in the database, its processing queued) and leave everything to the idle `workers`: one
+    takes the import from the imports queue and queues its judging as each batch commits,
+    the others judge meanwhile, and all judge once it is done. Return the seconds from the
+    upload until the import is done and every action of the shop is judged with no job
+    queued or running. Raise if the import, a job or a customer's judging failed."""
+    from django.conf import settings
+    from django.core.files import File
+
+    from commitments.imports import import_create
+    from commitments.models import Import, ImportStatus
+
+    workers.alive()
+    if workers.busy():
+        raise RuntimeError("Jobs were queued before the queued import started.")
+    failed_before = workers.failed_jobs()
+    cpu = workers.cpu_seconds()
+    started = time.perf_counter()
+    with open(path, "rb") as stream:
+        imp = import_create(
+            shop=shop,
+            upload=File(stream, name=path.name),
+            max_bytes=max(settings.IMPORT_MAX_BYTES, path.stat().st_size),
+        )
+    deadline = time.monotonic() + timeout
+    imported = None
+    while True:
+        if workers.failed_jobs() > failed_before:
+            raise RuntimeError(f"A job failed in a bench worker:\n{workers.log()}")
+        if imported is None:
+            status = Import.objects.filter(pk=imp.pk).values_list("status", flat=True).get()
+            if status == ImportStatus.FAILED:
+                raise RuntimeError(f"The queued bench import failed:\n{workers.log()}")
+            if status == ImportStatus.DONE:
+                imported = time.perf_counter() - started
+        if (
+            imported is not None
+            and not workers.busy()
+            and not _unjudged(shop=shop)
+            and not workers.busy()
+        ):
+            break
+        workers.alive()
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"The queued import was not judged in {timeout} s.")
+        time.sleep(0.02)
+    seconds = time.perf_counter() - started
+    imp.refresh_from_db()
+    if imp.rejected or imp.stored != imp.rows:
+        raise RuntimeError(f"The queued bench import rejected rows: {imp.errors[:3]}")
+    failures = _judge_failures(shop=shop)
+    if failures:
+        raise RuntimeError(f"The workers could not judge customers: {failures}")
+    after = workers.cpu_seconds()
+    return {
+        "seconds": seconds,
+        "import_seconds": imported,
+        "rows": imp.rows,
+        "workers_python_cpu_s": None if cpu is None or after is None else round(after - cpu, 2),
     }
 
 
@@ -1017,8 +1111,9 @@ def table(results: dict) -> str:
     piped = imp.get("pipelined", {"status": "not measured"})
     if "median_s" in piped:
         rows.append(
-            (f"CSV import with judging by {piped['workers']} worker processes as in production "
-             f"(judging queued as its batches commit), {imp['rows']:,} rows, until all "
+            (f"CSV import by a process of its own (as `import_log`) with judging by "
+             f"{piped['workers']} worker processes (queued as its batches commit), "
+             f"{imp['rows']:,} rows, until all "
              f"{piped['actions']:,} actions are judged",
              f"{piped['median_s']} s ({piped['actions_per_second']:,} actions/s; "
              f"the import's own part {piped['import_median_s']} s)",
@@ -1027,6 +1122,17 @@ def table(results: dict) -> str:
         )  # fmt: skip
     else:
         rows.append(("CSV import with judging by worker processes", piped["status"], "", ""))
+    queued = imp.get("queued", {"status": "not measured"})
+    if "median_s" in queued:
+        rows.append(
+            (f"CSV import uploaded as the import page does, imported and judged by "
+             f"{queued['workers']} worker processes (one runs the import, the others judge "
+             f"its batches as they commit), {imp['rows']:,} rows, until all judged",
+             f"{queued['median_s']} s ({queued['actions_per_second']:,} actions/s; "
+             f"imported after {queued['import_median_s']} s)",
+             f"plain `bulk_create`: {imp['bulk_create_median_s']} s",
+             f"{queued['speed_vs_bulk_create']}× the speed")
+        )  # fmt: skip
     rows += [
         (f"weekly report {rep['week']} ({rep['week_actions']:,} actions), 8-week trends",
          f"{rep['report_median_s']} s, {rep['queries']} queries",
