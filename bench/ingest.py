@@ -12,7 +12,8 @@ change can be timed on the same data:
 
 Each rep: the CSV (`generate.csv_write`, --rows) imported and judged sequentially in this
 process, imported with its judging queued while --workers `manage.py worker` processes
-(default: the CPUs) judge, and stored with plain `bulk_create`, each into a new shop (they stay:
+(default: the CPUs) judge, uploaded as the import page does and left to those workers (one
+runs the import), and stored with plain `bulk_create`, each into a new shop (they stay:
 copy the kept database again for a fresh series). Median of --reps. Prints JSON; asserts nothing.
 PostgreSQL and Redis (BENCH_REDIS_URL) only.
 """
