@@ -744,6 +744,7 @@ def http_measure(*, shop, key: str, bodies: dict[str, list[dict]]) -> dict:
     gunicorn = Path(sys.executable).parent / "gunicorn"
     server = subprocess.Popen(  # noqa: S603 - our own venv's gunicorn, bound to 127.0.0.1
         [str(gunicorn) if gunicorn.exists() else "gunicorn", "config.wsgi:application",
+         "--config", "config/gunicorn.py",  # the production server's settings (scripts/serve)
          "--bind", f"127.0.0.1:{PORT}", "--workers", "2", "--log-level", "warning"],
         env=env, cwd=str(Path(__file__).resolve().parent.parent),
     )  # fmt: skip
