@@ -224,40 +224,30 @@ def import_measure(
         results["pipelined"] = results["queued"] = skipped
         return results
     actions = counts[-1]["actions"]
-    results["pipelined"] = {
-        "workers": workers,
-        "cpus": os.cpu_count(),
-        "actions": actions,
-        "seconds": [round(s, 2) for s in piped],
-        "median_s": round(_median(piped), 2),
-        # The import's own part of it (its last batch committed and queued).
-        "import_seconds": [round(s, 2) for s in piped_import],
-        "import_median_s": round(_median(piped_import), 2),
-        "speed_vs_bulk_create": _ratio(_median(base), _median(piped)),
-        # CPU seconds of each rep: [the importing process, its database backend, the worker
-        # processes with their work horses] (the workers' database backends not counted).
-        "cpu_seconds": piped_cpu,
-        "actions_per_second": round(actions / _median(piped), 1),
-        "rows_per_second": round(rows / _median(piped), 1),
-        # Checks, findings and commitments stored alike, sequential or by the workers.
-        "same_rows": all(c == counts[0] for c in counts),
-    }
-    results["queued"] = {
-        "workers": workers,
-        "cpus": os.cpu_count(),
-        "actions": actions,
-        "seconds": [round(s, 2) for s in queued],
-        "median_s": round(_median(queued), 2),
-        # Until the import itself was done (a worker ran it; the others judged meanwhile).
-        "import_seconds": [round(s, 2) for s in queued_import],
-        "import_median_s": round(_median(queued_import), 2),
-        "speed_vs_bulk_create": _ratio(_median(base), _median(queued)),
-        # CPU seconds of the worker processes with their work horses, import included.
-        "workers_python_cpu_s": queued_cpu,
-        "actions_per_second": round(actions / _median(queued), 1),
-        "rows_per_second": round(rows / _median(queued), 1),
-        "same_rows": all(c == counts[0] for c in counts),
-    }
+
+    def by_workers(seconds: list, imported: list, **cpu) -> dict:
+        return {
+            "workers": workers,
+            "cpus": os.cpu_count(),
+            "actions": actions,
+            "seconds": [round(s, 2) for s in seconds],
+            "median_s": round(_median(seconds), 2),
+            # Until the import itself was done (its last batch committed and queued).
+            "import_seconds": [round(s, 2) for s in imported],
+            "import_median_s": round(_median(imported), 2),
+            "speed_vs_bulk_create": _ratio(_median(base), _median(seconds)),
+            **cpu,
+            "actions_per_second": round(actions / _median(seconds), 1),
+            "rows_per_second": round(rows / _median(seconds), 1),
+            # Checks, findings and commitments stored alike, sequential or by the workers.
+            "same_rows": all(c == counts[0] for c in counts),
+        }
+
+    # CPU seconds of each rep: [the importing process, its database backend, the worker
+    # processes with their work horses] (the workers' database backends not counted).
+    results["pipelined"] = by_workers(piped, piped_import, cpu_seconds=piped_cpu)
+    # CPU seconds of the worker processes with their work horses, the import's included.
+    results["queued"] = by_workers(queued, queued_import, workers_python_cpu_s=queued_cpu)
     return results
 
 
@@ -367,6 +357,20 @@ class Workers:
             + self.queue.started_job_registry.count
         )
 
+    def wait_judged(self, *, shop, failed_before: int, timeout: float, ready=lambda: True):
+        """Wait until ready() is true, no job is queued or running and every action of the
+        shop is judged; raise if a job failed, a worker exited or `timeout` seconds passed."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.failed_jobs() > failed_before:
+                raise RuntimeError(f"A job failed in a bench worker:\n{self.log()}")
+            if ready() and not self.busy() and not _unjudged(shop=shop) and not self.busy():
+                return
+            self.alive()
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"The bench workers did not finish in {timeout} s.")
+            time.sleep(0.02)
+
     def stop(self) -> None:
         for process in self.processes:
             if process.poll() is None:
@@ -412,16 +416,7 @@ def pipelined_run(*, shop, path: Path, workers: Workers, timeout: float = 3600) 
     started = time.perf_counter()
     imp = targets.import_from_path(shop=shop, path=str(path))
     stored = time.perf_counter() - started
-    deadline = time.monotonic() + timeout
-    while True:
-        if workers.failed_jobs() > failed_before:
-            raise RuntimeError(f"A judging job failed in a bench worker:\n{workers.log()}")
-        if not workers.busy() and not _unjudged(shop=shop) and not workers.busy():
-            break
-        workers.alive()
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"Judging by the workers did not finish in {timeout} s.")
-        time.sleep(0.02)
+    workers.wait_judged(shop=shop, failed_before=failed_before, timeout=timeout)
     seconds = time.perf_counter() - started
     python, database, judging = _spent(
         cpu, (time.process_time(), _backend_cpu(backend), workers.cpu_seconds())
@@ -466,28 +461,19 @@ def queued_run(*, shop, path: Path, workers: Workers, timeout: float = 3600) -> 
             upload=File(stream, name=path.name),
             max_bytes=max(settings.IMPORT_MAX_BYTES, path.stat().st_size),
         )
-    deadline = time.monotonic() + timeout
     imported = None
-    while True:
-        if workers.failed_jobs() > failed_before:
-            raise RuntimeError(f"A job failed in a bench worker:\n{workers.log()}")
+
+    def done() -> bool:
+        nonlocal imported
         if imported is None:
             status = Import.objects.filter(pk=imp.pk).values_list("status", flat=True).get()
             if status == ImportStatus.FAILED:
                 raise RuntimeError(f"The queued bench import failed:\n{workers.log()}")
             if status == ImportStatus.DONE:
                 imported = time.perf_counter() - started
-        if (
-            imported is not None
-            and not workers.busy()
-            and not _unjudged(shop=shop)
-            and not workers.busy()
-        ):
-            break
-        workers.alive()
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"The queued import was not judged in {timeout} s.")
-        time.sleep(0.02)
+        return imported is not None
+
+    workers.wait_judged(shop=shop, failed_before=failed_before, timeout=timeout, ready=done)
     seconds = time.perf_counter() - started
     imp.refresh_from_db()
     if imp.rejected or imp.stored != imp.rows:
