@@ -342,6 +342,19 @@ def _order_counts(*, before: datetime):
     )
 
 
+def _ordered_twice_before(*, before: datetime):
+    """Return a queryset: the customers with REPEAT_MIN_ORDERS orders or more in the log
+    before the moment (their ids)."""
+    return (
+        Occasion.objects.filter(kind="order_placed", occurred_at__lt=before)
+        .order_by()
+        .values("customer")
+        .annotate(n=Count("id"))
+        .filter(n__gte=REPEAT_MIN_ORDERS)
+        .values("customer")
+    )
+
+
 def _repeat_customers(queryset, *, before: datetime, indexed: bool = True):
     """Return the queryset's commitments whose customer had 2+ orders before the moment.
 
@@ -350,13 +363,24 @@ def _repeat_customers(queryset, *, before: datetime, indexed: bool = True):
     `indexed=False`: the same rows by the copied count itself (`customer_repeat` is copied
     as `customer_orders >= REPEAT_MIN_ORDERS`), for a read by other means (the walk's, by
     customer), which PostgreSQL would otherwise intersect with that whole partial index.
+
+    The rows are those whose `orders` (`_order_counts`, annotated for the ranking) is 2 or
+    more, filtered without its correlated count: the copied count when the customer's
+    latest order is before the moment, else membership in the customers with 2+ orders in
+    the log before it (an uncorrelated subquery, which PostgreSQL hashes once, and only
+    when a row needs it). The correlated count in the filter kept the one pass over every
+    repeat customer's commitments from running in parallel and made PostgreSQL read them
+    through the index, page by page again (docs/PERFORMANCE.md, "The weekly report's
+    counts pass without the correlated count").
     """
     repeat = Q(customer_repeat=True) if indexed else Q(customer_orders__gte=REPEAT_MIN_ORDERS)
-    return (
-        queryset.filter(repeat)
-        .annotate(orders=_order_counts(before=before))
-        .filter(orders__gte=REPEAT_MIN_ORDERS)
+    orders_before = Q(
+        customer_last_order_at__lt=before, customer_orders__gte=REPEAT_MIN_ORDERS
+    ) | Q(
+        customer_last_order_at__gte=before,
+        customer_id__in=_ordered_twice_before(before=before),
     )
+    return queryset.filter(repeat & orders_before).annotate(orders=_order_counts(before=before))
 
 
 def _at_risk_rule(*, promise, kind, promised) -> dict:
