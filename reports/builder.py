@@ -355,9 +355,7 @@ def _ordered_twice_before(*, before: datetime):
     )
 
 
-def _repeat_customers(
-    queryset, *, before: datetime, indexed: bool = True, parallel: bool = False
-):
+def _repeat_customers(queryset, *, before: datetime, indexed: bool = True, parallel: bool = False):
     """Return the queryset's commitments whose customer had 2+ orders before the moment.
 
     Read from the commitments alone (the customers' stored orders are copied on them; a
