@@ -342,7 +342,20 @@ def _order_counts(*, before: datetime):
     )
 
 
-def _repeat_customers(queryset, *, before: datetime, indexed: bool = True):
+def _ordered_twice_before(*, before: datetime):
+    """Return a queryset: the customers with REPEAT_MIN_ORDERS orders or more in the log
+    before the moment (their ids)."""
+    return (
+        Occasion.objects.filter(kind="order_placed", occurred_at__lt=before)
+        .order_by()
+        .values("customer")
+        .annotate(n=Count("id"))
+        .filter(n__gte=REPEAT_MIN_ORDERS)
+        .values("customer")
+    )
+
+
+def _repeat_customers(queryset, *, before: datetime, indexed: bool = True, parallel: bool = False):
     """Return the queryset's commitments whose customer had 2+ orders before the moment.
 
     Read from the commitments alone (the customers' stored orders are copied on them; a
@@ -350,12 +363,27 @@ def _repeat_customers(queryset, *, before: datetime, indexed: bool = True):
     `indexed=False`: the same rows by the copied count itself (`customer_repeat` is copied
     as `customer_orders >= REPEAT_MIN_ORDERS`), for a read by other means (the walk's, by
     customer), which PostgreSQL would otherwise intersect with that whole partial index.
+
+    `parallel=True`, for the pass over every repeat customer's commitments: the same rows
+    filtered without the correlated count of `orders` (`_order_counts`): the copied count
+    when the customer's latest order is before the moment, else membership in the
+    customers with 2+ orders in the log before it (an uncorrelated subquery, which
+    PostgreSQL hashes once per process, only when a row needs it). The correlated count
+    kept that pass from running in parallel and made PostgreSQL read the rows through the
+    index, pages again and again (docs/PERFORMANCE.md, "The weekly report's counts pass
+    without the correlated count"); the other reads, of a few thousand rows, keep it (the
+    set costs a scan of the log whenever a customer ordered since the moment).
     """
     repeat = Q(customer_repeat=True) if indexed else Q(customer_orders__gte=REPEAT_MIN_ORDERS)
-    return (
-        queryset.filter(repeat)
-        .annotate(orders=_order_counts(before=before))
-        .filter(orders__gte=REPEAT_MIN_ORDERS)
+    queryset = queryset.filter(repeat).annotate(orders=_order_counts(before=before))
+    if not parallel:
+        return queryset.filter(orders__gte=REPEAT_MIN_ORDERS)
+    return queryset.filter(
+        Q(customer_last_order_at__lt=before, customer_orders__gte=REPEAT_MIN_ORDERS)
+        | Q(
+            customer_last_order_at__gte=before,
+            customer_id__in=_ordered_twice_before(before=before),
+        )
     )
 
 
@@ -400,12 +428,15 @@ def _per_promise(rules: dict[int, dict], name: str):
     )
 
 
-def _at_risk_candidates(rules: dict[int, dict], *, week: Week, indexed: bool = True):
+def _at_risk_candidates(
+    rules: dict[int, dict], *, week: Week, indexed: bool = True, parallel: bool = False
+):
     """Return the repeat customers' commitments at risk under any of the promises."""
     return _repeat_customers(
         Commitment.objects.filter(reduce(operator.or_, (r["conditions"] for r in rules.values()))),
         before=week.end,
         indexed=indexed,
+        parallel=parallel,
     )
 
 
@@ -454,7 +485,7 @@ def _at_risk(*, shop, rules: dict[int, dict], week: Week) -> tuple[dict, dict, i
     """
     if not rules:
         return {}, {}, 0
-    candidates = _at_risk_candidates(rules, week=week)
+    candidates = _at_risk_candidates(rules, week=week, parallel=True)
     aggregates = {"customers": Count("customer_id", distinct=True)}
     for pk, rule in rules.items():
         aggregates[f"p{pk}"] = Count("id", filter=Q(promise_id=pk))

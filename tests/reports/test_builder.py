@@ -275,6 +275,21 @@ class TestReportNumbers:
         assert len(joined) == 1
         assert all('"commitments_commitment"."id" IN (' in sql for sql in joined)
 
+    def test_the_at_risk_counts_pass_counts_no_orders_per_row(self, dataset):
+        with CaptureQueriesContext(connection) as queries:
+            report_build(shop=dataset.shop, week=WEEK)
+        counts = [
+            q["sql"]
+            for q in queries.captured_queries
+            if 'COUNT(DISTINCT "commitments_commitment"."customer_id")' in q["sql"]
+        ]
+        # The pass over every repeat customer's commitments takes those who ordered since the
+        # week's end from one uncorrelated set of customers (hashed once), not from a count
+        # of the log per row, which kept PostgreSQL from reading the rows in parallel.
+        assert len(counts) == 1
+        assert '= ("commitments_commitment"."customer_id")' not in counts[0]
+        assert '"commitments_commitment"."customer_id" IN (SELECT' in counts[0]
+
     def test_the_lists_are_the_same_whatever_the_customers_walked(self, dataset, monkeypatch):
         """The lists are ranked first among the commitments of the customers with the most
         orders; a promise not settled there is ranked from all its repeat customers. The
