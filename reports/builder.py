@@ -342,11 +342,11 @@ def _order_counts(*, before: datetime):
     )
 
 
-def _ordered_twice_before(*, before: datetime):
-    """Return a queryset: the customers with REPEAT_MIN_ORDERS orders or more in the log
-    before the moment (their ids)."""
+def _ordered_twice_before(*, shop, before: datetime):
+    """Return a queryset: the shop's customers with REPEAT_MIN_ORDERS orders or more in the
+    log before the moment (their ids)."""
     return (
-        Occasion.objects.filter(kind="order_placed", occurred_at__lt=before)
+        Occasion.objects.filter(shop=shop, kind="order_placed", occurred_at__lt=before)
         .order_by()
         .values("customer")
         .annotate(n=Count("id"))
@@ -355,7 +355,7 @@ def _ordered_twice_before(*, before: datetime):
     )
 
 
-def _repeat_customers(queryset, *, before: datetime, indexed: bool = True, parallel: bool = False):
+def _repeat_customers(queryset, *, before: datetime, indexed: bool = True, parallel_shop=None):
     """Return the queryset's commitments whose customer had 2+ orders before the moment.
 
     Read from the commitments alone (the customers' stored orders are copied on them; a
@@ -364,9 +364,9 @@ def _repeat_customers(queryset, *, before: datetime, indexed: bool = True, paral
     as `customer_orders >= REPEAT_MIN_ORDERS`), for a read by other means (the walk's, by
     customer), which PostgreSQL would otherwise intersect with that whole partial index.
 
-    `parallel=True`, for the pass over every repeat customer's commitments: the same rows
+    `parallel_shop`, for the pass over every repeat customer's commitments: the same rows
     filtered without the correlated count of `orders` (`_order_counts`): the copied count
-    when the customer's latest order is before the moment, else membership in the
+    when the customer's latest order is before the moment, else membership in the shop's
     customers with 2+ orders in the log before it (an uncorrelated subquery, which
     PostgreSQL hashes once per process, only when a row needs it). The correlated count
     kept that pass from running in parallel and made PostgreSQL read the rows through the
@@ -376,13 +376,13 @@ def _repeat_customers(queryset, *, before: datetime, indexed: bool = True, paral
     """
     repeat = Q(customer_repeat=True) if indexed else Q(customer_orders__gte=REPEAT_MIN_ORDERS)
     queryset = queryset.filter(repeat).annotate(orders=_order_counts(before=before))
-    if not parallel:
+    if parallel_shop is None:
         return queryset.filter(orders__gte=REPEAT_MIN_ORDERS)
     return queryset.filter(
         Q(customer_last_order_at__lt=before, customer_orders__gte=REPEAT_MIN_ORDERS)
         | Q(
             customer_last_order_at__gte=before,
-            customer_id__in=_ordered_twice_before(before=before),
+            customer_id__in=_ordered_twice_before(shop=parallel_shop, before=before),
         )
     )
 
@@ -429,14 +429,14 @@ def _per_promise(rules: dict[int, dict], name: str):
 
 
 def _at_risk_candidates(
-    rules: dict[int, dict], *, week: Week, indexed: bool = True, parallel: bool = False
+    rules: dict[int, dict], *, week: Week, indexed: bool = True, parallel_shop=None
 ):
     """Return the repeat customers' commitments at risk under any of the promises."""
     return _repeat_customers(
         Commitment.objects.filter(reduce(operator.or_, (r["conditions"] for r in rules.values()))),
         before=week.end,
         indexed=indexed,
-        parallel=parallel,
+        parallel_shop=parallel_shop,
     )
 
 
@@ -485,7 +485,7 @@ def _at_risk(*, shop, rules: dict[int, dict], week: Week) -> tuple[dict, dict, i
     """
     if not rules:
         return {}, {}, 0
-    candidates = _at_risk_candidates(rules, week=week, parallel=True)
+    candidates = _at_risk_candidates(rules, week=week, parallel_shop=shop)
     aggregates = {"customers": Count("customer_id", distinct=True)}
     for pk, rule in rules.items():
         aggregates[f"p{pk}"] = Count("id", filter=Q(promise_id=pk))
