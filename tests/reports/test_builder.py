@@ -112,6 +112,13 @@ def recount_at_risk(data, promise, *, higher_is_better: bool, promised: float):
 
 
 @pytest.mark.django_db
+def _report_statements(shop, keep) -> list[str]:
+    """Return the SQL of the statements building the week's report for which keep(sql)."""
+    with CaptureQueriesContext(connection) as queries:
+        report_build(shop=shop, week=WEEK)
+    return [q["sql"] for q in queries.captured_queries if keep(q["sql"])]
+
+
 class TestReportNumbers:
     def test_every_number_matches_a_recount_of_the_rows(self, dataset):
         report = report_build(shop=dataset.shop, week=WEEK)
@@ -249,13 +256,10 @@ class TestReportNumbers:
                 assert n == by_staff[row["staff"]][reason]
 
     def test_the_queries_do_not_grow_with_the_rows(self, dataset):
-        with CaptureQueriesContext(connection) as queries:
-            report_build(shop=dataset.shop, week=WEEK)
-        statements = [
-            q["sql"]
-            for q in queries.captured_queries
-            if "SAVEPOINT" not in q["sql"] and q["sql"] not in ("SET jit = off", "RESET jit")
-        ]
+        statements = _report_statements(
+            dataset.shop,
+            lambda sql: "SAVEPOINT" not in sql and sql not in ("SET jit = off", "RESET jit"),
+        )
         # Aggregates, the customers at risk of every promise at once (their number, the
         # customers with the most orders, those customers' commitments ranked, the chosen
         # ones with their customers), one per change, one for the public precedents (none
@@ -263,26 +267,18 @@ class TestReportNumbers:
         assert len(statements) == 15
 
     def test_the_at_risk_reads_join_customers_only_for_the_best_commitments(self, dataset):
-        with CaptureQueriesContext(connection) as queries:
-            report_build(shop=dataset.shop, week=WEEK)
-        joined = [
-            q["sql"]
-            for q in queries.captured_queries
-            if 'FROM "commitments_commitment"' in q["sql"] and '"commitments_customer"' in q["sql"]
-        ]
+        joined = _report_statements(
+            dataset.shop,
+            lambda sql: 'FROM "commitments_commitment"' in sql and '"commitments_customer"' in sql,
+        )
         # The ranking and the counts read the commitments alone (the customers' orders are
         # copied on them); the chosen few of every promise are then read with their customers.
         assert len(joined) == 1
         assert all('"commitments_commitment"."id" IN (' in sql for sql in joined)
 
     def test_the_at_risk_counts_pass_counts_no_orders_per_row(self, dataset):
-        with CaptureQueriesContext(connection) as queries:
-            report_build(shop=dataset.shop, week=WEEK)
-        counts = [
-            q["sql"]
-            for q in queries.captured_queries
-            if 'COUNT(DISTINCT "commitments_commitment"."customer_id")' in q["sql"]
-        ]
+        distinct = 'COUNT(DISTINCT "commitments_commitment"."customer_id")'
+        counts = _report_statements(dataset.shop, lambda sql: distinct in sql)
         # The pass over every repeat customer's commitments takes those who ordered since the
         # week's end from one uncorrelated set of customers (hashed once), not from a count
         # of the log per row, which kept PostgreSQL from reading the rows in parallel.
