@@ -154,7 +154,7 @@ def _customer_row(shop, person: Customer):
 def shop_load(*, shop, customers: int, chunk: int = 1000, prefix: str = "C") -> dict:
     """Store `customers` generated customers into the shop with bulk inserts; return counts.
 
-    Stored unjudged (`judged_at` null), as a bulk load of the log would be.
+    Stored unjudged (each action waiting, `actions_wait`), as a bulk load of the log would be.
     """
     from commitments.models import Action, Occasion
     from commitments.models import Customer as CustomerRow
@@ -186,7 +186,24 @@ def shop_load(*, shop, customers: int, chunk: int = 1000, prefix: str = "C") -> 
         totals["customers"] += len(rows)
         totals["occasions"] += len(occasions)
         totals["actions"] += len(actions)
+    actions_wait(shop=shop)
     return totals
+
+
+def actions_wait(*, shop) -> None:
+    """Make every action of the shop wait to be judged (an UnjudgedAction each, since it was
+    stored), in one statement; those already waiting are kept."""
+    from django.db import connection
+
+    from commitments.models import Action, UnjudgedAction
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {UnjudgedAction._meta.db_table} (action_id, since)"  # noqa: S608
+            f" SELECT id, created_at FROM {Action._meta.db_table} WHERE shop_id = %s"
+            " ON CONFLICT DO NOTHING",
+            [shop.pk],
+        )
 
 
 CSV_HEADER = ["type", "external_id", "customer", "customer_name", "kind", "occurred_at",

@@ -34,7 +34,8 @@ STORED = {
     " ORDER BY o.external_id",
     "actions": "SELECT a.external_id, c.external_id, a.kind, a.occurred_at,"
     " a.occasion_external_id, o.external_id, a.staff, a.attributes::text, a.content_hash,"
-    " a.judged_at IS NULL, a.source_import_id IS NOT NULL FROM commitments_action a"
+    " u.action_id IS NOT NULL, a.source_import_id IS NOT NULL FROM commitments_action a"
+    " LEFT JOIN commitments_unjudgedaction u ON u.action_id = a.id"
     " JOIN commitments_customer c ON c.id = a.customer_id"
     " LEFT JOIN commitments_occasion o ON o.id = a.occasion_id WHERE a.shop_id = %s"
     " ORDER BY a.external_id",

@@ -86,6 +86,7 @@ def log_bulk(*, shop, customers: int, orders: int) -> int:
 
     from django.utils import timezone
 
+    from bench import generate
     from commitments.models import Action, Customer, Occasion
 
     rng = random.Random(1)
@@ -129,6 +130,7 @@ def log_bulk(*, shop, customers: int, orders: int) -> int:
         ],
         batch_size=2000,
     )  # fmt: skip
+    generate.actions_wait(shop=shop)
     return len(planned)
 
 
@@ -158,8 +160,9 @@ def judging_bench(*, customers: int, orders: int) -> dict:
     changes. Reads must not depend on the batch size; writes may be split by the database
     (SQLite's 999 parameters per statement) or by judging's chunks of ids.
     """
+    from bench import generate
     from bench import targets as judging
-    from commitments.models import Action, Check, Commitment, Customer, Finding
+    from commitments.models import Check, Commitment, Customer, Finding
 
     shop = shop_make("bench-judging")
     actions = log_bulk(shop=shop, customers=customers, orders=orders)
@@ -175,7 +178,7 @@ def judging_bench(*, customers: int, orders: int) -> dict:
     Finding.objects.filter(shop=shop).delete()
     Check.objects.filter(shop=shop).delete()
     Commitment.objects.filter(shop=shop).delete()
-    Action.objects.filter(shop=shop).update(judged_at=None)
+    generate.actions_wait(shop=shop)
     started = time.perf_counter()
     total = judging.judge_shop(shop=shop)
     seconds = time.perf_counter() - started

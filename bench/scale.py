@@ -387,7 +387,7 @@ class Workers:
 def _unjudged(*, shop) -> int:
     from commitments.models import Action
 
-    return Action.objects.filter(shop=shop, judged_at__isnull=True).count()
+    return Action.objects.filter(shop=shop, unjudged__isnull=False).count()
 
 
 def _judge_failures(*, shop) -> list:
@@ -835,7 +835,8 @@ def rebuild_measure(*, shop, reps: int) -> dict:
 # Judging from empty: one worker process vs several at once
 # ------------------------------------------------------------------------------
 def judged_reset(*, shop) -> None:
-    """Make the shop's year unjudged again: no checks, findings, commitments; judged_at null.
+    """Make the shop's year unjudged again: no checks, findings, commitments; every action
+    waiting (`generate.actions_wait`).
 
     On PostgreSQL the tables are vacuumed and analysed after the deletes, so every run starts
     from the same tables a shop judged from empty has: no dead rows, statistics of empty
@@ -845,15 +846,16 @@ def judged_reset(*, shop) -> None:
     """
     from django.db import connection
 
-    from commitments.models import Action, Check, Commitment, Finding
+    from commitments.models import Check, Commitment, Customer, Finding, UnjudgedAction
 
     Finding.objects.filter(shop=shop).delete()
     Check.objects.filter(shop=shop).delete()
     Commitment.objects.filter(shop=shop).delete()
-    Action.objects.filter(shop=shop).update(judged_at=None)
+    Customer.objects.filter(shop=shop).update(judged_at=None)
+    generate.actions_wait(shop=shop)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            for model in (Check, Finding, Commitment, Action):
+            for model in (Check, Finding, Commitment, UnjudgedAction, Customer):
                 cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 

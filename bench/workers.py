@@ -9,10 +9,10 @@ before and after a change can be timed on the same data:
     # then, as often as needed (DATABASE_URL naming the kept database itself)
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test_tsuzuku_x python bench/workers.py
 
-Each run empties the year's judgements (checks, findings, commitments, judged_at), then
-judges it with forked worker processes, each its `customer_part`, timed from a barrier all
-of them passed with Django set up (process start not in the time); 1 and N interleaved,
-median of --reps. Prints JSON; asserts nothing. PostgreSQL only.
+Each run empties the year's judgements (checks, findings, commitments; every action waiting
+again), then judges it with forked worker processes, each its `customer_part`, timed from a
+barrier all of them passed with Django set up (process start not in the time); 1 and N
+interleaved, median of --reps. Prints JSON; asserts nothing. PostgreSQL only.
 """
 
 import argparse

@@ -39,7 +39,7 @@ def populate(*, shop, customers: int) -> dict:
     for start in range(0, customers, CHUNK):
         people = Customer.objects.bulk_create(
             [
-                Customer(shop=shop, external_id=f"W{n:07d}")
+                Customer(shop=shop, external_id=f"W{n:07d}", judged_at=now)
                 for n in range(start, min(start + CHUNK, customers))
             ]
         )
@@ -77,7 +77,7 @@ def populate(*, shop, customers: int) -> dict:
                                occasion_external_id=occasion.external_id,
                                external_id=f"{occasion.external_id}-{suffix}", kind=kind,
                                occurred_at=occasion.occurred_at + timedelta(hours=hours),
-                               attributes=attributes, content_hash="b", judged_at=now)
+                               attributes=attributes, content_hash="b")
                     )  # fmt: skip
             else:
                 stored["inquiries"] += 1
@@ -87,7 +87,7 @@ def populate(*, shop, customers: int) -> dict:
                                occasion_external_id=occasion.external_id,
                                external_id=f"{occasion.external_id}-R", kind="reply_sent",
                                occurred_at=occasion.occurred_at + timedelta(hours=3),
-                               attributes={}, content_hash="b", judged_at=now)
+                               attributes={}, content_hash="b")
                     )  # fmt: skip
         Action.objects.bulk_create(actions)
         stored["customers"] += len(people)

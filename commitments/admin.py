@@ -65,7 +65,7 @@ class OccasionAdmin(ReadOnlyAdmin):
     list_display = ("external_id", "kind", "customer", "occurred_at", "shop")
     list_filter = ("shop", "kind")
     search_fields = ("external_id", "customer__external_id")
-    list_select_related = ("customer", "shop")
+    list_select_related = ("customer", "unjudged", "shop")
     date_hierarchy = "occurred_at"
 
 

@@ -14,7 +14,7 @@ class Customer(models.Model):
     # No index of its own on shop, customer, action or promise here and below where a
     # composite index or unique constraint starts with it: that one serves the same lookups
     # (and the deletions' cascades), and every index is written again for each row inserted
-    # and for each non-HOT update (the judged_at of every action judged): migration 0014.
+    # and for each non-HOT update: migration 0014.
     shop = models.ForeignKey(
         "policies.Shop", on_delete=models.CASCADE, related_name="customers", db_index=False
     )
@@ -37,6 +37,9 @@ class Customer(models.Model):
     # report counts repeat customers without recounting every customer's orders.
     order_count = models.PositiveIntegerField(default=0)
     last_order_at = models.DateTimeField(null=True, blank=True)
+    # When judging last judged the customer's log with an action waiting in it (the action's
+    # `judged_at`); null until the first.
+    judged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -123,8 +126,6 @@ class Action(models.Model):
     source_import = models.ForeignKey(
         "Import", null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
     )
-    # Null until the check engine has judged it; the sweeper re-queues those left null.
-    judged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -134,13 +135,41 @@ class Action(models.Model):
             models.Index(fields=["customer", "occurred_at"]),
             models.Index(fields=["shop", "occurred_at"]),
             models.Index(fields=["shop", "occasion_external_id"]),
-            models.Index(
-                fields=["created_at"], name="action_unjudged", condition=Q(judged_at__isnull=True)
-            ),
         ]
 
     def __str__(self):
         return f"{self.kind} {self.external_id}"
+
+    @property
+    def judged_at(self):
+        """When the action was judged: None while it waits (`UnjudgedAction`), else the time
+        its customer's log was last judged with a waiting action in it (`Customer.judged_at`).
+        Read `unjudged` and `customer` with it (select_related) where many are shown."""
+        try:
+            self.unjudged  # noqa: B018 - the reverse one-to-one, raising when absent
+        except UnjudgedAction.DoesNotExist:
+            return self.customer.judged_at
+        return None
+
+
+class UnjudgedAction(models.Model):
+    """An action waiting to be judged: stored with the action, or when the action is linked
+    to its occasion later; deleted when judging has judged it (judging.reconcile).
+
+    A table of its own rather than a column of the action: judging an action deletes a
+    narrow row here instead of writing a new version of the action and an entry in each of
+    its indexes (docs/PERFORMANCE.md, "The actions waiting, a table of their own"). It holds
+    only the actions waiting, so the sweeper and the status page read it whole.
+    """
+
+    action = models.OneToOneField(
+        Action, primary_key=True, on_delete=models.CASCADE, related_name="unjudged"
+    )
+    # Since when it waits: stored, or linked to its occasion (the sweeper's age).
+    since = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"unjudged {self.action_id} since {self.since}"
 
 
 class ExceptionStatus(models.TextChoices):

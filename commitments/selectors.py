@@ -37,9 +37,10 @@ def occasion_by_external_id(*, shop, external_id: str) -> Occasion | None:
 
 
 def action_by_external_id(*, shop, external_id: str) -> Action | None:
-    """Return the shop's action with this external id (customer and exception loaded)."""
+    """Return the shop's action with this external id (customer, exception and whether it
+    waits to be judged loaded)."""
     return (
-        Action.objects.select_related("customer", "exception")
+        Action.objects.select_related("customer", "exception", "unjudged")
         .filter(shop=shop, external_id=external_id)
         .first()
     )
@@ -211,10 +212,13 @@ def customer_occasions(*, customer) -> list[Occasion]:
 
 
 def customer_actions(*, customer) -> list[Action]:
-    """Return one customer's actions with their exceptions, newest first."""
+    """Return one customer's actions with their exceptions and whether they wait to be
+    judged (`judged_at`), newest first."""
     return list(
         Action.objects.filter(customer=customer)
-        .select_related("exception", "exception__requested_by", "exception__decided_by")
+        .select_related(
+            "customer", "unjudged", "exception", "exception__requested_by", "exception__decided_by"
+        )
         .order_by("-occurred_at", "-external_id")
     )
 
@@ -461,17 +465,16 @@ def shop_log_delete(shop_id: int) -> None:
 def actions_unjudged_answering(*, occasion_ids: list[int]) -> list[int]:
     """Return the ids of the unjudged actions that answer these occasions.
 
-    Read by the occasions alone (their index: the batch's few hundred actions) and the
-    unjudged kept here. With `judged_at IS NULL` in the query, PostgreSQL took the partial
-    index of unjudged actions (few, by the statistics of the last ANALYZE) and filtered every
-    unjudged action of every shop by the ids: a log batch read all the actions waiting for
-    judging (an import's own, all of them with `--judge-now`), 30 ms a batch at 100k and
-    growing with the import (docs/PERFORMANCE.md, "Import with judging by the workers").
+    Read by the occasions (their index: the batch's few hundred actions), each joined to its
+    row of the actions waiting by that table's key, the unjudged kept here. A condition on
+    the waiting alone could be planned on every action waiting in every shop (an import's
+    own): 30 ms a batch at 100k and growing with the import when it was a partial index
+    (docs/PERFORMANCE.md, "Import with judging by the workers").
     """
     return [
         pk
-        for pk, judged_at in Action.objects.filter(occasion_id__in=occasion_ids).values_list(
-            "id", "judged_at"
+        for pk, since in Action.objects.filter(occasion_id__in=occasion_ids).values_list(
+            "id", "unjudged__since"
         )
-        if judged_at is None
+        if since is not None
     ]

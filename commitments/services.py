@@ -39,6 +39,7 @@ from .models import (
     Finding,
     FindingStatus,
     Occasion,
+    UnjudgedAction,
 )
 from .order_counts import customer_orders_add
 
@@ -416,11 +417,14 @@ def occasion_record(
         waiting = Action.objects.filter(
             shop=shop, occasion_external_id=external_id, occasion__isnull=True
         )
-        linked_customers = sorted(set(waiting.values_list("customer_id", flat=True)))
-        if linked_customers:
+        linked = list(waiting.values_list("id", "customer_id"))
+        linked_customers = sorted({customer_id for _, customer_id in linked})
+        if linked:
             # Unjudged again: a judge that read them unlinked will not mark them judged
             # (judging.reconcile._mark_judged), so the sweeper finds them if nobody judges them now.
-            waiting.update(occasion=occasion, judged_at=None)
+            ids = [pk for pk, _ in linked]
+            waiting.filter(id__in=ids).update(occasion=occasion)
+            actions_unjudge(ids)
     if judge and linked_customers:
         judging.judge_customers(shop=shop, customer_ids=linked_customers)
     return occasion, True
@@ -570,6 +574,7 @@ def action_record(
             try:
                 with transaction.atomic():
                     action.save()
+                    UnjudgedAction.objects.create(action=action, since=action.created_at)
                     if exception is not None:
                         ActionException.objects.create(
                             action=action,
@@ -591,8 +596,19 @@ def action_record(
             )
     if judge and (created or action.judged_at is None):
         judging.judge_customers(shop=shop, customer_ids=[action.customer_id])
-        action.refresh_from_db(fields=["judged_at"])
+        action = Action.objects.select_related("customer", "exception", "unjudged").get(
+            pk=action.pk
+        )
     return action, created
+
+
+def actions_unjudge(ids: list[int], *, since=None) -> None:
+    """Mark these stored actions as waiting to be judged again (linked to their occasion
+    since they were judged), in one insert: those already waiting keep their time."""
+    since = since or timezone.now()
+    UnjudgedAction.objects.bulk_create(
+        [UnjudgedAction(action_id=pk, since=since) for pk in ids], ignore_conflicts=True
+    )
 
 
 # ------------------------------------------------------------------------------
@@ -821,7 +837,6 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
                     "attributes": clean["attributes"],
                     "content_hash": digest,
                     "source_import_id": source_import_id,
-                    "judged_at": None,
                 },
                 content,
                 customer,
@@ -856,23 +871,31 @@ def log_record_batch(*, shop, rows: list[dict], source_import=None) -> list[Reco
             customer_orders_add(orders=ordered)
         # Actions stored earlier naming these occasions: linked in one UPDATE and unjudged
         # again, as occasion_record does (this batch's actions are linked below).
-        Action.objects.filter(
+        waiting = Action.objects.filter(
             shop=shop,
             occasion_external_id__in=[new.row["external_id"] for new in new_occasions],
             occasion__isnull=True,
-        ).update(
-            occasion=Subquery(
-                Occasion.objects.filter(
-                    shop=shop, external_id=OuterRef("occasion_external_id")
-                ).values("pk")[:1]
-            ),
-            judged_at=None,
         )
+        relinked = list(waiting.values_list("id", flat=True))
+        if relinked:
+            waiting.filter(id__in=relinked).update(
+                occasion=Subquery(
+                    Occasion.objects.filter(
+                        shop=shop, external_id=OuterRef("occasion_external_id")
+                    ).values("pk")[:1]
+                )
+            )
+            actions_unjudge(relinked)
     if new_actions:
         for new in new_actions:
             if new.occasion is not None:
                 new.row["occasion_id"] = new.occasion.row["id"]
         maintenance.rows_insert_keyed(Action, [new.row for new in new_actions])
+        # Each waiting to be judged, since it was stored.
+        since = timezone.now()
+        maintenance.rows_insert(
+            UnjudgedAction, [{"action_id": new.row["id"], "since": since} for new in new_actions]
+        )
     if new_exceptions:
         maintenance.rows_insert(
             ActionException,

@@ -30,7 +30,7 @@ from policies.models import Shop
 from . import imports, jobs
 from .judging import marks
 from .judging.overdue import overdue_raise
-from .models import Action, Customer, Import, ImportChunk, ImportStatus
+from .models import Customer, Import, ImportChunk, ImportStatus, UnjudgedAction
 
 logger = logging.getLogger(__name__)
 
@@ -97,13 +97,15 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
 def unjudged_requeue(*, now: datetime) -> int:
     """Queue the judging of actions left unjudged, a batch of ids per job; return how many."""
     queued, last_id = 0, 0
-    failing = Customer.objects.filter(pk=OuterRef("customer_id"), judge_failed_at__isnull=False)
-    stale = Action.objects.filter(
-        judged_at__isnull=True, created_at__lt=now - UNJUDGED_AFTER
-    ).exclude(Exists(failing))
+    failing = Customer.objects.filter(
+        pk=OuterRef("action__customer_id"), judge_failed_at__isnull=False
+    )
+    stale = UnjudgedAction.objects.filter(since__lt=now - UNJUDGED_AFTER).exclude(Exists(failing))
     while queued < UNJUDGED_MAX:
         ids = list(
-            stale.filter(id__gt=last_id).order_by("id").values_list("id", flat=True)[:BATCH_SIZE]
+            stale.filter(action_id__gt=last_id)
+            .order_by("action_id")
+            .values_list("action_id", flat=True)[:BATCH_SIZE]
         )
         if not ids:
             break

@@ -6,7 +6,7 @@ from django.db import connection
 from django.db.models import Min
 from django.utils import timezone
 
-from commitments.models import Action
+from commitments.models import UnjudgedAction
 
 
 def _down(error: Exception) -> str:
@@ -26,7 +26,7 @@ def system_status() -> dict:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         result["database"] = "ok"
-        oldest = Action.objects.filter(judged_at__isnull=True).aggregate(at=Min("created_at"))
+        oldest = UnjudgedAction.objects.aggregate(at=Min("since"))
         result["oldest_unjudged_seconds"] = (
             None
             if oldest["at"] is None

@@ -339,12 +339,20 @@ def main() -> int:
         from django.db import connection
         from django.db.models import Count
 
-        from commitments.models import Action, Check, Finding, Import, ImportStatus, Occasion
+        from commitments.models import (
+            Action,
+            Check,
+            Finding,
+            Import,
+            ImportStatus,
+            Occasion,
+            UnjudgedAction,
+        )
 
         def settled():
             connection.close()
             pending = Import.objects.exclude(status__in=(ImportStatus.DONE, ImportStatus.FAILED))
-            unjudged = Action.objects.filter(judged_at__isnull=True).count()
+            unjudged = UnjudgedAction.objects.count()
             return not pending.exists() and unjudged == 0
 
         wait_for("every import to end and every action to be judged", settled, timeout=200, every=2)
@@ -391,7 +399,7 @@ def main() -> int:
                 f"duplicated judgements: checks {twice}, findings {finding_twice}, "
                 f"overdue {overdue_twice}"
             )
-        unjudged = Action.objects.filter(judged_at__isnull=True).count()
+        unjudged = UnjudgedAction.objects.count()
         if unjudged:
             failures.append(f"{unjudged} actions not judged")
         import_rows = []

@@ -168,7 +168,7 @@ class LoggedAction:
     staff: str
     attributes: dict
     exception: LoggedException | None = None
-    # Stored with judged_at null (new, or linked to its occasion since it was judged).
+    # Waiting to be judged (an UnjudgedAction: new, or linked to its occasion since judged).
     unjudged: bool = False
 
     @property
@@ -193,13 +193,13 @@ class LoggedOccasion:
 
 def _actions(queryset) -> list[LoggedAction]:
     rows = queryset.order_by("customer_id", "occurred_at", "external_id").values_list(
-        *ACTION_FIELDS, "judged_at", "exception__reason", "exception__status"
+        *ACTION_FIELDS, "unjudged__since", "exception__reason", "exception__status"
     )
     return [
         LoggedAction(
             *row[:-3],
             exception=None if row[-2] is None else LoggedException(*row[-2:]),
-            unjudged=row[-3] is None,
+            unjudged=row[-3] is not None,
         )
         for row in rows
     ]

@@ -35,6 +35,7 @@ from ..models import (
     Finding,
     FindingType,
     Occasion,
+    UnjudgedAction,
 )
 from .load import (
     ACTION_FIELDS,
@@ -216,9 +217,10 @@ def _customer_sql(
     """Return the annotations of the pre-check's customer query (`precheck_customer`).
 
     Written out (RawSQL) rather than built as ORM expressions: building them took longer
-    than running them. Aggregates over the customer's actions (its index), as can_resume's
-    own query: an EXISTS on the unjudged ones would be planned on the partial index of every
-    unjudged action of every shop, which a big import fills. On PostgreSQL the customer's
+    than running them. Aggregates over the customer's actions (its index), each joined to
+    its row of the actions waiting by that table's key, as can_resume's own query: an EXISTS
+    on the waiting ones could be planned on every action waiting in every shop, which a big
+    import fills. On PostgreSQL the customer's
     stored commitments to the promises and the occasion named come in the same row, as JSON
     (one round trip instead of up to three).
     """
@@ -228,14 +230,17 @@ def _customer_sql(
         f"FROM {Action._meta.db_table} a WHERE a.customer_id = {customer}"
         " AND a.shop_id = %s AND a.kind = %s"
     )
+    waiting = (
+        f"FROM {Action._meta.db_table} a LEFT JOIN {UnjudgedAction._meta.db_table} u"
+        f" ON u.action_id = a.id WHERE a.customer_id = {customer}"
+        " AND a.shop_id = %s AND a.kind = %s"
+    )
     annotations = {
         "kind_latest": _raw(
             f"(SELECT MAX(a.occurred_at) {mine})", (shop.pk, kind), DateTimeField()
         ),
         "kind_unjudged": _raw(
-            f"(SELECT SUM(CASE WHEN a.judged_at IS NULL THEN 1 ELSE 0 END) {mine})",
-            (shop.pk, kind),
-            IntegerField(),
+            f"(SELECT COUNT(u.action_id) {waiting})", (shop.pk, kind), IntegerField()
         ),
     }
     marks = ", ".join(["%s"] * len(ids))
@@ -294,8 +299,9 @@ def _history_sql(
     resumes = (
         f"{customer}.rejudge_requested_at IS NULL AND {customer}.judge_failed_at IS NULL"  # noqa: S608
         f" AND NOT EXISTS(SELECT 1 FROM {Action._meta.db_table} a"
+        f" LEFT JOIN {UnjudgedAction._meta.db_table} u ON u.action_id = a.id"
         f" WHERE a.customer_id = {customer}.id AND a.shop_id = %s AND a.kind = %s"
-        " AND (a.occurred_at >= %s OR a.judged_at IS NULL))"
+        " AND (a.occurred_at >= %s OR u.action_id IS NOT NULL))"
     )
     history = (
         "(SELECT CAST(json_agg(json_build_array(h.promise_id, h.rank, h.external_id,"  # noqa: S608
@@ -335,7 +341,7 @@ def _actions_sql(*, shop, kind: str, occasion: str) -> tuple[str, tuple, TextFie
     columns = ", ".join(
         [
             *(f"a.{column}" for column in ACTION_FIELDS),
-            "a.judged_at IS NULL",
+            "u.action_id IS NOT NULL",
             "e.reason",
             "e.status",
             *(f"o.{column}" for column in OCCASION_FIELDS[1:]),
@@ -355,6 +361,7 @@ def _actions_sql(*, shop, kind: str, occasion: str) -> tuple[str, tuple, TextFie
         " ORDER BY a.occurred_at, a.external_id) AS TEXT)"
         f" FROM {actions} a LEFT JOIN {Occasion._meta.db_table} o ON a.occasion_id = o.id"
         f" LEFT JOIN {ActionException._meta.db_table} e ON e.action_id = a.id"
+        f" LEFT JOIN {UnjudgedAction._meta.db_table} u ON u.action_id = a.id"
         f" WHERE a.customer_id = {customer} AND a.shop_id = %s AND ({wanted}))"
     )
     return sql, params, TextField()
@@ -432,7 +439,7 @@ def _kind_state(*, shop, customer: Customer, kind: str) -> tuple[datetime | None
     if known is not None and known[0] == kind:  # read with the customer (precheck_customer)
         return known[1], known[2]
     state = Action.objects.filter(shop=shop, customer=customer, kind=kind).aggregate(
-        latest=Max("occurred_at"), unjudged=Count("pk", filter=Q(judged_at__isnull=True))
+        latest=Max("occurred_at"), unjudged=Count("unjudged")
     )
     return state["latest"], state["unjudged"] > 0
 
@@ -477,7 +484,7 @@ def _precheck_actions(queryset) -> tuple[list[LoggedAction], dict[int, LoggedOcc
     (the occasions joined: `_occasions`' rows, without its round trip)."""
     rows = queryset.order_by("customer_id", "occurred_at", "external_id").values_list(
         *ACTION_FIELDS,
-        "judged_at",
+        "unjudged__since",
         "exception__reason",
         "exception__status",
         *(f"occasion__{column}" for column in OCCASION_FIELDS[1:]),
@@ -490,7 +497,7 @@ def _precheck_actions(queryset) -> tuple[list[LoggedAction], dict[int, LoggedOcc
             LoggedAction(
                 *action[:-3],
                 exception=None if action[-2] is None else LoggedException(*action[-2:]),
-                unjudged=action[-3] is None,
+                unjudged=action[-3] is not None,
             )
         )
         occasion_id = action[ACTION_FIELDS.index("occasion_id")]

@@ -34,6 +34,7 @@ from ..models import (
     Customer,
     Finding,
     FindingType,
+    UnjudgedAction,
 )
 from .load import calendar_load, log_load, promises_load
 from .public import public_gone
@@ -342,24 +343,37 @@ def _judge_batch(
 
 
 def _mark_judged(actions) -> None:
-    """Set judged_at on the actions judged that were loaded unjudged, unless they changed.
+    """Judged: delete the waiting rows of the actions judged that were loaded waiting, unless
+    they changed, and set their customers' judged_at.
 
-    Only the actions that were loaded with judged_at null: one already judged keeps its
-    time (a re-judge that changes nothing, such as `rebuild_commitments`, writes no action),
-    and one recorded meanwhile stays unjudged for its own judge (or the sweeper). An action
+    Only the actions that were loaded waiting: one already judged keeps its time (a re-judge
+    that changes nothing, such as `rebuild_commitments`, writes no action and no customer),
+    and one recorded meanwhile stays waiting for its own judge (or the sweeper). An action
     loaded without its occasion is only marked if it still has none, so a link made
-    meanwhile (which resets judged_at) is judged again, not lost.
+    meanwhile (which makes it wait again) is judged again, not lost. A delete writes no
+    index entry and no new version of the action (docs/PERFORMANCE.md, "The actions
+    waiting, a table of their own").
     """
-    now = timezone.now()
-    linked = [a.pk for a in actions if a.unjudged and a.occasion_id is not None]
-    waiting = [a.pk for a in actions if a.unjudged and a.occasion_id is None]
+    judged = [a for a in actions if a.unjudged]
+    if not judged:
+        return
+    linked = [a.pk for a in judged if a.occasion_id is not None]
+    waiting = [a.pk for a in judged if a.occasion_id is None]
     size = _id_chunk()
     for start in range(0, len(linked), size):
-        Action.objects.filter(_in(Action, "id", linked[start : start + size])).update(judged_at=now)
+        UnjudgedAction.objects.filter(
+            _in(UnjudgedAction, "action_id", linked[start : start + size])
+        ).delete()
     for start in range(0, len(waiting), size):
-        Action.objects.filter(
-            _in(Action, "id", waiting[start : start + size]), occasion__isnull=True
-        ).update(judged_at=now)
+        UnjudgedAction.objects.filter(
+            _in(UnjudgedAction, "action_id", waiting[start : start + size]),
+            action__occasion__isnull=True,
+        ).delete()
+    customers = sorted({a.customer_id for a in judged})
+    for start in range(0, len(customers), size):
+        Customer.objects.filter(_in(Customer, "id", customers[start : start + size])).update(
+            judged_at=timezone.now()
+        )
 
 
 # The database itself failing is not a bad customer: the caller's job is retried instead.

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from commitments.bulk import MAX_RECORDS
-from commitments.models import Action, Finding, Occasion
+from commitments.models import Action, Finding, Occasion, UnjudgedAction
 
 LOG = "/api/v1/shops/kobo/log/"
 
@@ -160,7 +160,7 @@ class TestLogBulkRecordApi:
         self, api, rq_queue, django_capture_on_commit_callbacks
     ):
         api.post(LOG, {"records": [note()]}, format="json")
-        Action.objects.update(judged_at="2026-11-21T10:00:00+09:00")
+        UnjudgedAction.objects.all().delete()
         with django_capture_on_commit_callbacks(execute=True):
             api.post(LOG, {"records": [order()]}, format="json")
         action = Action.objects.get()

@@ -360,7 +360,7 @@ class TestReconciling:
         result = judging.judge_actions(action_ids=[first.pk, second.pk])
         assert result.customers == 2
         assert findings() == [("N-1", "breach", False), ("N-2", "breach", False)]
-        assert Action.objects.filter(judged_at__isnull=True).count() == 0
+        assert Action.objects.filter(unjudged__isnull=False).count() == 0
 
 
 class TestQueryCount:

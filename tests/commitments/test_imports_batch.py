@@ -9,7 +9,14 @@ from django.test.utils import CaptureQueriesContext
 
 from commitments import imports, maintenance, services
 from commitments.imports import import_run
-from commitments.models import Action, ActionException, Customer, Import, Occasion
+from commitments.models import (
+    Action,
+    ActionException,
+    Customer,
+    Import,
+    Occasion,
+    UnjudgedAction,
+)
 from policies.models import Shop
 
 from .import_support import HEADER, action, csv_bytes, order
@@ -147,7 +154,7 @@ class TestWithinOneFile:
 
     def test_an_occasion_links_actions_waiting_from_an_earlier_file(self, shop):
         run(shop, csv_bytes([action("shipped", "A-1", "O-1")]))
-        Action.objects.filter(shop=shop).update(judged_at="2026-11-16T06:00:00Z")
+        UnjudgedAction.objects.filter(action__shop=shop).delete()
         imp = run(shop, csv_bytes([order("O-1")]))
         assert counts(imp) == (1, 1, 0, 0)
         waiting = Action.objects.get(shop=shop, external_id="A-1")
@@ -230,7 +237,7 @@ def snapshot(shop, imps: list[Import]) -> dict:
                 "occasion__external_id",
                 "staff",
                 "content_hash",
-                "judged_at",
+                "unjudged__since",
             )
         ),
         "exceptions": sorted(

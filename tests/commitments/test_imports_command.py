@@ -67,7 +67,7 @@ class TestImportLogCommand:
         # Every action of the two customers was judged here; no worker has it to redo.
         assert "Judged 3 actions of 2 customers." in out
         assert rq_queue.count == 0
-        assert not Action.objects.filter(judged_at__isnull=True).exists()
+        assert not Action.objects.filter(unjudged__isnull=False).exists()
 
     @pytest.mark.parametrize(
         ("args", "message"),

@@ -65,9 +65,9 @@ class TestJudgingImportedActions:
             imp = run_import(shop, orders_file(12), batch_rows=10)
         assert imp.stored == 48
         assert rq_queue.count >= 1
-        assert Action.objects.filter(judged_at__isnull=True).count() == 36
+        assert Action.objects.filter(unjudged__isnull=False).count() == 36
         run_worker()
-        assert Action.objects.filter(judged_at__isnull=True).count() == 0
+        assert Action.objects.filter(unjudged__isnull=False).count() == 0
         # One check per action and the promise judging it.
         assert Check.objects.count() == 36
         assert Finding.objects.filter(type=FindingType.BREACH).count() == 10
@@ -116,7 +116,7 @@ class TestJudgingImportedActions:
         assert (imp.status, imp.stored) == (ImportStatus.DONE, 24)
         assert "sweeper will pick it up" in caplog.text
         assert rq_queue.count == 0
-        assert Action.objects.filter(judged_at__isnull=True).count() == 18
+        assert Action.objects.filter(unjudged__isnull=False).count() == 18
 
         # Too recent for the sweeper: nothing is queued yet.
         with django_capture_on_commit_callbacks(execute=True):
@@ -125,7 +125,7 @@ class TestJudgingImportedActions:
         with django_capture_on_commit_callbacks(execute=True):
             assert sweeper.sweep(now=later).requeued_actions == 18
         run_worker()
-        assert Action.objects.filter(judged_at__isnull=True).count() == 0
+        assert Action.objects.filter(unjudged__isnull=False).count() == 0
         assert Check.objects.count() == 18
         # Judged exactly once: a second sweep finds nothing to do and changes nothing.
         with django_capture_on_commit_callbacks(execute=True):
@@ -213,7 +213,7 @@ class TestJobs:
         imp.refresh_from_db()
         assert (imp.status, imp.stored, imp.duplicates) == (ImportStatus.DONE, 12, 0)
         run_worker()  # the judging jobs queued on commit
-        assert Action.objects.filter(judged_at__isnull=True).count() == 0
+        assert Action.objects.filter(unjudged__isnull=False).count() == 0
 
     def test_the_sweeper_requeues_an_import_whose_job_was_lost(
         self, shop, media, rq_queue, run_worker, django_capture_on_commit_callbacks
@@ -301,12 +301,12 @@ class TestJudgingBesideAnotherTransaction:
             action_ids=Action.objects.values_list("id", flat=True), skip_locked=True
         )
         assert result.skipped == [(shop.pk, held.pk)]
-        unjudged = Action.objects.filter(judged_at__isnull=True)
+        unjudged = Action.objects.filter(unjudged__isnull=False)
         assert set(unjudged.values_list("customer_id", flat=True)) == {held.pk}
         other.rollback()
         # The job judges the one it skipped last, waiting for it (here: free again).
         assert jobs.judge_actions_job(list(unjudged.values_list("id", flat=True))) == 3
-        assert not Action.objects.filter(judged_at__isnull=True).exists()
+        assert not Action.objects.filter(unjudged__isnull=False).exists()
 
     def test_an_import_stores_actions_of_a_customer_being_judged_without_waiting(
         self, shop, promises, other

@@ -326,7 +326,7 @@ class TestPoisonCustomer:
         poison = Customer.objects.get(external_id="POISON")
         assert [customer_id for customer_id, _error in result.failed] == [poison.pk]
         assert Commitment.objects.filter(customer__external_id__startswith="C-").count() == 3
-        assert Action.objects.filter(judged_at__isnull=True).count() == 1
+        assert Action.objects.filter(unjudged__isnull=False).count() == 1
         assert poison.judge_attempts == 1
         assert poison.judge_error.startswith("OverflowError: int too large")
 

@@ -61,7 +61,7 @@ class TestDemoBuild:
         assert max(per_customer.values()) >= 3
         assert small_demo.actions == Action.objects.filter(shop=shop).count()
         assert not Action.objects.filter(shop=shop, occurred_at__gt=NOW).exists()
-        assert Action.objects.filter(shop=shop, judged_at__isnull=True).count() == 0
+        assert Action.objects.filter(shop=shop, unjudged__isnull=False).count() == 0
 
     def test_findings_of_every_type_and_excused_ones(self, small_demo):
         findings = Finding.objects.filter(shop=small_demo.shop)

@@ -373,7 +373,7 @@ class TestConcurrentRecording:
         ]
         outcomes = self._race(services.action_record, bodies)
         assert outcomes == [True, True, True, True]
-        assert Action.objects.filter(judged_at__isnull=True).count() == 0
+        assert Action.objects.filter(unjudged__isnull=False).count() == 0
         judged = sorted(Finding.objects.values_list("action__external_id", "type"))
         commitment = Commitment.objects.values_list("count", "last_level", "best_level").get()
         judging.judge_shop(shop=shop)

@@ -112,4 +112,4 @@ def test_an_import_with_redis_stopped_completes_and_is_judged_after_one_sweep(sh
     result = sweeper.sweep(now=timezone.now() + timedelta(minutes=3))
     assert result.requeued_actions == 2
     SimpleWorker([queue], connection=queue.connection).work(burst=True)
-    assert Action.objects.filter(judged_at__isnull=True).count() == 0
+    assert Action.objects.filter(unjudged__isnull=False).count() == 0

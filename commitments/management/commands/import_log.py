@@ -93,7 +93,7 @@ class Command(BaseCommand):
         while True:
             # Keyset over the customers: each batch reads from where the last one stopped.
             ids = list(
-                Action.objects.filter(shop=shop, judged_at__isnull=True, customer_id__gt=last_id)
+                Action.objects.filter(shop=shop, unjudged__isnull=False, customer_id__gt=last_id)
                 .order_by("customer_id")
                 .values_list("customer_id", flat=True)
                 .distinct()[: judging.BATCH_SIZE]
