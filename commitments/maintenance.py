@@ -16,7 +16,7 @@ import time
 from operator import itemgetter
 
 from django.db import connection, transaction
-from django.db.models import BooleanField
+from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
 from .models import Action, Check, Commitment, Customer, Finding, Occasion
@@ -143,6 +143,20 @@ def column_in_array(model, column: str, ids: list[int]):
     name = connection.ops.quote_name(column)
     # Names from the model, quoted; the ids are a parameter.
     return RawSQL(f"{table}.{name} = ANY(%s)", (list(ids),), output_field=BooleanField())  # noqa: S611
+
+
+def ids_in(model, column: str, ids: list[int]):
+    """Return a filter: the model's `column` is one of `ids` (PostgreSQL: one array parameter,
+    `column_in_array`; elsewhere `IN`, at most `ids_chunk()` of them)."""
+    if connection.vendor == "postgresql":
+        return column_in_array(model, column, ids)
+    return Q(**{f"{column}__in": ids})
+
+
+def ids_chunk() -> int:
+    """Return how many ids one statement takes: SQLite caps the parameters of a statement;
+    PostgreSQL takes up to 65535."""
+    return 900 if connection.vendor == "sqlite" else 20_000
 
 
 def rows_insert(model, rows: list[dict]) -> int:

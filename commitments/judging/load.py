@@ -26,11 +26,13 @@ from policies.kinds.base import PromiseKind
 from policies.models import Promise, PromiseVersion, Shop
 from policies.versions import version_in_force, version_measuring
 
+from ..maintenance import ids_chunk, ids_in
 from ..models import (
     Action,
     Finding,
     FindingType,
     Occasion,
+    UnjudgedAction,
 )
 from .public import PublicPrecedent
 
@@ -168,7 +170,8 @@ class LoggedAction:
     staff: str
     attributes: dict
     exception: LoggedException | None = None
-    # Waiting to be judged (an UnjudgedAction: new, or linked to its occasion since judged).
+    # Waiting to be judged (an UnjudgedAction: new, or linked to its occasion since judged);
+    # read by log_load for judging to mark them judged, not by the pre-check.
     unjudged: bool = False
 
     @property
@@ -193,16 +196,31 @@ class LoggedOccasion:
 
 def _actions(queryset) -> list[LoggedAction]:
     rows = queryset.order_by("customer_id", "occurred_at", "external_id").values_list(
-        *ACTION_FIELDS, "unjudged__since", "exception__reason", "exception__status"
+        *ACTION_FIELDS, "exception__reason", "exception__status"
     )
     return [
-        LoggedAction(
-            *row[:-3],
-            exception=None if row[-2] is None else LoggedException(*row[-2:]),
-            unjudged=row[-3] is not None,
-        )
+        LoggedAction(*row[:-2], exception=None if row[-2] is None else LoggedException(*row[-2:]))
         for row in rows
     ]
+
+
+def _waiting_mark(actions: list[LoggedAction]) -> None:
+    """Mark the actions that wait to be judged (`unjudged`), read by the actions' ids: an
+    index scan proportional to the batch. Joined to the batch's actions instead, the table of
+    the actions waiting was planned as a sequential scan, every action waiting in every shop
+    (an import's own) read for each batch (docs/PERFORMANCE.md, "The actions waiting, a table
+    of their own")."""
+    ids = [action.id for action in actions]
+    waiting: set[int] = set()
+    size = ids_chunk()
+    for start in range(0, len(ids), size):
+        waiting.update(
+            UnjudgedAction.objects.filter(
+                ids_in(UnjudgedAction, "action_id", ids[start : start + size])
+            ).values_list("action_id", flat=True)
+        )
+    for action in actions:
+        action.unjudged = action.id in waiting
 
 
 @dataclass
@@ -274,6 +292,7 @@ def log_load(
 ) -> Log:
     """Return the whole log of these customers for a full walk (a constant number of queries)."""
     actions = _actions(Action.objects.filter(shop=shop, customer_id__in=customer_ids))
+    _waiting_mark(actions)
     return Log(
         actions=actions,
         occasions=occasions_read(shop=shop, actions=actions),

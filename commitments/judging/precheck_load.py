@@ -341,7 +341,6 @@ def _actions_sql(*, shop, kind: str, occasion: str) -> tuple[str, tuple, TextFie
     columns = ", ".join(
         [
             *(f"a.{column}" for column in ACTION_FIELDS),
-            "u.action_id IS NOT NULL",
             "e.reason",
             "e.status",
             *(f"o.{column}" for column in OCCASION_FIELDS[1:]),
@@ -361,7 +360,6 @@ def _actions_sql(*, shop, kind: str, occasion: str) -> tuple[str, tuple, TextFie
         " ORDER BY a.occurred_at, a.external_id) AS TEXT)"
         f" FROM {actions} a LEFT JOIN {Occasion._meta.db_table} o ON a.occasion_id = o.id"
         f" LEFT JOIN {ActionException._meta.db_table} e ON e.action_id = a.id"
-        f" LEFT JOIN {UnjudgedAction._meta.db_table} u ON u.action_id = a.id"
         f" WHERE a.customer_id = {customer} AND a.shop_id = %s AND ({wanted}))"
     )
     return sql, params, TextField()
@@ -375,15 +373,13 @@ def _actions_parse(text: str | None) -> list[tuple[LoggedAction, LoggedOccasion 
     read = []
     for row in json.loads(text) if text else ():
         row[at] = _json_time(row[at])
-        reason, status = row[width + 1], row[width + 2]
+        reason, status = row[width], row[width + 1]
         action = LoggedAction(
-            *row[:width],
-            exception=None if reason is None else LoggedException(reason, status),
-            unjudged=row[width],
+            *row[:width], exception=None if reason is None else LoggedException(reason, status)
         )
         occasion = None
         if action.occasion_id is not None:
-            external_id, kind, occurred_at, attributes = row[width + 3 :]
+            external_id, kind, occurred_at, attributes = row[width + 2 :]
             occasion = LoggedOccasion(
                 action.occasion_id, external_id, kind, _json_time(occurred_at), attributes
             )
@@ -481,23 +477,22 @@ def can_resume(*, shop, customer: Customer | None, kind: str, moment: datetime) 
 
 def _precheck_actions(queryset) -> tuple[list[LoggedAction], dict[int, LoggedOccasion]]:
     """Return the actions as `_actions` reads them and the occasions they answer, in one query
-    (the occasions joined: `_occasions`' rows, without its round trip)."""
+    (the occasions joined: `_occasions`' rows, without its round trip). Whether each waits to
+    be judged is not read: the pre-check writes nothing (`stored_current` asks it per kind)."""
     rows = queryset.order_by("customer_id", "occurred_at", "external_id").values_list(
         *ACTION_FIELDS,
-        "unjudged__since",
         "exception__reason",
         "exception__status",
         *(f"occasion__{column}" for column in OCCASION_FIELDS[1:]),
     )
     actions, occasions = [], {}
-    width = len(ACTION_FIELDS) + 3
+    width = len(ACTION_FIELDS) + 2
     for row in rows:
         action, joined = row[:width], row[width:]
         actions.append(
             LoggedAction(
-                *action[:-3],
+                *action[:-2],
                 exception=None if action[-2] is None else LoggedException(*action[-2:]),
-                unjudged=action[-3] is not None,
             )
         )
         occasion_id = action[ACTION_FIELDS.index("occasion_id")]

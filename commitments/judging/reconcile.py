@@ -20,12 +20,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import F, Max, Min, Q
+from django.db.models import F, Max, Min
 from django.utils import timezone
 
 from policies.models import Shop
 
-from ..maintenance import column_in_array, rows_insert, tables_analyze_grown
+from ..maintenance import ids_chunk, ids_in, rows_insert, tables_analyze_grown
 from ..models import (
     REPEAT_MIN_ORDERS,
     Action,
@@ -128,11 +128,6 @@ COMMITMENTS = Table(
 )
 
 
-def _id_chunk() -> int:
-    # SQLite caps the parameters of one statement; PostgreSQL takes up to 65535.
-    return 900 if connection.vendor == "sqlite" else 20_000
-
-
 def reconcile(*, table: Table, stored, derived: Iterable[dict], result: JudgeResult) -> None:
     """Make the stored rows of `table` equal the derived ones (dicts of identity + fields).
 
@@ -156,7 +151,7 @@ def reconcile(*, table: Table, stored, derived: Iterable[dict], result: JudgeRes
     table.model.objects.bulk_update(changed, [name.removesuffix("_id") for name in table.fields])
     gone = [row[0] for row in existing.values()]
     deleted = 0
-    size = _id_chunk()
+    size = ids_chunk()
     for start in range(0, len(gone), size):
         deleted += table.model.objects.filter(id__in=gone[start : start + size]).delete()[0]
     result.created[table.name] += len(new)
@@ -313,7 +308,7 @@ def _judge_batch(
         stored=[
             row
             for row in _stored_rows(
-                FINDINGS, Finding.objects.filter(_in(Finding, "customer_id", ids))
+                FINDINGS, Finding.objects.filter(ids_in(Finding, "customer_id", ids))
             )
             if row[1] is not None and row[3] in JUDGED_TYPES
         ],
@@ -323,7 +318,7 @@ def _judge_batch(
     reconcile(
         table=COMMITMENTS,
         stored=_stored_rows(
-            COMMITMENTS, Commitment.objects.filter(_in(Commitment, "customer_id", ids))
+            COMMITMENTS, Commitment.objects.filter(ids_in(Commitment, "customer_id", ids))
         ),
         derived=_derived_commitments(shop, derived, {row[0]: row[3:] for row in rows}),
         result=result,
@@ -359,19 +354,20 @@ def _mark_judged(actions) -> None:
         return
     linked = [a.pk for a in judged if a.occasion_id is not None]
     waiting = [a.pk for a in judged if a.occasion_id is None]
-    size = _id_chunk()
+    size = ids_chunk()
     for start in range(0, len(linked), size):
         UnjudgedAction.objects.filter(
-            _in(UnjudgedAction, "action_id", linked[start : start + size])
+            ids_in(UnjudgedAction, "action_id", linked[start : start + size])
         ).delete()
     for start in range(0, len(waiting), size):
+        chunk = waiting[start : start + size]
+        still = Action.objects.filter(ids_in(Action, "id", chunk), occasion__isnull=True)
         UnjudgedAction.objects.filter(
-            _in(UnjudgedAction, "action_id", waiting[start : start + size]),
-            action__occasion__isnull=True,
+            ids_in(UnjudgedAction, "action_id", chunk), action_id__in=still.values("id")
         ).delete()
     customers = sorted({a.customer_id for a in judged})
     for start in range(0, len(customers), size):
-        Customer.objects.filter(_in(Customer, "id", customers[start : start + size])).update(
+        Customer.objects.filter(ids_in(Customer, "id", customers[start : start + size])).update(
             judged_at=timezone.now()
         )
 
@@ -394,14 +390,6 @@ def _failure_record(*, customer_id: int, error: BaseException) -> None:
     )
 
 
-def _in(model, column: str, ids: list[int]):
-    """Return a filter: the model's `column` is one of `ids` (PostgreSQL: one array parameter,
-    `maintenance.column_in_array`; elsewhere `IN`)."""
-    if connection.vendor == "postgresql":
-        return column_in_array(model, column, ids)
-    return Q(**{f"{column}__in": ids})
-
-
 def _stored_checks(*, ids: list[int], actions):
     """Return the stored checks of these customers' actions.
 
@@ -410,7 +398,7 @@ def _stored_checks(*, ids: list[int], actions):
     whole table even on fresh statistics (docs/PERFORMANCE.md). SQLite keeps the join.
     """
     if connection.vendor == "postgresql":
-        return Check.objects.filter(_in(Check, "action_id", [action.pk for action in actions]))
+        return Check.objects.filter(ids_in(Check, "action_id", [action.pk for action in actions]))
     return Check.objects.filter(action__customer_id__in=ids)
 
 
