@@ -18,7 +18,8 @@ def system_status() -> dict:
 
     "status" is "ok", "degraded" (Redis down: data is still accepted, judging waits) or
     "down" (no database). "queues" maps each queue to its waiting jobs (None without Redis);
-    "oldest_unjudged_seconds" is the age of the oldest stored action not yet judged (None:
+    "oldest_unjudged_seconds" is how long the oldest action waiting has waited to be judged
+    (since it was stored or linked to its occasion; None:
     every action is judged, or the database is down).
     """
     result: dict = {"status": "ok"}
