@@ -18,7 +18,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from commitments import judging
-from commitments.models import Action, Check, Commitment, Customer, Finding, Occasion
+from commitments.models import (
+    Action,
+    Check,
+    Commitment,
+    Customer,
+    Finding,
+    Occasion,
+    UnjudgedAction,
+)
 from policies.services import shop_delete
 
 from .conftest import at
@@ -169,3 +177,64 @@ def test_plain_is_what_a_json_column_reads_back():
         assert got == expected
         assert json.dumps(got) == json.dumps(expected)  # the same key order too
         assert type(got) is type(expected)
+
+
+@pytest.fixture
+def waiting(shop, log, make_promise):
+    """Two customers' orders with notes and shipments, stored and not judged yet."""
+    make_promise("handwritten_note", {"min_lines": 8})
+    for c in range(2):
+        log.occasion(f"W{c}-O", f"W{c}", "order_placed", at("2026-11-20 10:00"), judge=False)
+        log.action(f"W{c}-N", f"W{c}", "note_enclosed", at("2026-11-20 11:00"),
+                   occasion=f"W{c}-O", lines=5, judge=False)  # fmt: skip
+    return shop
+
+
+@pytest.mark.django_db
+def test_an_action_waits_until_judged_and_judging_writes_no_action_row(waiting):
+    assert UnjudgedAction.objects.count() == 2
+    assert all(action.judged_at is None for action in Action.objects.all())
+    ids = list(Customer.objects.filter(shop=waiting).values_list("id", flat=True))
+    with CaptureQueriesContext(connection) as captured:
+        judging.judge_customers(shop=waiting, customer_ids=ids)
+    writes = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
+    assert not [sql for sql in writes if '"commitments_action"' in sql.split(" SET ")[0]]
+    assert not UnjudgedAction.objects.exists()
+    judged_at = {c.judged_at for c in Customer.objects.filter(shop=waiting)}
+    assert None not in judged_at
+    assert [a.judged_at for a in Action.objects.select_related("customer")] == [
+        a.customer.judged_at for a in Action.objects.select_related("customer")
+    ]
+    # Judged again (a re-judge, rebuild_commitments): nothing waits, no customer is written.
+    with CaptureQueriesContext(connection) as captured:
+        judging.judge_customers(shop=waiting, customer_ids=ids)
+    assert not [q for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
+    assert {c.judged_at for c in Customer.objects.filter(shop=waiting)} == judged_at
+
+
+@pytest.mark.django_db
+def test_the_batch_reads_which_actions_wait_by_their_ids_not_by_a_join(waiting):
+    """Joined to the batch's actions, the table of the actions waiting was planned as a
+    sequential scan of every action waiting in every shop, for each batch."""
+    ids = list(Customer.objects.filter(shop=waiting).values_list("id", flat=True))
+    with CaptureQueriesContext(connection) as captured:
+        judging.judge_customers(shop=waiting, customer_ids=ids)
+    reads = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith("SELECT") and '"commitments_unjudgedaction"' in q["sql"]
+    ]
+    assert reads
+    for sql in reads:
+        assert "JOIN" not in sql, sql
+        assert re.search(r'FROM "commitments_unjudgedaction" WHERE', sql), sql
+
+
+@pytest.mark.django_db
+def test_an_action_linked_to_its_occasion_after_it_was_judged_waits_again(shop, log, make_promise):
+    make_promise("handwritten_note", {"min_lines": 8})
+    log.action("L-N", "L", "note_enclosed", at("2026-11-20 11:00"), occasion="L-O", lines=5)
+    assert not UnjudgedAction.objects.exists()
+    log.occasion("L-O", "L", "order_placed", at("2026-11-20 10:00"), judge=False)
+    [waiting] = UnjudgedAction.objects.all()
+    assert waiting.action.external_id == "L-N" and waiting.action.judged_at is None
