@@ -602,12 +602,16 @@ def action_record(
     return action, created
 
 
-def actions_unjudge(ids: list[int], *, since=None) -> None:
-    """Mark these stored actions as waiting to be judged again (linked to their occasion
-    since they were judged), in one insert: those already waiting keep their time."""
-    since = since or timezone.now()
+def actions_unjudge(ids: list[int]) -> None:
+    """Make these stored actions wait to be judged again (linked to their occasion since
+    they were loaded or judged), in one upsert: a row already there gets the new time, so a
+    judging that loaded it before does not delete it (judging.reconcile._mark_judged)."""
+    since = timezone.now()
     UnjudgedAction.objects.bulk_create(
-        [UnjudgedAction(action_id=pk, since=since) for pk in ids], ignore_conflicts=True
+        [UnjudgedAction(action_id=pk, since=since) for pk in ids],
+        update_conflicts=True,
+        unique_fields=["action"],
+        update_fields=["since"],
     )
 
 

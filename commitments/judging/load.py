@@ -170,9 +170,10 @@ class LoggedAction:
     staff: str
     attributes: dict
     exception: LoggedException | None = None
-    # Waiting to be judged (an UnjudgedAction: new, or linked to its occasion since judged);
-    # read by log_load for judging to mark them judged, not by the pre-check.
-    unjudged: bool = False
+    # Since when it waits to be judged (its UnjudgedAction: new, or linked to its occasion
+    # since judged), None when judged; read by log_load for judging to mark them judged (the
+    # time tells a link made meanwhile), not by the pre-check.
+    waiting_since: datetime | None = None
 
     @property
     def pk(self) -> int | None:
@@ -205,22 +206,22 @@ def _actions(queryset) -> list[LoggedAction]:
 
 
 def _waiting_mark(actions: list[LoggedAction]) -> None:
-    """Mark the actions that wait to be judged (`unjudged`), read by the actions' ids: an
+    """Set `waiting_since` on the actions that wait to be judged, read by the actions' ids: an
     index scan proportional to the batch. Joined to the batch's actions instead, the table of
     the actions waiting was planned as a sequential scan, every action waiting in every shop
     (an import's own) read for each batch (docs/PERFORMANCE.md, "The actions waiting, a table
     of their own")."""
     ids = [action.id for action in actions]
-    waiting: set[int] = set()
+    waiting: dict[int, datetime] = {}
     size = ids_chunk()
     for start in range(0, len(ids), size):
         waiting.update(
             UnjudgedAction.objects.filter(
                 ids_in(UnjudgedAction, "action_id", ids[start : start + size])
-            ).values_list("action_id", flat=True)
+            ).values_list("action_id", "since")
         )
     for action in actions:
-        action.unjudged = action.id in waiting
+        action.waiting_since = waiting.get(action.id)
 
 
 @dataclass

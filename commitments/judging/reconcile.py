@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import F, Max, Min
+from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 
 from policies.models import Shop
@@ -337,6 +337,10 @@ def _judge_batch(
     return result
 
 
+# (action, since) pairs per statement: two parameters each, within SQLite's 999.
+PAIRS_CHUNK = 400
+
+
 def _mark_judged(actions) -> None:
     """Judged: delete the waiting rows of the actions judged that were loaded waiting, unless
     they changed, and set their customers' judged_at.
@@ -344,27 +348,29 @@ def _mark_judged(actions) -> None:
     Only the actions that were loaded waiting: one already judged keeps its time (a re-judge
     that changes nothing, such as `rebuild_commitments`, writes no action and no customer),
     and one recorded meanwhile stays waiting for its own judge (or the sweeper). An action
-    loaded without its occasion is only marked if it still has none, so a link made
-    meanwhile (which makes it wait again) is judged again, not lost. A delete writes no
-    index entry and no new version of the action (docs/PERFORMANCE.md, "The actions
-    waiting, a table of their own").
+    loaded without its occasion is only marked if it still waits since the same time: a link
+    made meanwhile sets a new time on its row (`services.actions_unjudge`; an upsert, which
+    a delete of the row waits for), so it is judged again, not lost. A delete writes no index
+    entry and no new version of the action (docs/PERFORMANCE.md, "The actions waiting, a
+    table of their own").
     """
-    judged = [a for a in actions if a.unjudged]
+    judged = [a for a in actions if a.waiting_since is not None]
     if not judged:
         return
+    # Linked when loaded: nothing links them again.
     linked = [a.pk for a in judged if a.occasion_id is not None]
-    waiting = [a.pk for a in judged if a.occasion_id is None]
     size = ids_chunk()
     for start in range(0, len(linked), size):
         UnjudgedAction.objects.filter(
             ids_in(UnjudgedAction, "action_id", linked[start : start + size])
         ).delete()
-    for start in range(0, len(waiting), size):
-        chunk = waiting[start : start + size]
-        still = Action.objects.filter(ids_in(Action, "id", chunk), occasion__isnull=True)
-        UnjudgedAction.objects.filter(
-            ids_in(UnjudgedAction, "action_id", chunk), action_id__in=still.values("id")
-        ).delete()
+    # Waiting for their occasion (few): each row only if it still waits since the same time.
+    unlinked = [(a.pk, a.waiting_since) for a in judged if a.occasion_id is None]
+    for start in range(0, len(unlinked), PAIRS_CHUNK):
+        same = Q()
+        for pk, since in unlinked[start : start + PAIRS_CHUNK]:
+            same |= Q(action_id=pk, since=since)
+        UnjudgedAction.objects.filter(same).delete()
     customers = sorted({a.customer_id for a in judged})
     for start in range(0, len(customers), size):
         Customer.objects.filter(ids_in(Customer, "id", customers[start : start + size])).update(
