@@ -153,7 +153,11 @@ class ActionOutSerializer(serializers.Serializer):
     staff = serializers.CharField()
     attributes = serializers.JSONField()
     exception = serializers.SerializerMethodField()
-    judged_at = serializers.DateTimeField(allow_null=True)
+    judged_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="Null while the action waits to be judged (its findings are not final yet); "
+        "else when its customer's log was last judged with a new or newly linked action in it.",
+    )
     findings = serializers.SerializerMethodField()
 
     @extend_schema_field(ExceptionOutSerializer(allow_null=True))
