@@ -22,7 +22,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from commitments import jobs
-from commitments.models import Action, Customer
+from commitments.models import Action, Customer, UnjudgedAction
 from config import worker as ops_worker
 from config.logging import RequestContextFilter
 from reports import jobs as report_jobs
@@ -60,9 +60,8 @@ class TestHealth:
             kind="shipped",
             occurred_at=timezone.now(),
         )
-        Action.objects.filter(pk=action.pk).update(
-            created_at=timezone.now() - timedelta(minutes=10)
-        )
+        # Waiting since it was stored, 10 minutes ago (as action_record stores it).
+        UnjudgedAction.objects.create(action=action, since=timezone.now() - timedelta(minutes=10))
         all_queues["judging"].enqueue(jobs_for_tests.remember, "k", "v")
         body = client.get("/healthz/ready").json()
         assert body["queues"] == {"imports": 0, "judging": 1, "reports": 0, "default": 0}
