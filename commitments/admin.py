@@ -15,6 +15,7 @@ from .models import (
     Finding,
     Import,
     Occasion,
+    action_waiting,
 )
 
 
@@ -65,7 +66,7 @@ class OccasionAdmin(ReadOnlyAdmin):
     list_display = ("external_id", "kind", "customer", "occurred_at", "shop")
     list_filter = ("shop", "kind")
     search_fields = ("external_id", "customer__external_id")
-    list_select_related = ("customer", "unjudged", "shop")
+    list_select_related = ("customer", "shop")
     date_hierarchy = "occurred_at"
 
 
@@ -96,6 +97,10 @@ class ActionAdmin(ReadOnlyAdmin):
     list_select_related = ("customer", "shop")
     date_hierarchy = "occurred_at"
     inlines = [ActionExceptionInline]
+
+    def get_queryset(self, request):
+        # judged_at (list_display) reads whether each action waits with the list's query.
+        return super().get_queryset(request).annotate(waiting=action_waiting())
 
 
 @admin.register(ActionException)

@@ -144,12 +144,12 @@ class Action(models.Model):
     def judged_at(self):
         """When the action was judged: None while it waits (`UnjudgedAction`), else the time
         its customer's log was last judged with a waiting action in it (`Customer.judged_at`).
-        Read `unjudged` and `customer` with it (select_related) where many are shown."""
-        try:
-            self.unjudged  # noqa: B018 - the reverse one-to-one, raising when absent
-        except UnjudgedAction.DoesNotExist:
-            return self.customer.judged_at
-        return None
+        Where many are shown, read them with `waiting` (`annotate(waiting=action_waiting())`)
+        and their customer; else one query asks."""
+        waiting = getattr(self, "waiting", None)
+        if waiting is None:
+            waiting = UnjudgedAction.objects.filter(action_id=self.pk).exists()
+        return None if waiting else self.customer.judged_at
 
 
 class UnjudgedAction(models.Model):
@@ -170,6 +170,17 @@ class UnjudgedAction(models.Model):
 
     def __str__(self):
         return f"unjudged {self.action_id} since {self.since}"
+
+
+def action_waiting() -> models.Exists:
+    """Return an expression: the query's action waits to be judged.
+
+    A subquery by the waiting table's key, never a join: planning a join to that table
+    estimates the join key's range from its index's ends, which judging's deletes fill with
+    dead entries until a vacuum (13 ms a plan after a year was judged; docs/PERFORMANCE.md,
+    "The actions waiting, a table of their own").
+    """
+    return models.Exists(UnjudgedAction.objects.filter(action_id=models.OuterRef("pk")))
 
 
 class ExceptionStatus(models.TextChoices):

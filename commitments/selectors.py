@@ -19,6 +19,7 @@ from .models import (
     Finding,
     FindingStatus,
     Occasion,
+    action_waiting,
 )
 
 
@@ -40,7 +41,8 @@ def action_by_external_id(*, shop, external_id: str) -> Action | None:
     """Return the shop's action with this external id (customer, exception and whether it
     waits to be judged loaded)."""
     return (
-        Action.objects.select_related("customer", "exception", "unjudged")
+        Action.objects.select_related("customer", "exception")
+        .annotate(waiting=action_waiting())
         .filter(shop=shop, external_id=external_id)
         .first()
     )
@@ -216,9 +218,8 @@ def customer_actions(*, customer) -> list[Action]:
     judged (`judged_at`), newest first."""
     return list(
         Action.objects.filter(customer=customer)
-        .select_related(
-            "customer", "unjudged", "exception", "exception__requested_by", "exception__decided_by"
-        )
+        .select_related("customer", "exception", "exception__requested_by", "exception__decided_by")
+        .annotate(waiting=action_waiting())
         .order_by("-occurred_at", "-external_id")
     )
 
@@ -465,16 +466,16 @@ def shop_log_delete(shop_id: int) -> None:
 def actions_unjudged_answering(*, occasion_ids: list[int]) -> list[int]:
     """Return the ids of the unjudged actions that answer these occasions.
 
-    Read by the occasions (their index: the batch's few hundred actions), each joined to its
-    row of the actions waiting by that table's key, the unjudged kept here. A condition on
-    the waiting alone could be planned on every action waiting in every shop (an import's
-    own): 30 ms a batch at 100k and growing with the import when it was a partial index
+    Read by the occasions (their index: the batch's few hundred actions), each asking for its
+    row of the actions waiting (`action_waiting`), the unjudged kept here. A condition on the
+    waiting alone could be planned on every action waiting in every shop (an import's own):
+    30 ms a batch at 100k and growing with the import when it was a partial index
     (docs/PERFORMANCE.md, "Import with judging by the workers").
     """
     return [
         pk
-        for pk, since in Action.objects.filter(occasion_id__in=occasion_ids).values_list(
-            "id", "unjudged__since"
-        )
-        if since is not None
+        for pk, waiting in Action.objects.filter(occasion_id__in=occasion_ids)
+        .annotate(waiting=action_waiting())
+        .values_list("id", "waiting")
+        if waiting
     ]

@@ -40,6 +40,7 @@ from .models import (
     FindingStatus,
     Occasion,
     UnjudgedAction,
+    action_waiting,
 )
 from .order_counts import customer_orders_add
 
@@ -596,8 +597,10 @@ def action_record(
             )
     if judge and (created or action.judged_at is None):
         judging.judge_customers(shop=shop, customer_ids=[action.customer_id])
-        action = Action.objects.select_related("customer", "exception", "unjudged").get(
-            pk=action.pk
+        action = (
+            Action.objects.select_related("customer", "exception")
+            .annotate(waiting=action_waiting())
+            .get(pk=action.pk)
         )
     return action, created
 
